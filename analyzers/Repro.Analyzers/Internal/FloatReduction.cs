@@ -1,0 +1,41 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Repro.Analyzers.Internal;
+
+/// <summary>Recognizes code that adds floats into an accumulator, where the order of additions changes the result.</summary>
+internal static class FloatReduction
+{
+    private static readonly string[] VectorTypes =
+    {
+        "System.Numerics.Vector", "System.Runtime.Intrinsics.Vector64", "System.Runtime.Intrinsics.Vector128",
+        "System.Runtime.Intrinsics.Vector256", "System.Runtime.Intrinsics.Vector512",
+    };
+
+    public static bool Performs(IOperation scope)
+    {
+        return new[] { scope }.Concat(scope.Descendants()).Any(IsAccumulation);
+    }
+
+    private static bool IsAccumulation(IOperation operation)
+    {
+        switch (operation)
+        {
+            case ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add } compound:
+                return compound.Target.Type.IsFloatingPoint() || compound.Target.Type.IsFloatVector();
+            case ISimpleAssignmentOperation assignment
+                when assignment.Target.Type.IsFloatVector() || assignment.Target.Type.IsFloatingPoint():
+                return assignment.Value.Unwrap() is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum
+                    && assignment.Target.ReferencedSymbol() is { } target
+                    && (SymbolEqualityComparer.Default.Equals(sum.LeftOperand.ReferencedSymbol(), target)
+                        || SymbolEqualityComparer.Default.Equals(sum.RightOperand.ReferencedSymbol(), target));
+            case IInvocationOperation call:
+                var method = call.TargetMethod;
+                return method.Name is "Sum" or "Dot" && VectorTypes.Any(method.ContainingType.Is)
+                    && method.ReturnType.IsFloatingPoint();
+            default:
+                return false;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Repro.Analyzers.Internal;
+
+/// <summary>Small helpers over the IOperation tree shared by the analyzers.</summary>
+internal static class Ops
+{
+    public static IOperation Unwrap(this IOperation operation)
+    {
+        while (true)
+        {
+            switch (operation)
+            {
+                case IConversionOperation conversion:
+                    operation = conversion.Operand;
+                    break;
+                case IParenthesizedOperation parenthesized:
+                    operation = parenthesized.Operand;
+                    break;
+                default:
+                    return operation;
+            }
+        }
+    }
+
+    /// <summary>The parent, skipping conversions and parentheses.</summary>
+    public static IOperation? UsefulParent(this IOperation operation)
+    {
+        var parent = operation.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+            parent = parent.Parent;
+
+        return parent;
+    }
+
+    /// <summary>The outermost operation of the member body that contains <paramref name="operation"/>.</summary>
+    public static IOperation Root(this IOperation operation)
+    {
+        while (operation.Parent is not null)
+            operation = operation.Parent;
+
+        return operation;
+    }
+
+    public static bool IsInsideLoop(this IOperation operation, IOperation? stopAt = null)
+    {
+        for (var current = operation.Parent; current is not null && current != stopAt; current = current.Parent)
+        {
+            if (current is ILoopOperation)
+                return true;
+
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                return false;
+        }
+
+        return false;
+    }
+
+    public static IAnonymousFunctionOperation? EnclosingLambda(this IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation lambda)
+                return lambda;
+        }
+
+        return null;
+    }
+
+    /// <summary>The symbol a reference reads, when it is a local, parameter, field or property.</summary>
+    public static ISymbol? ReferencedSymbol(this IOperation operation)
+    {
+        return operation.Unwrap() switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            IFieldReferenceOperation field => field.Field,
+            IPropertyReferenceOperation property when property.Arguments.Length == 0 => property.Property,
+            _ => null,
+        };
+    }
+
+    /// <summary>References to <paramref name="symbol"/> anywhere below <paramref name="root"/>.</summary>
+    public static IEnumerable<IOperation> ReferencesTo(this IOperation root, ISymbol symbol)
+    {
+        return root.Descendants().Where(o => o is ILocalReferenceOperation or IParameterReferenceOperation
+            or IFieldReferenceOperation or IPropertyReferenceOperation
+            && SymbolEqualityComparer.Default.Equals(o.ReferencedSymbol(), symbol));
+    }
+
+    /// <summary>Values stored into a local: its initializer and every simple assignment.</summary>
+    public static IEnumerable<IOperation> AssignedValues(this IOperation root, ILocalSymbol local)
+    {
+        foreach (var operation in root.Descendants())
+        {
+            if (operation is IVariableDeclaratorOperation declarator
+                && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local)
+                && declarator.GetVariableInitializer() is { } initializer)
+            {
+                yield return initializer.Value;
+            }
+            else if (operation is ISimpleAssignmentOperation assignment
+                && assignment.Target is ILocalReferenceOperation target
+                && SymbolEqualityComparer.Default.Equals(target.Local, local))
+            {
+                yield return assignment.Value;
+            }
+        }
+    }
+
+    /// <summary>The local a value is stored into, when it is a declaration initializer or assignment.</summary>
+    public static ILocalSymbol? StoredIntoLocal(this IOperation value)
+    {
+        var parent = value.UsefulParent();
+        if (parent is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator })
+            return declarator.Symbol;
+
+        if (parent is ISimpleAssignmentOperation assignment && assignment.Value.Unwrap() == value.Unwrap()
+            && assignment.Target is ILocalReferenceOperation local)
+        {
+            return local.Local;
+        }
+
+        return null;
+    }
+
+    public static bool IsFloatingPoint(this ITypeSymbol? type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            type = nullable.TypeArguments[0];
+
+        return type is not null && (type.SpecialType is SpecialType.System_Single or SpecialType.System_Double
+            || Is(type, "System.Half"));
+    }
+
+    public static bool IsFloatVector(this ITypeSymbol? type)
+    {
+        return type is INamedTypeSymbol { IsGenericType: true } named
+            && named.TypeArguments[0].IsFloatingPoint()
+            && named.ContainingNamespace?.ToDisplayString() is "System.Numerics" or "System.Runtime.Intrinsics";
+    }
+
+    /// <summary>True when the type's fully qualified metadata name (generic arity included) equals <paramref name="name"/>.</summary>
+    public static bool Is(this ITypeSymbol? type, string name)
+    {
+        if (type is null)
+            return false;
+
+        var definition = type.OriginalDefinition;
+        var metadataName = definition.ContainingNamespace is { IsGlobalNamespace: false } ns
+            ? ns.ToDisplayString() + "." + definition.MetadataName
+            : definition.MetadataName;
+        return string.Equals(metadataName, name, StringComparison.Ordinal);
+    }
+
+    public static bool IsMethod(this IMethodSymbol method, string typeName, params string[] names)
+    {
+        return method.ContainingType.Is(typeName) && Array.IndexOf(names, method.Name) >= 0;
+    }
+
+    public static bool IsMember(this IPropertyReferenceOperation reference, string typeName, params string[] names)
+    {
+        return reference.Property.ContainingType.Is(typeName) && Array.IndexOf(names, reference.Property.Name) >= 0;
+    }
+}

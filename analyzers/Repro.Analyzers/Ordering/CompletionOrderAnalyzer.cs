@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Repro.Analyzers.Internal;
+
+namespace Repro.Analyzers.Ordering;
+
+/// <summary>
+/// RPR2004: <c>Task.WhenAny</c> over a collection inside a loop (the "process as they finish" pattern), and
+/// <c>Task.WhenEach</c>. <c>Task.WhenAny(work, Task.Delay(...))</c>, the timeout pattern, is not reported.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class CompletionOrderAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(RuleCatalog.CompletionOrder);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+    }
+
+    private static void Analyze(OperationAnalysisContext context)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var method = invocation.TargetMethod;
+        if (method.IsMethod("System.Threading.Tasks.Task", "WhenEach"))
+        {
+            Report(context, invocation, "Task.WhenEach");
+            return;
+        }
+
+        if (!method.IsMethod("System.Threading.Tasks.Task", "WhenAny") || invocation.Arguments.Length != 1)
+            return;
+
+        var argument = invocation.Arguments[0];
+        var isExplicitList = argument.ArgumentKind == ArgumentKind.ParamArray
+            && argument.Value is IArrayCreationOperation { Initializer.ElementValues.Length: > 0 };
+        if (!isExplicitList && invocation.IsInsideLoop())
+            Report(context, invocation, "Task.WhenAny");
+    }
+
+    private static void Report(OperationAnalysisContext context, IOperation invocation, string api)
+    {
+        context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.CompletionOrder, invocation.Syntax.GetLocation(), api));
+    }
+}

@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Repro.Analyzers.Internal;
+
+namespace Repro.Analyzers.Ordering;
+
+/// <summary>
+/// RPR2005: a <c>ConcurrentBag</c>, <c>ConcurrentQueue</c> or <c>ConcurrentStack</c> that the same method fills
+/// from parallel workers and then enumerates into results (foreach, ToArray, LINQ, float Sum) without sorting.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class ConcurrentCollectionOrderAnalyzer : DiagnosticAnalyzer
+{
+    private static readonly string[] CollectionTypes =
+    {
+        "System.Collections.Concurrent.ConcurrentBag`1", "System.Collections.Concurrent.ConcurrentQueue`1",
+        "System.Collections.Concurrent.ConcurrentStack`1",
+    };
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(RuleCatalog.ConcurrentCollectionOrder);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterOperationAction(
+            Analyze, OperationKind.LocalReference, OperationKind.FieldReference, OperationKind.ParameterReference);
+    }
+
+    private static void Analyze(OperationAnalysisContext context)
+    {
+        var reference = context.Operation;
+        if (!CollectionTypes.Any(reference.Type.Is) || reference.ReferencedSymbol() is not { } symbol)
+            return;
+
+        var root = reference.Root();
+        if (!IsFilledInParallel(symbol, root) || !OrderUse.IsOrderSensitive(reference, root, 0))
+            return;
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            RuleCatalog.ConcurrentCollectionOrder, reference.Syntax.GetLocation(), reference.Syntax.ToString()));
+    }
+
+    private static bool IsFilledInParallel(ISymbol symbol, IOperation root)
+    {
+        foreach (var use in root.ReferencesTo(symbol))
+        {
+            if (use.UsefulParent() is IInvocationOperation call && call.Instance?.Unwrap() == use
+                && call.TargetMethod.Name is "Add" or "Enqueue" or "Push" or "PushRange" or "TryAdd"
+                && IsParallelWorker(use.EnclosingLambda()))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsParallelWorker(IAnonymousFunctionOperation? lambda)
+    {
+        for (var current = lambda; current is not null; current = current.EnclosingLambda())
+        {
+            if (current.Parent is IDelegateCreationOperation { Parent: IArgumentOperation { Parent: IInvocationOperation call } })
+            {
+                var type = call.TargetMethod.ContainingType;
+                if (type.Is("System.Threading.Tasks.Parallel") || type.Is("System.Linq.ParallelEnumerable")
+                    || type.Is("System.Threading.Tasks.TaskFactory")
+                    || type.Is("System.Threading.Tasks.Task") && call.TargetMethod.Name == "Run")
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,49 @@
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Repro.Analyzers.Internal;
+
+namespace Repro.Analyzers.Ordering;
+
+/// <summary>
+/// RPR2007: <c>Directory.GetFiles</c>/<c>EnumerateFiles</c>/<c>GetDirectories</c> (and the DirectoryInfo forms),
+/// whose order is the file system's, feeding results without being ordered.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class DirectoryOrderAnalyzer : DiagnosticAnalyzer
+{
+    private static readonly string[] Methods =
+    {
+        "GetFiles", "EnumerateFiles", "GetDirectories", "EnumerateDirectories", "GetFileSystemEntries",
+        "EnumerateFileSystemEntries", "GetFileSystemInfos", "EnumerateFileSystemInfos",
+    };
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(RuleCatalog.UnorderedDirectoryEnumeration);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+    }
+
+    internal static bool IsDirectoryListing(IMethodSymbol method)
+    {
+        return Array.IndexOf(Methods, method.Name) >= 0
+            && (method.ContainingType.Is("System.IO.Directory") || method.ContainingType.Is("System.IO.DirectoryInfo"));
+    }
+
+    private static void Analyze(OperationAnalysisContext context)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (!IsDirectoryListing(invocation.TargetMethod) || !OrderUse.IsOrderSensitive(invocation, invocation.Root(), 0))
+            return;
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            RuleCatalog.UnorderedDirectoryEnumeration, invocation.Syntax.GetLocation(),
+            invocation.TargetMethod.ContainingType.Name + "." + invocation.TargetMethod.Name));
+    }
+}

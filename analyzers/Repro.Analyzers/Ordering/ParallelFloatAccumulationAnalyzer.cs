@@ -1,0 +1,112 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Repro.Analyzers.Internal;
+
+namespace Repro.Analyzers.Ordering;
+
+/// <summary>
+/// RPR2001: inside a delegate passed to <c>Parallel.For</c>/<c>ForEach</c> (body or <c>localFinally</c>),
+/// a float or double <c>+=</c> (or <c>x = x + ...</c>) into state shared by the workers: a field, a captured
+/// variable, or an array slot whose index does not depend on the iteration. Writes to disjoint slots
+/// (<c>sums[i] += ...</c>) and to locals of the delegate are not reported; a surrounding <c>lock</c> does not help.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class ParallelFloatAccumulationAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(RuleCatalog.ParallelFloatAccumulation);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+    }
+
+    private static void Analyze(OperationAnalysisContext context)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var method = invocation.TargetMethod;
+        if (!method.ContainingType.Is("System.Threading.Tasks.Parallel") || method.Name is not ("For" or "ForEach"))
+            return;
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Value.Unwrap() is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda })
+                continue;
+
+            foreach (var operation in lambda.Body.Descendants())
+            {
+                var target = AccumulationTarget(operation);
+                if (target is null || !IsShared(target, lambda))
+                    continue;
+
+                context.ReportDiagnostic(Diagnostic.Create(
+                    RuleCatalog.ParallelFloatAccumulation, operation.Syntax.GetLocation(),
+                    operation.Syntax.ToString(), target.Syntax.ToString(), "Parallel." + method.Name));
+            }
+        }
+    }
+
+    /// <summary>The target of a float/double addition into itself, or null.</summary>
+    private static IOperation? AccumulationTarget(IOperation operation)
+    {
+        if (operation is ICompoundAssignmentOperation
+            {
+                OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply,
+            } compound
+            && (compound.Target.Type.IsFloatingPoint() || compound.Target.Type.IsFloatVector()))
+        {
+            return compound.Target;
+        }
+
+        if (operation is ISimpleAssignmentOperation simple && simple.Target.Type.IsFloatingPoint()
+            && simple.Value.Unwrap() is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum
+            && simple.Target.ReferencedSymbol() is { } symbol
+            && (SymbolEqualityComparer.Default.Equals(sum.LeftOperand.ReferencedSymbol(), symbol)
+                || SymbolEqualityComparer.Default.Equals(sum.RightOperand.ReferencedSymbol(), symbol)))
+        {
+            return simple.Target;
+        }
+
+        return null;
+    }
+
+    private static bool IsShared(IOperation target, IAnonymousFunctionOperation lambda)
+    {
+        switch (target.Unwrap())
+        {
+            case IFieldReferenceOperation:
+            case IPropertyReferenceOperation:
+                return true;
+            case ILocalReferenceOperation local:
+                return !IsDeclaredIn(local.Local, lambda);
+            case IParameterReferenceOperation parameter:
+                return !SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, lambda.Symbol)
+                    && parameter.Parameter.RefKind != RefKind.None;
+            case IArrayElementReferenceOperation element:
+                return !element.Indices.Any(index => DependsOnIteration(index, lambda));
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsDeclaredIn(ILocalSymbol local, IAnonymousFunctionOperation lambda)
+    {
+        return lambda.Body.Descendants().OfType<IVariableDeclaratorOperation>()
+            .Any(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local));
+    }
+
+    private static bool DependsOnIteration(IOperation index, IAnonymousFunctionOperation lambda)
+    {
+        return new[] { index }.Concat(index.Descendants()).Any(o => o switch
+        {
+            IParameterReferenceOperation p => SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, lambda.Symbol),
+            ILocalReferenceOperation l => IsDeclaredIn(l.Local, lambda),
+            _ => false,
+        });
+    }
+}
