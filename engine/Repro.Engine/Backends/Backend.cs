@@ -1,0 +1,285 @@
+namespace Repro.Engine.Backends;
+
+/// <summary>A strided window onto a storage: element (i0, ..., in) lives at Offset + sum(ik * Strides[k]).</summary>
+/// <param name="Storage">The buffer.</param>
+/// <param name="Shape">Extent per axis.</param>
+/// <param name="Strides">Elements to step per axis (0 for broadcast axes).</param>
+/// <param name="Offset">Index of element (0, ..., 0).</param>
+public readonly record struct View(Storage Storage, int[] Shape, int[] Strides, int Offset)
+{
+    /// <summary>A contiguous view of a whole buffer with the given shape.</summary>
+    public static View Contiguous(Storage storage, int[] shape) => new(storage, shape, ShapeUtil.ContiguousStrides(shape), 0);
+}
+
+/// <summary>
+/// The small contract every backend implements: memory, data movement, and the primitive kernels. Public
+/// methods validate their arguments; the protected <c>...Core</c> methods do the work. Elementwise, reduction
+/// and matmul kernels receive only compute dtypes (float32, float64, int32): the front end widens float16 and
+/// bfloat16 to float32 before them and rounds the result once afterwards.
+/// </summary>
+public abstract class Backend
+{
+    /// <summary>Short name used on the command line and in logs ("managed", "reference", "ilgpu-cpu").</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The device the kernels run on, for the environment fingerprint.</summary>
+    public virtual string DeviceName => Name;
+
+    /// <summary>Allocates a zero-filled buffer.</summary>
+    public Storage Allocate(DType dtype, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return AllocateCore(dtype, length);
+    }
+
+    /// <summary>Copies host data (float[], double[], int[], or ushort[] for 16-bit types) into a new buffer.</summary>
+    public Storage FromHost(Array data, DType dtype)
+    {
+        var expected = HostStorage.NewArray(dtype, 0).GetType();
+        if (data.GetType() != expected)
+        {
+            throw new DTypeException($"FromHost: expected {expected.Name} for {dtype.Name()}, got {data.GetType().Name}");
+        }
+
+        return FromHostCore(data, dtype);
+    }
+
+    /// <summary>Copies a buffer to a new host array of its storage element type.</summary>
+    public Array ToHost(Storage storage)
+    {
+        CheckOwned(storage, nameof(ToHost));
+        return ToHostCore(storage);
+    }
+
+    /// <summary>Copies a strided (possibly broadcast) view into a strided destination view of the same shape. Same dtype.</summary>
+    public void Copy(in View src, in View dst)
+    {
+        CheckOwned(src.Storage, nameof(Copy));
+        CheckOwned(dst.Storage, nameof(Copy));
+        if (src.Storage.DType != dst.Storage.DType)
+        {
+            throw Throw.DType("copy", dst.Storage.DType.Name(), src.Storage.DType);
+        }
+
+        if (!src.Shape.AsSpan().SequenceEqual(dst.Shape))
+        {
+            throw Throw.Shape("copy", Throw.Fmt(dst.Shape), Throw.Fmt(src.Shape));
+        }
+
+        CopyCore(src, dst);
+    }
+
+    /// <summary>Converts every element of a contiguous buffer to the destination's dtype (equal lengths).</summary>
+    public void Cast(Storage src, Storage dst)
+    {
+        CheckOwned(src, nameof(Cast));
+        CheckOwned(dst, nameof(Cast));
+        CheckLength("cast", src, dst.Length);
+        CastCore(src, dst);
+    }
+
+    /// <summary>Sets every element to <paramref name="value"/> converted to the buffer's dtype.</summary>
+    public void Fill(Storage dst, double value)
+    {
+        CheckOwned(dst, nameof(Fill));
+        FillCore(dst, value);
+    }
+
+    /// <summary>y[i] = op(x[i]) over contiguous buffers of one compute dtype.</summary>
+    public void Unary(UnaryOp op, Storage x, Storage y)
+    {
+        CheckCompute("unary " + op, x, y);
+        CheckLength("unary " + op, x, y.Length);
+        if (x.DType == DType.Int32 && !ScalarOps.IsDefinedForInt(op))
+        {
+            throw Throw.DType(op.ToString().ToLowerInvariant(), "a float dtype (cast int32 to float32 first)", DType.Int32);
+        }
+
+        UnaryCore(op, x, y);
+    }
+
+    /// <summary>y = op(a, b) with broadcasting: a and b are views already expanded to <paramref name="shape"/>, y is contiguous.</summary>
+    public void Binary(BinaryOp op, in View a, in View b, Storage y, int[] shape)
+    {
+        CheckCompute("binary " + op, a.Storage, y);
+        CheckCompute("binary " + op, b.Storage, y);
+        CheckLength("binary " + op, y, ShapeUtil.Numel(shape));
+        BinaryCore(op, a, b, y, shape);
+    }
+
+    /// <summary>y = cond != 0 ? a : b, all views expanded to <paramref name="shape"/>; y contiguous.</summary>
+    public void Where(in View cond, in View a, in View b, Storage y, int[] shape)
+    {
+        CheckOwned(cond.Storage, nameof(Where));
+        CheckCompute("where", a.Storage, y);
+        CheckCompute("where", b.Storage, y);
+        CheckLength("where", y, ShapeUtil.Numel(shape));
+        WhereCore(cond, a, b, y, shape);
+    }
+
+    /// <summary>Reduces each row of a contiguous [rows, n] buffer into y[rows] (int32 for arg-reductions).</summary>
+    public void Reduce(ReduceOp op, Storage x, int rows, int n, Storage y)
+    {
+        CheckOwned(x, nameof(Reduce));
+        CheckOwned(y, nameof(Reduce));
+        CheckLength("reduce", x, checked(rows * n));
+        CheckLength("reduce", y, rows);
+        if (n == 0 && op != ReduceOp.Sum && rows > 0)
+        {
+            throw Throw.Arg(op.ToString().ToLowerInvariant(), "cannot reduce an empty axis (no identity element)");
+        }
+
+        ReduceCore(op, x, rows, n, y);
+    }
+
+    /// <summary>y[b] = a[b] @ b[b] for contiguous [batch, m, k] and [batch, k, n], in the canonical sequential-k FMA order.</summary>
+    public void MatMul(Storage a, Storage b, Storage y, int batch, int m, int k, int n)
+    {
+        CheckCompute("matmul", a, y);
+        CheckCompute("matmul", b, y);
+        CheckLength("matmul", a, checked(batch * m * k));
+        CheckLength("matmul", b, checked(batch * k * n));
+        CheckLength("matmul", y, checked(batch * m * n));
+        MatMulCore(a, b, y, batch, m, k, n);
+    }
+
+    /// <summary>index_select: y[o, i, j] = x[o, index[i], j] for x [outer, axisLen, inner] and int32 index [count].</summary>
+    public void Gather(Storage x, int outer, int axisLen, int inner, Storage index, Storage y)
+    {
+        CheckOwned(x, nameof(Gather));
+        CheckIndex("index_select", index, axisLen);
+        CheckLength("index_select", y, checked(outer * index.Length * inner));
+        GatherCore(x, outer, axisLen, inner, index, y);
+    }
+
+    /// <summary>
+    /// index_add, in place on y [outer, axisLen, inner]: for i = 0..count-1 in order, y[o, index[i], j] += src[o, i, j].
+    /// Each element of y receives its contributions in increasing i, whatever the thread count.
+    /// </summary>
+    public void IndexAdd(Storage y, int outer, int axisLen, int inner, Storage index, Storage src)
+    {
+        CheckCompute("index_add", src, y);
+        CheckIndex("index_add", index, axisLen);
+        CheckLength("index_add", src, checked(outer * index.Length * inner));
+        IndexAddCore(y, outer, axisLen, inner, index, src);
+    }
+
+    /// <summary>
+    /// scatter_add, in place on y [outer, axisLen, inner]: for l = 0..len-1 in order, y[o, index[o, l, j], j] += src[o, l, j],
+    /// with index and src both [outer, len, inner].
+    /// </summary>
+    public void ScatterAdd(Storage y, int outer, int axisLen, int inner, Storage index, Storage src, int len)
+    {
+        CheckCompute("scatter_add", src, y);
+        CheckIndex("scatter_add", index, axisLen);
+        CheckLength("scatter_add", src, checked(outer * len * inner));
+        CheckLength("scatter_add", index, checked(outer * len * inner));
+        ScatterAddCore(y, outer, axisLen, inner, index, src, len);
+    }
+
+    /// <summary>Fills y with draws for elements 0..Length-1 of the Philox stream (seed, stream).</summary>
+    public void Random(RandomKind kind, Storage y, ulong seed, ulong stream)
+    {
+        CheckOwned(y, nameof(Random));
+        var want = kind == RandomKind.Bits ? "int32" : "float32 or float64";
+        bool ok = kind == RandomKind.Bits ? y.DType == DType.Int32 : y.DType is DType.Float32 or DType.Float64;
+        if (!ok)
+        {
+            throw Throw.DType("random", want, y.DType);
+        }
+
+        RandomCore(kind, y, seed, stream);
+    }
+
+    /// <summary>Allocates a zero-filled buffer.</summary>
+    protected abstract Storage AllocateCore(DType dtype, int length);
+
+    /// <summary>Copies host data into a new buffer.</summary>
+    protected abstract Storage FromHostCore(Array data, DType dtype);
+
+    /// <summary>Copies a buffer out to the host.</summary>
+    protected abstract Array ToHostCore(Storage storage);
+
+    /// <summary>Strided copy.</summary>
+    protected abstract void CopyCore(in View src, in View dst);
+
+    /// <summary>Elementwise dtype conversion.</summary>
+    protected abstract void CastCore(Storage src, Storage dst);
+
+    /// <summary>Constant fill.</summary>
+    protected abstract void FillCore(Storage dst, double value);
+
+    /// <summary>Unary kernel.</summary>
+    protected abstract void UnaryCore(UnaryOp op, Storage x, Storage y);
+
+    /// <summary>Binary kernel.</summary>
+    protected abstract void BinaryCore(BinaryOp op, in View a, in View b, Storage y, int[] shape);
+
+    /// <summary>Select kernel.</summary>
+    protected abstract void WhereCore(in View cond, in View a, in View b, Storage y, int[] shape);
+
+    /// <summary>Row reduction kernel.</summary>
+    protected abstract void ReduceCore(ReduceOp op, Storage x, int rows, int n, Storage y);
+
+    /// <summary>Batched matmul kernel.</summary>
+    protected abstract void MatMulCore(Storage a, Storage b, Storage y, int batch, int m, int k, int n);
+
+    /// <summary>index_select kernel.</summary>
+    protected abstract void GatherCore(Storage x, int outer, int axisLen, int inner, Storage index, Storage y);
+
+    /// <summary>index_add kernel.</summary>
+    protected abstract void IndexAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src);
+
+    /// <summary>scatter_add kernel.</summary>
+    protected abstract void ScatterAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src, int len);
+
+    /// <summary>Random kernel.</summary>
+    protected abstract void RandomCore(RandomKind kind, Storage y, ulong seed, ulong stream);
+
+    /// <summary>Reads index values back for bounds checking; backends with device memory override it.</summary>
+    protected virtual int[] ReadIndices(Storage index) => (int[])ToHostCore(index);
+
+    private void CheckOwned(Storage s, string op)
+    {
+        if (!ReferenceEquals(s.Backend, this))
+        {
+            throw new InvalidOperationException($"{op}: the buffer belongs to backend '{s.Backend.Name}', not '{Name}'; move the tensor with .To(backend) first");
+        }
+    }
+
+    private void CheckCompute(string op, Storage x, Storage y)
+    {
+        CheckOwned(x, op);
+        CheckOwned(y, op);
+        if (x.DType.IsLowPrecision())
+        {
+            throw Throw.DType(op, "a compute dtype (float32, float64 or int32)", x.DType);
+        }
+    }
+
+    private static void CheckLength(string op, Storage s, int expected)
+    {
+        if (s.Length != expected)
+        {
+            throw Throw.Shape(op, $"a buffer of {expected} elements", $"{s.Length}");
+        }
+    }
+
+    private void CheckIndex(string op, Storage index, int axisLen)
+    {
+        CheckOwned(index, op);
+        if (index.DType != DType.Int32)
+        {
+            throw Throw.DType(op, "int32 indices", index.DType);
+        }
+
+        var values = ReadIndices(index);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if ((uint)values[i] >= (uint)axisLen)
+            {
+                throw new IndexOutOfRangeException($"{op}: index {values[i]} at position {i} is out of range for an axis of length {axisLen}");
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+namespace Repro.Engine;
+
+/// <summary>
+/// The constants and trees that define Repro's canonical evaluation orders. Every backend implements these
+/// orders exactly; none may derive an order from the vector width, the core count, the batch size or the device.
+/// </summary>
+/// <remarks>
+/// Sum-like reductions (sum, mean, variance, softmax denominators): the reduced axes are moved last and made
+/// contiguous, so each output element reduces one row of n elements. The row is cut into chunks of
+/// <see cref="ReductionChunk"/> elements (the last chunk may be shorter). Inside a chunk,
+/// <see cref="ReductionLanes"/> accumulators start at +0.0 and lane l adds the elements whose index inside the
+/// chunk is congruent to l modulo <see cref="ReductionLanes"/>, in increasing index order. The lanes are then
+/// combined by <see cref="PairwiseTree{T}"/>, giving one partial per chunk, and the chunk partials are combined
+/// by the same tree. An empty row sums to +0.0.
+/// <para>Matmul: every output element is acc = +0.0, then acc = fma(a[i,k], b[k,j], acc) for k = 0..K-1 in
+/// order, with one fused multiply-add per step. K is never split into separately summed parts.</para>
+/// </remarks>
+public static class Canonical
+{
+    /// <summary>Elements per reduction chunk. Threads and GPU blocks take whole chunks.</summary>
+    public const int ReductionChunk = 1024;
+
+    /// <summary>Lane accumulators inside a chunk (a multiple of every vector width we use: 4, 8, 16 floats).</summary>
+    public const int ReductionLanes = 32;
+
+    /// <summary>
+    /// Combines values by the canonical pairwise tree, in place: each level adds neighbours (v[0]+v[1], v[2]+v[3], ...)
+    /// and carries an odd last element up unchanged, until one value is left. For 8 values this is
+    /// ((v0+v1)+(v2+v3))+((v4+v5)+(v6+v7)). Returns +0.0 for no values.
+    /// </summary>
+    public static T PairwiseTree<T>(Span<T> values)
+        where T : struct, System.Numerics.IAdditionOperators<T, T, T>
+    {
+        int n = values.Length;
+        if (n == 0)
+        {
+            return default;
+        }
+
+        while (n > 1)
+        {
+            int half = n / 2;
+            for (int i = 0; i < half; i++)
+            {
+                values[i] = values[2 * i] + values[(2 * i) + 1];
+            }
+
+            if ((n & 1) != 0)
+            {
+                values[half] = values[n - 1];
+                n = half + 1;
+            }
+            else
+            {
+                n = half;
+            }
+        }
+
+        return values[0];
+    }
+
+    /// <summary>Number of chunks a row of <paramref name="n"/> elements is cut into (0 for an empty row).</summary>
+    public static int ChunkCount(int n) => (n + ReductionChunk - 1) / ReductionChunk;
+}

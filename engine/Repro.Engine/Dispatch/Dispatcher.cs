@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Repro.Engine;
+
+/// <summary>
+/// The one place every op passes through, forward and backward. It numbers ops, attaches the caller's source
+/// location, marks backward ops with the forward op they belong to, and tells the observers. The engine knows no
+/// recorder: a recorder is just an <see cref="IOpObserver"/>.
+/// </summary>
+public static class Dispatcher
+{
+    private static readonly Assembly EngineAssembly = typeof(Dispatcher).Assembly;
+    private static readonly object Gate = new();
+
+    [ThreadStatic]
+    private static SiteFrame? site;
+
+    [ThreadStatic]
+    private static long backwardOf;
+
+    [ThreadStatic]
+    private static bool inBackward;
+
+    [ThreadStatic]
+    private static int suppressed;
+
+    private static IOpObserver[] observers = [];
+    private static long nextSeq;
+
+    /// <summary>The sequence number the next op will get.</summary>
+    public static long NextSeq => Interlocked.Read(ref nextSeq);
+
+    /// <summary>True when at least one observer is attached.</summary>
+    public static bool IsObserved => Volatile.Read(ref observers).Length > 0;
+
+    /// <summary>Additional assemblies whose frames are skipped when a source location is found from the stack (e.g. nn layers).</summary>
+    public static ICollection<Assembly> LibraryAssemblies { get; } = new HashSet<Assembly>();
+
+    /// <summary>Attaches an observer until the returned handle is disposed.</summary>
+    public static IDisposable Observe(IOpObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (Gate)
+        {
+            observers = [.. observers, observer];
+        }
+
+        return new Detach(observer);
+    }
+
+    /// <summary>Restarts sequence numbering at 0 (for a new recording in the same process).</summary>
+    public static void ResetSequence() => Interlocked.Exchange(ref nextSeq, 0);
+
+    /// <summary>
+    /// Opens a source-location scope for a public API call. The outermost scope wins, so the ops inside a composite
+    /// (softmax = max, sub, exp, sum, div) all carry the location of the user's call to softmax.
+    /// </summary>
+    public static SiteScope Site(string file, int line, string member)
+    {
+        if (site is not null)
+        {
+            return default;
+        }
+
+        site = new SiteFrame(new SourceLocation(file, line, member));
+        return new SiteScope(true);
+    }
+
+    /// <summary>Opens a scope in which every op is a backward op of forward op <paramref name="forwardSeq"/>, located at <paramref name="source"/>.</summary>
+    public static BackwardScope Backward(long forwardSeq, SourceLocation source)
+    {
+        var saved = new BackwardScope(site, backwardOf, inBackward);
+        site = new SiteFrame(source);
+        backwardOf = forwardSeq;
+        inBackward = true;
+        return saved;
+    }
+
+    /// <summary>Suppresses recording of the ops inside (used by kernels' internal helper ops). Counted, nests.</summary>
+    internal static SuppressScope Suppress()
+    {
+        suppressed++;
+        return new SuppressScope(true);
+    }
+
+    /// <summary>Reports one op to the observers and returns its sequence number.</summary>
+    internal static long Emit(string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, bool isView = false)
+    {
+        if (suppressed > 0)
+        {
+            return -1;
+        }
+
+        var current = Volatile.Read(ref observers);
+        long seq;
+        if (current.Length == 0)
+        {
+            seq = Interlocked.Increment(ref nextSeq) - 1;
+            foreach (var t in outputs)
+            {
+                t.CreatedBy = seq;
+            }
+
+            return seq;
+        }
+
+        var source = site?.Location ?? (current.Any(o => o.WantsSourceLocations) ? FromStack() : SourceLocation.Unknown);
+        var phase = inBackward ? OpPhase.Backward : OpPhase.Forward;
+        lock (Gate)
+        {
+            seq = Interlocked.Increment(ref nextSeq) - 1;
+            foreach (var t in outputs)
+            {
+                t.CreatedBy = seq;
+            }
+
+            var e = new OpEvent(seq, op, attributes, inputs, outputs, source, phase, inBackward ? backwardOf : -1, isView);
+            foreach (var o in current)
+            {
+                o.OnOp(e);
+            }
+        }
+
+        return seq;
+    }
+
+    /// <summary>The current source location (the open site scope), or unknown.</summary>
+    internal static SourceLocation CurrentSite => site?.Location ?? SourceLocation.Unknown;
+
+    private static SourceLocation FromStack()
+    {
+        var trace = new StackTrace(2, true);
+        foreach (var frame in trace.GetFrames())
+        {
+            var method = frame.GetMethod();
+            var asm = method?.DeclaringType?.Assembly;
+            if (asm is null || asm == EngineAssembly || LibraryAssemblies.Contains(asm))
+            {
+                continue;
+            }
+
+            var file = frame.GetFileName();
+            return new SourceLocation(file ?? string.Empty, frame.GetFileLineNumber(), method!.Name);
+        }
+
+        return SourceLocation.Unknown;
+    }
+
+    /// <summary>Ends a site scope opened by <see cref="Site"/>.</summary>
+    public readonly struct SiteScope(bool owner) : IDisposable
+    {
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            if (owner)
+            {
+                site = null;
+            }
+        }
+    }
+
+    /// <summary>Ends a backward scope, restoring the enclosing state.</summary>
+    public readonly struct BackwardScope : IDisposable
+    {
+        private readonly SiteFrame? savedSite;
+        private readonly long savedOf;
+        private readonly bool savedIn;
+
+        internal BackwardScope(SiteFrame? savedSite, long savedOf, bool savedIn)
+        {
+            this.savedSite = savedSite;
+            this.savedOf = savedOf;
+            this.savedIn = savedIn;
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            site = savedSite;
+            backwardOf = savedOf;
+            inBackward = savedIn;
+        }
+    }
+
+    /// <summary>Ends a suppression scope.</summary>
+    internal readonly struct SuppressScope(bool active) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (active)
+            {
+                suppressed--;
+            }
+        }
+    }
+
+    internal sealed class SiteFrame(SourceLocation location)
+    {
+        public SourceLocation Location { get; } = location;
+    }
+
+    private sealed class Detach(IOpObserver observer) : IDisposable
+    {
+        private IOpObserver? observer = observer;
+
+        public void Dispose()
+        {
+            if (observer is null)
+            {
+                return;
+            }
+
+            lock (Gate)
+            {
+                observers = [.. observers.Where(o => !ReferenceEquals(o, observer))];
+            }
+
+            observer = null;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+namespace Repro.Engine;
+
+/// <summary>Whether an op ran in the forward pass or in the backward pass of an earlier forward op.</summary>
+public enum OpPhase
+{
+    /// <summary>A forward op (everything the user's program calls directly).</summary>
+    Forward,
+
+    /// <summary>An op run by autograd to compute gradients for a forward op.</summary>
+    Backward,
+}
+
+/// <summary>Where in the user's source an op was called.</summary>
+/// <param name="File">Source file path as the compiler saw it (empty when unknown).</param>
+/// <param name="Line">1-based line (0 when unknown).</param>
+/// <param name="Member">Calling member name.</param>
+public readonly record struct SourceLocation(string File, int Line, string Member)
+{
+    /// <summary>No location known.</summary>
+    public static readonly SourceLocation Unknown = new(string.Empty, 0, string.Empty);
+
+    /// <summary>True when a file is known.</summary>
+    public bool IsKnown => File.Length > 0;
+
+    /// <summary>"file.cs:42 (Member)", or "unknown".</summary>
+    public override string ToString() => IsKnown ? $"{Path.GetFileName(File)}:{Line} ({Member})" : "unknown";
+}
+
+/// <summary>Ordered op attributes (name, value): values are long, double, bool, string, long[] or double[].</summary>
+public sealed class OpAttributes
+{
+    /// <summary>No attributes.</summary>
+    public static readonly OpAttributes Empty = new([]);
+
+    private readonly KeyValuePair<string, object>[] items;
+
+    /// <summary>Creates attributes from ordered pairs.</summary>
+    public OpAttributes(params KeyValuePair<string, object>[] items)
+    {
+        this.items = items;
+    }
+
+    /// <summary>The pairs in the order the op declared them.</summary>
+    public IReadOnlyList<KeyValuePair<string, object>> Items => items;
+
+    /// <summary>Builds attributes from (name, value) tuples; ints become longs and int arrays become long arrays.</summary>
+    public static OpAttributes Of(params (string Name, object Value)[] pairs) =>
+        new([.. pairs.Select(p => new KeyValuePair<string, object>(p.Name, Normalize(p.Value)))]);
+
+    /// <summary>True when the attribute is present.</summary>
+    public bool Has(string name) => Array.Exists(items, p => p.Key == name);
+
+    /// <summary>An integer attribute.</summary>
+    public long Long(string name) => Convert.ToInt64(Get(name), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>An integer attribute as int (checked).</summary>
+    public int Int(string name) => checked((int)Long(name));
+
+    /// <summary>A floating-point attribute.</summary>
+    public double Double(string name) => Convert.ToDouble(Get(name), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A boolean attribute.</summary>
+    public bool Bool(string name) => (bool)Get(name);
+
+    /// <summary>A string attribute.</summary>
+    public string String(string name) => (string)Get(name);
+
+    /// <summary>An integer-array attribute as int[] (checked).</summary>
+    public int[] Ints(string name) => Get(name) switch
+    {
+        long[] l => [.. l.Select(v => checked((int)v))],
+        int[] i => (int[])i.Clone(),
+        var other => throw new InvalidCastException($"attribute '{name}' is {other.GetType().Name}, not an integer array"),
+    };
+
+    /// <summary>The raw value of an attribute; an error names the missing attribute.</summary>
+    public object Get(string name)
+    {
+        foreach (var p in items)
+        {
+            if (p.Key == name)
+            {
+                return p.Value;
+            }
+        }
+
+        throw new KeyNotFoundException($"op attribute '{name}' is missing");
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Join(", ", items.Select(p => $"{p.Key}={Format(p.Value)}"));
+
+    private static object Normalize(object value) => value switch
+    {
+        int i => (long)i,
+        ulong u => unchecked((long)u),
+        float f => (double)f,
+        int[] a => a.Select(v => (long)v).ToArray(),
+        DType d => d.Name(),
+        _ => value,
+    };
+
+    private static string Format(object v) => v switch
+    {
+        long[] a => "[" + string.Join(", ", a) + "]",
+        double[] d => "[" + string.Join(", ", d.Select(x => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "]",
+        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty,
+    };
+}
+
+/// <summary>One op as the dispatcher saw it. Observers must not keep the tensors' contents alive longer than they need.</summary>
+public sealed class OpEvent
+{
+    internal OpEvent(long seq, string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source, OpPhase phase, long backwardOf, bool isView)
+    {
+        Seq = seq;
+        Op = op;
+        Attributes = attributes;
+        Inputs = inputs;
+        Outputs = outputs;
+        Source = source;
+        Phase = phase;
+        BackwardOf = backwardOf;
+        IsView = isView;
+    }
+
+    /// <summary>Sequence number, 0-based, in the order ops were issued.</summary>
+    public long Seq { get; }
+
+    /// <summary>Op name ("add", "matmul", "sum", "reshape", "from_host", "rand", ...).</summary>
+    public string Op { get; }
+
+    /// <summary>The op's attributes, enough to re-run it from its inputs.</summary>
+    public OpAttributes Attributes { get; }
+
+    /// <summary>Input tensors, in order.</summary>
+    public IReadOnlyList<Tensor> Inputs { get; }
+
+    /// <summary>Output tensors, in order.</summary>
+    public IReadOnlyList<Tensor> Outputs { get; }
+
+    /// <summary>Where in the user's code the op was called.</summary>
+    public SourceLocation Source { get; }
+
+    /// <summary>Forward or backward.</summary>
+    public OpPhase Phase { get; }
+
+    /// <summary>For a backward op, the sequence number of the forward op it differentiates; -1 otherwise.</summary>
+    public long BackwardOf { get; }
+
+    /// <summary>True for ops that only re-describe storage (reshape, permute, slice, expand).</summary>
+    public bool IsView { get; }
+
+    /// <summary>The dtype of the first output (or of the first input when there is no output).</summary>
+    public DType DType => Outputs.Count > 0 ? Outputs[0].DType : Inputs[0].DType;
+
+    /// <summary>The backend the op ran on.</summary>
+    public string Backend => Outputs.Count > 0 ? Outputs[0].Backend.Name : Inputs[0].Backend.Name;
+}
+
+/// <summary>Receives every op the dispatcher runs.</summary>
+public interface IOpObserver
+{
+    /// <summary>Whether the dispatcher should resolve source locations for ops called without caller information (operators).</summary>
+    bool WantsSourceLocations => true;
+
+    /// <summary>Called after each op, on the thread that issued it, in sequence order.</summary>
+    void OnOp(OpEvent e);
+}

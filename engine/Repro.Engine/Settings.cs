@@ -1,0 +1,162 @@
+using Repro.Engine.Backends;
+
+namespace Repro.Engine;
+
+/// <summary>
+/// Engine-wide settings, each readable from an environment variable at start-up and overridable by a scope.
+/// None of them changes any result: they only choose how fast and where the work runs.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <item><term>REPRO_THREADS</term><description>worker threads for CPU kernels (default: all cores).</description></item>
+/// <item><term>REPRO_BACKEND</term><description>default backend for new tensors ("managed", "reference", or a registered one).</description></item>
+/// <item><term>REPRO_SEED</term><description>seed of the default random generator (default 0).</description></item>
+/// </list>
+/// </remarks>
+public static class Settings
+{
+    private static readonly AsyncLocal<int?> ThreadsOverride = new();
+    private static readonly AsyncLocal<Backend?> BackendOverride = new();
+    private static readonly Dictionary<string, Func<Backend>> Factories = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["managed"] = () => ManagedBackend.Instance,
+        ["reference"] = () => ReferenceBackend.Instance,
+    };
+
+    private static int globalThreads = ReadThreadsFromEnvironment();
+    private static Backend? globalBackend;
+
+    /// <summary>Worker threads CPU kernels may use (at least 1). Results never depend on it.</summary>
+    public static int Threads
+    {
+        get => ThreadsOverride.Value ?? globalThreads;
+        set => globalThreads = CheckThreads(value);
+    }
+
+    /// <summary>The backend new tensors are created on.</summary>
+    public static Backend DefaultBackend
+    {
+        get => BackendOverride.Value ?? (globalBackend ??= ResolveInitialBackend());
+        set => globalBackend = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>Names of the registered backends.</summary>
+    public static IReadOnlyList<string> BackendNames
+    {
+        get
+        {
+            lock (Factories)
+            {
+                return [.. Factories.Keys.Order(StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    /// <summary>Runs the enclosed code (on this async flow) with the given thread count.</summary>
+    public static IDisposable UseThreads(int threads)
+    {
+        var previous = ThreadsOverride.Value;
+        ThreadsOverride.Value = CheckThreads(threads);
+        return new Restore(() => ThreadsOverride.Value = previous);
+    }
+
+    /// <summary>Runs the enclosed code (on this async flow) with the given default backend.</summary>
+    public static IDisposable UseBackend(Backend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var previous = BackendOverride.Value;
+        BackendOverride.Value = backend;
+        return new Restore(() => BackendOverride.Value = previous);
+    }
+
+    /// <summary>Registers a backend by name (used by optional backend packages such as ILGPU).</summary>
+    public static void RegisterBackend(string name, Func<Backend> factory)
+    {
+        lock (Factories)
+        {
+            Factories[name] = factory;
+        }
+    }
+
+    /// <summary>Looks a backend up by name; the error lists the registered names.</summary>
+    public static Backend GetBackend(string name)
+    {
+        Func<Backend>? factory;
+        lock (Factories)
+        {
+            Factories.TryGetValue(name, out factory);
+        }
+
+        return factory is null
+            ? throw new ArgumentException($"unknown backend '{name}': expected one of {string.Join(", ", BackendNames)}", nameof(name))
+            : factory();
+    }
+
+    private static Backend ResolveInitialBackend()
+    {
+        var name = Environment.GetEnvironmentVariable("REPRO_BACKEND");
+        return string.IsNullOrWhiteSpace(name) ? ManagedBackend.Instance : GetBackend(name.Trim());
+    }
+
+    private static int ReadThreadsFromEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable("REPRO_THREADS");
+        if (!string.IsNullOrWhiteSpace(text)
+            && int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n)
+            && n >= 1)
+        {
+            return n;
+        }
+
+        return Environment.ProcessorCount;
+    }
+
+    private static int CheckThreads(int threads) =>
+        threads >= 1 ? threads : throw new ArgumentOutOfRangeException(nameof(threads), threads, "thread count must be at least 1");
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        private Action? restore = restore;
+
+        public void Dispose()
+        {
+            restore?.Invoke();
+            restore = null;
+        }
+    }
+}
+
+/// <summary>Runs independent work items on the configured number of threads. Items must not share outputs.</summary>
+internal static class Parallelism
+{
+    /// <summary>
+    /// Calls <paramref name="body"/>(start, end) over [0, count) split into contiguous ranges. Each item's result
+    /// must depend only on the item, so the split (which depends on the thread count) never shows in the output.
+    /// </summary>
+    public static void For(int count, long costPerItem, Action<int, int> body)
+    {
+        int threads = Settings.Threads;
+        long total = count * Math.Max(costPerItem, 1);
+        if (threads <= 1 || count <= 1 || total < 32_768)
+        {
+            if (count > 0)
+            {
+                body(0, count);
+            }
+
+            return;
+        }
+
+        int parts = (int)Math.Min(Math.Min(count, threads * 4L), Math.Max(1, total / 16_384));
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        Parallel.For(0, parts, options, p =>
+        {
+            int start = (int)((long)count * p / parts);
+            int end = (int)((long)count * (p + 1) / parts);
+            if (end > start)
+            {
+                body(start, end);
+            }
+        });
+    }
+}

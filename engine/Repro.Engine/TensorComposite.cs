@@ -1,0 +1,139 @@
+using Repro.Engine.Backends;
+
+namespace Repro.Engine;
+
+/// <summary>Composite ops: built from primitives in the front end, so they need no kernels and no backward rules of their own.</summary>
+public sealed partial class Tensor
+{
+    /// <summary>Unary minus.</summary>
+    public static Tensor operator -(Tensor x) => OpCore.Unary(UnaryOp.Neg, x);
+
+    /// <summary>Elementwise sum.</summary>
+    public static Tensor operator +(Tensor a, Tensor b) => OpCore.Binary(BinaryOp.Add, a, b);
+
+    /// <summary>Elementwise difference.</summary>
+    public static Tensor operator -(Tensor a, Tensor b) => OpCore.Binary(BinaryOp.Sub, a, b);
+
+    /// <summary>Elementwise product.</summary>
+    public static Tensor operator *(Tensor a, Tensor b) => OpCore.Binary(BinaryOp.Mul, a, b);
+
+    /// <summary>Elementwise quotient.</summary>
+    public static Tensor operator /(Tensor a, Tensor b) => OpCore.Binary(BinaryOp.Div, a, b);
+
+    /// <summary>Tensor plus scalar.</summary>
+    public static Tensor operator +(Tensor a, double b) => OpCore.Binary(BinaryOp.Add, a, OpCore.Scalar(a, b));
+
+    /// <summary>Scalar plus tensor.</summary>
+    public static Tensor operator +(double a, Tensor b) => OpCore.Binary(BinaryOp.Add, OpCore.Scalar(b, a), b);
+
+    /// <summary>Tensor minus scalar.</summary>
+    public static Tensor operator -(Tensor a, double b) => OpCore.Binary(BinaryOp.Sub, a, OpCore.Scalar(a, b));
+
+    /// <summary>Scalar minus tensor.</summary>
+    public static Tensor operator -(double a, Tensor b) => OpCore.Binary(BinaryOp.Sub, OpCore.Scalar(b, a), b);
+
+    /// <summary>Tensor times scalar.</summary>
+    public static Tensor operator *(Tensor a, double b) => OpCore.Binary(BinaryOp.Mul, a, OpCore.Scalar(a, b));
+
+    /// <summary>Scalar times tensor.</summary>
+    public static Tensor operator *(double a, Tensor b) => OpCore.Binary(BinaryOp.Mul, OpCore.Scalar(b, a), b);
+
+    /// <summary>Tensor divided by scalar.</summary>
+    public static Tensor operator /(Tensor a, double b) => OpCore.Binary(BinaryOp.Div, a, OpCore.Scalar(a, b));
+
+    /// <summary>Scalar divided by tensor.</summary>
+    public static Tensor operator /(double a, Tensor b) => OpCore.Binary(BinaryOp.Div, OpCore.Scalar(b, a), b);
+
+    /// <summary>Copies the tensor to another backend (a new tensor; recorded as "to_backend").</summary>
+    public Tensor To(Backend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (ReferenceEquals(backend, Backend))
+        {
+            return this;
+        }
+
+        var host = ToHostArray();
+        var t = new Tensor(backend.FromHost(host, DType), (int[])ShapeArray.Clone());
+        return OpCore.Emit1("to_backend", OpAttributes.Of(("backend", backend.Name)), [this], t);
+    }
+
+    private static Tensor Rng(RandomKind kind, int[] shape, Generator? generator, DType dtype, Backend? backend)
+    {
+        var g = generator ?? Generator.Default;
+        return OpCore.Random(kind, shape, dtype, g.Seed, g.NextStream(), backend ?? Settings.DefaultBackend);
+    }
+
+    private int[] SwapDims(int axis0, int axis1)
+    {
+        int a = ShapeUtil.NormalizeAxis("transpose", axis0, Rank);
+        int b = ShapeUtil.NormalizeAxis("transpose", axis1, Rank);
+        var dims = Enumerable.Range(0, Rank).ToArray();
+        (dims[a], dims[b]) = (dims[b], dims[a]);
+        return dims;
+    }
+
+    private int[] FlattenShape(int start, int end)
+    {
+        if (Rank == 0)
+        {
+            return [1];
+        }
+
+        int s = ShapeUtil.NormalizeAxis("flatten", start, Rank);
+        int e = ShapeUtil.NormalizeAxis("flatten", end, Rank);
+        if (e < s)
+        {
+            throw Throw.Arg("flatten", $"end axis {end} comes before start axis {start}");
+        }
+
+        var shape = new List<int>();
+        shape.AddRange(ShapeArray.Take(s));
+        shape.Add(ShapeArray.Skip(s).Take(e - s + 1).Aggregate(1, (x, y) => x * y));
+        shape.AddRange(ShapeArray.Skip(e + 1));
+        return [.. shape];
+    }
+
+    private int CountOver(int[]? axes)
+    {
+        var ax = OpCore.Axes("mean", axes, Rank);
+        return ax.Aggregate(1, (n, a) => n * ShapeArray[a]);
+    }
+
+    private Tensor MeanCore(int[]? axes, bool keepdim)
+    {
+        if (!DType.IsFloat())
+        {
+            throw Throw.DType("mean", "a float dtype", DType);
+        }
+
+        int n = CountOver(axes);
+        return OpCore.Binary(BinaryOp.Div, OpCore.Reduce(ReduceOp.Sum, this, axes, keepdim), OpCore.Scalar(this, n));
+    }
+
+    private Tensor VarCore(int[]? axes, bool keepdim, int correction)
+    {
+        int n = CountOver(axes);
+        var centered = OpCore.Binary(BinaryOp.Sub, this, MeanCore(axes, keepdim: true));
+        var sq = OpCore.Binary(BinaryOp.Mul, centered, centered);
+        return OpCore.Binary(BinaryOp.Div, OpCore.Reduce(ReduceOp.Sum, sq, axes, keepdim), OpCore.Scalar(this, Math.Max(n - correction, 0)));
+    }
+
+    private Tensor LogSumExpCore(int axis, bool keepdim)
+    {
+        // Shift by the row maximum; rows whose maximum is infinite shift by 0 so that all -inf rows give -inf, not NaN.
+        var m = OpCore.Reduce(ReduceOp.Max, this, [axis], keepdim: true);
+        var finite = OpCore.Binary(BinaryOp.Lt, OpCore.Unary(UnaryOp.Abs, m), OpCore.Scalar(m, double.PositiveInfinity));
+        var shift = OpCore.Where(finite, m, OpCore.Scalar(m, 0.0));
+        var s = OpCore.Reduce(ReduceOp.Sum, OpCore.Unary(UnaryOp.Exp, OpCore.Binary(BinaryOp.Sub, this, shift)), [axis], keepdim: true);
+        var r = OpCore.Binary(BinaryOp.Add, OpCore.Unary(UnaryOp.Log, s), shift);
+        return keepdim ? r : OpCore.Squeeze(r, axis);
+    }
+
+    private Tensor SoftmaxCore(int axis)
+    {
+        var m = OpCore.Reduce(ReduceOp.Max, this, [axis], keepdim: true);
+        var e = OpCore.Unary(UnaryOp.Exp, OpCore.Binary(BinaryOp.Sub, this, m));
+        return OpCore.Binary(BinaryOp.Div, e, OpCore.Reduce(ReduceOp.Sum, e, [axis], keepdim: true));
+    }
+}
