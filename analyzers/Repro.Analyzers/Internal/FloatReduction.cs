@@ -27,9 +27,7 @@ internal static class FloatReduction
             case ISimpleAssignmentOperation assignment
                 when assignment.Target.Type.IsFloatVector() || assignment.Target.Type.IsFloatingPoint():
                 return assignment.Value.Unwrap() is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum
-                    && assignment.Target.ReferencedSymbol() is { } target
-                    && (SymbolEqualityComparer.Default.Equals(sum.LeftOperand.ReferencedSymbol(), target)
-                        || SymbolEqualityComparer.Default.Equals(sum.RightOperand.ReferencedSymbol(), target));
+                    && (Ops.SameTarget(sum.LeftOperand, assignment.Target) || Ops.SameTarget(sum.RightOperand, assignment.Target));
             case IInvocationOperation call:
                 var method = call.TargetMethod;
                 return method.Name is "Sum" or "Dot" && VectorTypes.Any(method.ContainingType.Is)

@@ -128,6 +128,12 @@ internal static class Ops
         return null;
     }
 
+    /// <summary>True when an operand reads the same storage the assignment writes (<c>x = x + ...</c>).</summary>
+    public static bool SameTarget(IOperation operand, IOperation target)
+    {
+        return operand.Unwrap().Syntax.IsEquivalentTo(target.Syntax, topLevel: false);
+    }
+
     public static bool IsFloatingPoint(this ITypeSymbol? type)
     {
         if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)

@@ -65,9 +65,7 @@ public sealed class ParallelFloatAccumulationAnalyzer : DiagnosticAnalyzer
 
         if (operation is ISimpleAssignmentOperation simple && simple.Target.Type.IsFloatingPoint()
             && simple.Value.Unwrap() is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum
-            && simple.Target.ReferencedSymbol() is { } symbol
-            && (SymbolEqualityComparer.Default.Equals(sum.LeftOperand.ReferencedSymbol(), symbol)
-                || SymbolEqualityComparer.Default.Equals(sum.RightOperand.ReferencedSymbol(), symbol)))
+            && (Ops.SameTarget(sum.LeftOperand, simple.Target) || Ops.SameTarget(sum.RightOperand, simple.Target)))
         {
             return simple.Target;
         }
