@@ -1,0 +1,102 @@
+using Repro.Engine;
+
+namespace Repro.Engine.Tests;
+
+[Collection("dispatcher")]
+public class DispatcherTests
+{
+    // Tests in other classes run in parallel and issue ops too: keep only this thread's ops.
+    private sealed class Collect : IOpObserver
+    {
+        private readonly int thread = Environment.CurrentManagedThreadId;
+
+        public List<OpEvent> Events { get; } = [];
+
+        public void OnOp(OpEvent e)
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                Events.Add(e);
+            }
+        }
+    }
+
+    [Fact]
+    public void Observer_sees_ops_in_sequence_with_inputs_outputs_and_attributes()
+    {
+        var c = new Collect();
+        using (Dispatcher.Observe(c))
+        {
+            var x = Tensor.Ones([2, 3]);
+            _ = x.Sum(1, keepdim: true);
+        }
+
+        var ops = c.Events.Where(e => e.Op is "full" or "sum").ToList();
+        Assert.Equal(["full", "sum"], ops.Select(e => e.Op));
+        Assert.Equal(ops[0].Seq + 1, ops[1].Seq);
+        Assert.Same(ops[0].Outputs[0], ops[1].Inputs[0]);
+        Assert.Equal("axes=[1], keepdim=True", ops[1].Attributes.ToString());
+        Assert.Equal(OpPhase.Forward, ops[1].Phase);
+        Assert.Equal("managed", ops[1].Backend);
+        Assert.Equal(ops[1].Seq, ops[1].Outputs[0].CreatedBy);
+    }
+
+    [Fact]
+    public void Source_location_is_the_users_call_for_methods_composites_and_operators()
+    {
+        var c = new Collect();
+        int softmaxLine;
+        int operatorLine;
+        using (Dispatcher.Observe(c))
+        {
+            var x = Tensor.Randn([3, 4], new Generator(1));
+            softmaxLine = Line(); var s = x.Softmax(1);
+            operatorLine = Line(); _ = s * s;
+        }
+
+        var composite = c.Events.Where(e => e.Source.Line == softmaxLine).Select(e => e.Op).ToList();
+        Assert.Equal(["max", "sub", "exp", "sum", "div"], composite);
+        Assert.All(c.Events.Where(e => e.Source.Line == softmaxLine), e => Assert.EndsWith("DispatcherTests.cs", e.Source.File, StringComparison.Ordinal));
+        var mul = Assert.Single(c.Events, e => e.Op == "mul");
+        Assert.Equal(operatorLine, mul.Source.Line);
+        Assert.Equal(nameof(Source_location_is_the_users_call_for_methods_composites_and_operators), mul.Source.Member);
+    }
+
+    [Fact]
+    public void Every_emitted_op_can_be_re_executed_by_the_registry_with_the_same_bits()
+    {
+        var c = new Collect();
+        using (Dispatcher.Observe(c))
+        {
+            foreach (var (_, run) in OpSuite.Cases().Where((_, i) => i % 5 == 0))
+            {
+                _ = run();
+            }
+        }
+
+        var replayed = new Dictionary<long, Tensor>();
+        int checkedOps = 0;
+        foreach (var e in c.Events)
+        {
+            Tensor result;
+            if (e.Op == "from_host")
+            {
+                result = e.Outputs[0];
+            }
+            else
+            {
+                Assert.True(OpRegistry.IsKnown(e.Op), $"op '{e.Op}' is not in the registry");
+                var inputs = e.Inputs.Select(t => replayed.TryGetValue(t.Id, out var r) ? r : t).ToList();
+                result = OpRegistry.Execute(e.Op, e.Attributes, inputs, e.Outputs[0].Backend);
+                Assert.Equal(e.Outputs[0].ContentHash(), result.ContentHash());
+                checkedOps++;
+            }
+
+            replayed[e.Outputs[0].Id] = result;
+        }
+
+        Assert.True(checkedOps > 100, $"only {checkedOps} ops checked");
+    }
+
+    private static int Line([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
+}

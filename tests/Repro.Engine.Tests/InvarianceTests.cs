@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using Repro.Engine;
+using Repro.Engine.Backends;
+
+namespace Repro.Engine.Tests;
+
+public class BackendInvarianceTests
+{
+    [Fact]
+    public void Managed_backend_matches_reference_bit_for_bit_on_every_suite_case()
+    {
+        Dictionary<string, string> reference;
+        using (Settings.UseBackend(ReferenceBackend.Instance))
+        {
+            reference = TestUtil.RunSuite();
+        }
+
+        Dictionary<string, string> managed;
+        using (Settings.UseBackend(ManagedBackend.Instance))
+        {
+            managed = TestUtil.RunSuite();
+        }
+
+        Assert.True(reference.Count > 400, $"suite too small: {reference.Count}");
+        TestUtil.AssertSame(reference, managed, "managed vs reference");
+    }
+}
+
+public class ThreadInvarianceTests
+{
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(7)]
+    [InlineData(16)]
+    public void Suite_hashes_are_identical_on_any_thread_count(int threads)
+    {
+        Dictionary<string, string> one;
+        using (Settings.UseThreads(1))
+        {
+            one = TestUtil.RunSuite();
+        }
+
+        Dictionary<string, string> many;
+        using (Settings.UseThreads(threads))
+        {
+            many = TestUtil.RunSuite();
+        }
+
+        TestUtil.AssertSame(one, many, $"1 vs {threads} threads");
+    }
+
+    [Fact]
+    public void Large_sum_and_matmul_are_identical_on_1_2_3_7_16_threads()
+    {
+        var x = Tensor.Randn([1 << 20], new Generator(5));
+        var a = Tensor.Randn([200, 300], new Generator(6));
+        var b = Tensor.Randn([300, 150], new Generator(7));
+        var hashes = new HashSet<string>();
+        foreach (int t in new[] { 1, 2, 3, 7, 16 })
+        {
+            using (Settings.UseThreads(t))
+            {
+                hashes.Add(x.Sum().ContentHash() + "/" + Tensor.MatMul(a, b).ContentHash() + "/" + x.Reshape([1024, 1024]).Softmax(1).ContentHash());
+            }
+        }
+
+        Assert.Single(hashes);
+    }
+}
+
+public class BatchInvarianceTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(64)]
+    public void Row_results_do_not_depend_on_the_batch_size(int rows)
+    {
+        var big = Tensor.Randn([64, 1500], new Generator(8));
+        var w = Tensor.Randn([1500, 33], new Generator(9));
+        var small = big.Slice(0, 0, rows).Contiguous();
+        for (int r = 0; r < rows; r++)
+        {
+            Assert.Equal(Row(big.Sum(1), r), Row(small.Sum(1), r));
+            Assert.Equal(Row(big.Softmax(1), r), Row(small.Softmax(1), r));
+            Assert.Equal(Row(Tensor.MatMul(big, w), r), Row(Tensor.MatMul(small, w), r));
+        }
+
+        // Batch of exactly one row, built on its own.
+        var single = Tensor.FromArray(big.Slice(0, 3, 4).ToFloatArray(), [1, 1500]);
+        Assert.Equal(Row(big.Sum(1), 3), Row(single.Sum(1), 0));
+        Assert.Equal(Row(Tensor.MatMul(big, w), 3), Row(Tensor.MatMul(single, w), 0));
+    }
+
+    private static string Row(Tensor t, int r) =>
+        TestUtil.Fingerprint(t.Rank == 1 ? t.Slice(0, r, r + 1) : t.Slice(0, r, r + 1).Contiguous());
+}
+
+public class HardwareInvarianceTests
+{
+    // The runtime does not accelerate Vector512 by default on every AVX-512 CPU (it avoids frequency throttling),
+    // so one child asks for 512-bit vectors explicitly; each child asserts that it really ran the intended width.
+    [Theory]
+    [InlineData("DOTNET_PreferredVectorBitWidth", "512", "v512=True")]
+    [InlineData("DOTNET_EnableAVX512F", "0", "v512=False")]
+    [InlineData("DOTNET_EnableAVX2", "0", "v256=False")]
+    [InlineData("DOTNET_EnableHWIntrinsic", "0", "v128=False")]
+    public void Child_process_with_another_vector_width_computes_the_same_bits(string variable, string value, string expectedIsa)
+    {
+        if (expectedIsa == "v512=True" && !System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            expectedIsa = "v512=False";
+        }
+
+        var probe = ProbeRunner.Run(new Dictionary<string, string> { [variable] = value });
+        Assert.Contains(expectedIsa, probe.Isa, StringComparison.Ordinal);
+        TestUtil.AssertSame(TestUtil.RunSuite(ProbeRunner.Filter), probe.Hashes, $"{variable}={value} child ({probe.Isa}) vs this process");
+    }
+}
+
+internal static class ProbeRunner
+{
+    /// <summary>The probe runs a subset of the suite (enough to cross every width), to keep the software-vector child fast.</summary>
+    public static bool Filter(string name) => !name.StartsWith("sum[", StringComparison.Ordinal) || name.Contains(':') || name is "sum[0]" or "sum[1]" or "sum[31]" or "sum[33]" or "sum[257]" or "sum[1025]" or "sum[70001]";
+
+    public static (string Isa, Dictionary<string, string> Hashes) Run(Dictionary<string, string> env)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "probe", "Repro.Engine.Probe.dll");
+        Assert.True(File.Exists(dll), $"probe not built at {dll}");
+        var psi = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var lines = new List<string>();
+        while (p.StandardOutput.ReadLine() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        Assert.True(p.WaitForExit(300_000), "probe timed out");
+        Assert.True(p.ExitCode == 0, $"probe failed ({p.ExitCode}): {stderr.Result}");
+        var hashes = new Dictionary<string, string>();
+        foreach (var l in lines.Skip(1))
+        {
+            int tab = l.IndexOf('\t');
+            hashes[l[..tab]] = l[(tab + 1)..];
+        }
+
+        return (lines[0], hashes);
+    }
+}

@@ -1,0 +1,141 @@
+using Repro.Engine;
+
+namespace Repro.Engine.Tests;
+
+/// <summary>
+/// A fixed suite of ops over fixed-seed inputs, shared by the backend, thread and hardware invariance tests and by
+/// the child-process probe. Each case builds its inputs on the current default backend and returns one result.
+/// </summary>
+public static class OpSuite
+{
+    /// <summary>Lengths that cross every vector width and the chunk boundaries.</summary>
+    public static readonly int[] SumLengths = [.. Enumerable.Range(0, 258), 1023, 1024, 1025, 2047, 4097, 70_001];
+
+    /// <summary>Values that stress edge cases, mixed into unary inputs.</summary>
+    public static readonly float[] Specials =
+    [
+        0f, -0f, 1f, -1f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, -float.Epsilon,
+        1e-38f, 88.5f, -103f, 89f, -88f, 1e30f, -1e30f, 0.5f, 3.1415927f, 20f, -20f, 1e-7f, 15.9f,
+    ];
+
+    /// <summary>Normal draws scaled by <paramref name="scale"/> with the special values at the front.</summary>
+    public static Tensor Input(int[] shape, ulong seed, double scale = 1.0, bool specials = false, DType dtype = DType.Float32)
+    {
+        var t = Tensor.Randn(shape, new Generator(seed)) * scale;
+        if (specials && t.Numel > 0)
+        {
+            var data = t.ToFloatArray();
+            for (int i = 0; i < Math.Min(Specials.Length, data.Length); i++)
+            {
+                data[i] = Specials[i];
+            }
+
+            t = Tensor.FromArray(data, shape);
+        }
+
+        return dtype == DType.Float32 ? t : t.To(dtype);
+    }
+
+    /// <summary>All cases, in a fixed order, each with a unique name.</summary>
+    public static IEnumerable<(string Name, Func<Tensor> Run)> Cases()
+    {
+        foreach (int n in SumLengths)
+        {
+            yield return ($"sum[{n}]", () => Input([n], (ulong)n, 10).Sum());
+        }
+
+        foreach (var dtype in new[] { DType.Float64, DType.BFloat16, DType.Float16, DType.Int32 })
+        {
+            yield return ($"sum[3000]:{dtype.Name()}", () => Input([3000], 7, 5, dtype: dtype).Sum());
+        }
+
+        yield return ("sum[37,1100] axis1", () => Input([37, 1100], 11).Sum(1));
+        yield return ("sum[5,6,7] axes0,2 keep", () => Input([5, 6, 7], 12).Sum([0, 2], keepdim: true));
+        yield return ("sum[0,4] axis0", () => Input([0, 4], 13).Sum(0));
+        yield return ("mean[9,300] axis1", () => Input([9, 300], 14).Mean(1));
+        yield return ("var[9,300] axis1", () => Input([9, 300], 15).Var([1]));
+        yield return ("max[5,6,7] axis1", () => Input([5, 6, 7], 16, specials: true).Max(1));
+        yield return ("min[5,6,7] axis2", () => Input([5, 6, 7], 17, specials: true).Min(2));
+        yield return ("argmax[5,60] axis1", () => Input([5, 60], 18).ArgMax(1));
+        yield return ("argmin[5,60] axis0", () => Input([5, 60], 19).ArgMin(0));
+        yield return ("logsumexp[7,33]", () => Input([7, 33], 20, 30).LogSumExp(1));
+        yield return ("softmax[7,33]", () => Input([7, 33], 21, 5).Softmax(-1));
+        yield return ("log_softmax[7,33]", () => Input([7, 33], 22, 5).LogSoftmax(-1));
+        yield return ("softmax[4,10]:bf16", () => Input([4, 10], 23, 3, dtype: DType.BFloat16).Softmax(-1));
+
+        foreach (var u in new (string Name, Func<Tensor, Tensor> F, double Scale)[]
+        {
+            ("neg", x => x.Neg(), 3), ("abs", x => x.Abs(), 3), ("exp", x => x.Exp(), 20), ("log", x => x.Abs().Log(), 10),
+            ("sqrt", x => x.Abs().Sqrt(), 10), ("rsqrt", x => x.Rsqrt(), 10), ("tanh", x => x.Tanh(), 5), ("sigmoid", x => x.Sigmoid(), 10),
+            ("relu", x => x.Relu(), 3), ("gelu", x => x.Gelu(), 5), ("erf", x => x.Erf(), 3), ("sin", x => x.Sin(), 10),
+            ("cos", x => x.Cos(), 10), ("sign", x => x.Sign(), 3),
+        })
+        {
+            foreach (int n in new[] { 0, 1, 7, 257 })
+            {
+                yield return ($"{u.Name}[{n}]", () => u.F(Input([n], (ulong)(100 + n), u.Scale, specials: true)));
+            }
+
+            yield return ($"{u.Name}[300]:f64", () => u.F(Input([300], 31, u.Scale, dtype: DType.Float64)));
+            yield return ($"{u.Name}[300]:bf16", () => u.F(Input([300], 32, u.Scale, dtype: DType.BFloat16)));
+        }
+
+        foreach (var b in new (string Name, Func<Tensor, Tensor, Tensor> F)[]
+        {
+            ("add", (x, y) => x + y), ("sub", (x, y) => x - y), ("mul", (x, y) => x * y), ("div", (x, y) => x / y),
+            ("pow", (x, y) => x.Abs().Pow(y)), ("maximum", (x, y) => x.Maximum(y)), ("minimum", (x, y) => x.Minimum(y)),
+            ("eq", (x, y) => x.Eq(y)), ("lt", (x, y) => x.Lt(y)), ("ge", (x, y) => x.Ge(y)),
+        })
+        {
+            yield return ($"{b.Name}[257]", () => b.F(Input([257], 40, 3, specials: true), Input([257], 41, 3)));
+            yield return ($"{b.Name}[3,1,5]x[4,1]", () => b.F(Input([3, 1, 5], 42, 3), Input([4, 1], 43, 3)));
+            yield return ($"{b.Name}[6,9]x[9]", () => b.F(Input([6, 9], 44, 3), Input([9], 45, 3)));
+            yield return ($"{b.Name}[6,9]T", () => b.F(Input([9, 6], 46, 3).Transpose(), Input([6, 9], 47, 3)));
+            yield return ($"{b.Name}[40]:f16", () => b.F(Input([40], 48, 3, dtype: DType.Float16), Input([40], 49, 3, dtype: DType.Float16)));
+        }
+
+        yield return ("add[5]:int32", () => Tensor.Arange(5) + Tensor.Arange(5));
+        yield return ("where", () => Tensor.Where(Input([4, 5], 50).Gt(0), Input([4, 5], 51), Input([5], 52)));
+        yield return ("clamp", () => Input([50], 53, 3, specials: true).Clamp(-1, 1));
+
+        foreach (var (a, b) in new (int[] A, int[] B)[]
+        {
+            ([0, 3], [3, 2]), ([1, 1], [1, 1]), ([3, 0], [0, 4]), ([7, 13], [13, 9]), ([33, 65], [65, 47]), ([64, 130], [130, 70]),
+            ([2, 3, 4, 5], [5, 6]), ([2, 1, 4, 5], [3, 5, 6]), ([5], [5, 3]), ([4, 5], [5]), ([5], [5]),
+        })
+        {
+            yield return ($"matmul{ShapeText(a)}x{ShapeText(b)}", () => Tensor.MatMul(Input(a, 60, 2), Input(b, 61, 2)));
+        }
+
+        yield return ("matmul[9,20]x[20,11]:f64", () => Tensor.MatMul(Input([9, 20], 62, dtype: DType.Float64), Input([20, 11], 63, dtype: DType.Float64)));
+        yield return ("matmul[9,20]x[20,11]:bf16", () => Tensor.MatMul(Input([9, 20], 64, dtype: DType.BFloat16), Input([20, 11], 65, dtype: DType.BFloat16)));
+        yield return ("matmul[3,4]x[4,5]:int32", () => Tensor.MatMul(Tensor.Arange(12).Reshape([3, 4]), Tensor.Arange(20).Reshape([4, 5])));
+
+        yield return ("index_select", () => Input([6, 5], 70).IndexSelect(0, Tensor.FromArray(new[] { 5, 0, 0, 3 }, [4])));
+        yield return ("index_add", () => Input([6, 5], 71).IndexAdd(0, Tensor.FromArray(new[] { 1, 1, 4, 1 }, [4]), Input([4, 5], 72)));
+        yield return ("scatter_add", () => Input([3, 4], 73).ScatterAdd(1, Tensor.FromArray(new[] { 0, 0, 3, 1, 2, 2, 2, 2, 3, 0, 1, 3 }, [3, 4]), Input([3, 4], 74)));
+        yield return ("one_hot", () => Tensor.OneHot(Tensor.FromArray(new[] { 3, 0, 9, 3 }, [4]), 10));
+        yield return ("concat", () => Tensor.Concat([Input([2, 3], 75), Input([4, 3], 76).Slice(0, 1, 4), Input([1, 3], 77)], 0));
+        yield return ("stack", () => Tensor.Stack([Input([2, 3], 78), Input([2, 3], 79)], 1));
+        yield return ("pad", () => Input([2, 3], 80).Pad([1, 0, 2, 1], -7));
+        yield return ("permute-contiguous", () => Input([2, 3, 4], 81).Permute([2, 0, 1]).Contiguous());
+        yield return ("slice-step", () => Input([20], 82).Slice(0, 1, 19, 3) * 2.0);
+        yield return ("expand", () => Input([3, 1], 83).Expand([3, 4]) + 0.0);
+
+        yield return ("rand[1000]", () => Tensor.Rand([1000], new Generator(90)));
+        yield return ("randn[1001]", () => Tensor.Randn([1001], new Generator(91)));
+        yield return ("randn[64]:f64", () => Tensor.Randn([64], new Generator(92), DType.Float64));
+        yield return ("bernoulli[500]", () => Tensor.Bernoulli([500], 0.3, new Generator(93)));
+        yield return ("randperm[100]", () => Tensor.Permutation(100, new Generator(94)));
+
+        foreach (var from in DTypes.Values)
+        {
+            foreach (var to in DTypes.Values)
+            {
+                yield return ($"cast {from.Name()}->{to.Name()}", () => Input([64], 95, 1000, specials: true, dtype: from).To(to));
+            }
+        }
+    }
+
+    private static string ShapeText(int[] s) => "[" + string.Join(",", s) + "]";
+}
