@@ -52,7 +52,14 @@ internal static class TimeUse
                 case IArgumentOperation argument:
                     if (argument.Parent is not IInvocationOperation target || IsFormattingOrSeed(argument, target))
                         return null;
-                    if (target.TargetMethod.ContainingType.Is("System.Math") || target.TargetMethod.ContainingType.Is("System.TimeSpan"))
+                    var isMath = target.TargetMethod.ContainingType.Is("System.Math") || target.TargetMethod.ContainingType.Is("System.MathF");
+                    if (isMath && numericArguments && target.TargetMethod.Name is not ("Abs" or "Min" or "Max" or "Round" or "Floor"
+                        or "Ceiling" or "Truncate" or "Clamp"))
+                    {
+                        return "the computation in '" + target.TargetMethod.ContainingType.Name + "." + target.TargetMethod.Name + "'";
+                    }
+
+                    if (isMath || target.TargetMethod.ContainingType.Is("System.TimeSpan"))
                     {
                         current = target;
                         continue;

@@ -75,20 +75,30 @@ public sealed class ParallelFloatAccumulationAnalyzer : DiagnosticAnalyzer
 
     private static bool IsShared(IOperation target, IAnonymousFunctionOperation lambda)
     {
-        switch (target.Unwrap())
+        var current = target.Unwrap();
+        while (true)
         {
-            case IFieldReferenceOperation:
-            case IPropertyReferenceOperation:
-                return true;
-            case ILocalReferenceOperation local:
-                return !IsDeclaredIn(local.Local, lambda);
-            case IParameterReferenceOperation parameter:
-                return !SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, lambda.Symbol)
-                    && parameter.Parameter.RefKind != RefKind.None;
-            case IArrayElementReferenceOperation element:
-                return !element.Indices.Any(index => DependsOnIteration(index, lambda));
-            default:
-                return false;
+            switch (current)
+            {
+                case IArrayElementReferenceOperation element:
+                    if (element.Indices.Any(index => IsIterationDerived(index, lambda, 0)))
+                        return false;
+                    current = element.ArrayReference.Unwrap();
+                    continue;
+                case IPropertyReferenceOperation { Arguments.Length: > 0, Instance: { } instance } indexer:
+                    if (indexer.Arguments.Any(a => IsIterationDerived(a.Value, lambda, 0)))
+                        return false;
+                    current = instance.Unwrap();
+                    continue;
+                case IFieldReferenceOperation or IPropertyReferenceOperation:
+                    return true;
+                case ILocalReferenceOperation local:
+                    return !IsDeclaredIn(local.Local, lambda);
+                case IParameterReferenceOperation parameter:
+                    return !SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, lambda.Symbol);
+                default:
+                    return false;
+            }
         }
     }
 
@@ -98,13 +108,30 @@ public sealed class ParallelFloatAccumulationAnalyzer : DiagnosticAnalyzer
             .Any(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local));
     }
 
-    private static bool DependsOnIteration(IOperation index, IAnonymousFunctionOperation lambda)
+    /// <summary>
+    /// True when an index is computed from the iteration variable without reading data (so different iterations
+    /// write different slots): <c>i</c>, <c>i * n + j</c>, or a local assigned only such values.
+    /// </summary>
+    private static bool IsIterationDerived(IOperation index, IAnonymousFunctionOperation lambda, int depth)
     {
-        return new[] { index }.Concat(index.Descendants()).Any(o => o switch
+        var derived = false;
+        foreach (var operation in new[] { index }.Concat(index.Descendants()))
         {
-            IParameterReferenceOperation p => SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, lambda.Symbol),
-            ILocalReferenceOperation l => IsDeclaredIn(l.Local, lambda),
-            _ => false,
-        });
+            switch (operation)
+            {
+                case IArrayElementReferenceOperation or IInvocationOperation:
+                    return false;
+                case IParameterReferenceOperation p when SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, lambda.Symbol):
+                    derived = true;
+                    break;
+                case ILocalReferenceOperation l when depth < 2 && IsDeclaredIn(l.Local, lambda):
+                    var values = lambda.Body.AssignedValues(l.Local).ToList();
+                    if (values.Count > 0 && values.All(v => IsIterationDerived(v, lambda, depth + 1)))
+                        derived = true;
+                    break;
+            }
+        }
+
+        return derived;
     }
 }
