@@ -102,6 +102,8 @@ public static class Dispatcher
                 t.CreatedBy = seq;
             }
 
+            // Autograd hook (both paths): link the outputs to a grad node when an input requires grad.
+            Autograd.OnEmit(seq, op, attributes, inputs, outputs, site?.Location ?? SourceLocation.Unknown);
             return seq;
         }
 
@@ -115,6 +117,8 @@ public static class Dispatcher
                 t.CreatedBy = seq;
             }
 
+            // Autograd hook (both paths): link the outputs to a grad node when an input requires grad.
+            Autograd.OnEmit(seq, op, attributes, inputs, outputs, source);
             var e = new OpEvent(seq, op, attributes, inputs, outputs, source, phase, inBackward ? backwardOf : -1, isView);
             foreach (var o in current)
             {

@@ -1,0 +1,170 @@
+using Repro.Engine;
+
+namespace Repro.Nn;
+
+/// <summary>Sliding windows over the last two axes, shared by convolution and pooling.</summary>
+internal static class Windows
+{
+    /// <summary>Output extent of a window sweep; the error names the layer and the input.</summary>
+    public static int OutSize(string op, int size, int kernel, int stride, int padding, Tensor x)
+    {
+        int o = ((size + (2 * padding) - kernel) / stride) + 1;
+        if (size + (2 * padding) < kernel)
+        {
+            throw new ShapeException($"{op}: expected spatial extents >= {kernel - (2 * padding)} for kernel {kernel} and padding {padding}, got input {x.ShapeString}");
+        }
+
+        return o;
+    }
+
+    /// <summary>
+    /// The k*k shifted, strided views of x [N, C, H, W] (padded with <paramref name="padValue"/>), stacked as
+    /// [N, C, k*k, Ho, Wo] in window order ki * k + kj, which is also the column order of the convolution's weight.
+    /// </summary>
+    public static Tensor Stack(Tensor x, int kernel, int stride, int padding, double padValue, int ho, int wo)
+    {
+        var p = padding > 0 ? x.Pad([0, 0, 0, 0, padding, padding, padding, padding], padValue) : x;
+        var views = new Tensor[kernel * kernel];
+        for (int ki = 0; ki < kernel; ki++)
+        {
+            for (int kj = 0; kj < kernel; kj++)
+            {
+                var rows = p.Slice(2, ki, ki + (stride * (ho - 1)) + 1, stride);
+                views[(ki * kernel) + kj] = rows.Slice(3, kj, kj + (stride * (wo - 1)) + 1, stride);
+            }
+        }
+
+        return Tensor.Stack(views, 2);
+    }
+
+    public static void CheckInput(string op, Tensor x, int channels)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank != 4 || (channels > 0 && x.Shape[1] != channels))
+        {
+            string c = channels > 0 ? channels.ToString(System.Globalization.CultureInfo.InvariantCulture) : "C";
+            throw new ShapeException($"{op}: expected input [N, {c}, H, W], got {x.ShapeString}");
+        }
+    }
+}
+
+/// <summary>
+/// 2-D convolution as im2col + matmul: the windows are gathered as columns in the order (c, ki, kj), matching the
+/// weight's [out, in, k, k] layout, and one matmul [N*Ho*Wo, C*k*k] x [C*k*k, out] sums them in that order.
+/// </summary>
+public sealed class Conv2d : Module
+{
+    /// <summary>Creates the layer with PyTorch's default init (uniform in +-1/sqrt(in*k*k)).</summary>
+    public Conv2d(int inChannels, int outChannels, int kernel, Generator generator, int stride = 1, int padding = 0, bool bias = true)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outChannels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernel);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
+        ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        Kernel = kernel;
+        Stride = stride;
+        Padding = padding;
+        double bound = 1.0 / Math.Sqrt(inChannels * kernel * kernel);
+        Weight = AddParameter("weight", Init.Uniform([outChannels, inChannels, kernel, kernel], -bound, bound, generator));
+        Bias = bias ? AddParameter("bias", Init.Uniform([outChannels], -bound, bound, generator)) : null;
+    }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Square kernel extent.</summary>
+    public int Kernel { get; }
+
+    /// <summary>Step between windows.</summary>
+    public int Stride { get; }
+
+    /// <summary>Zeros added on each side of both spatial axes.</summary>
+    public int Padding { get; }
+
+    /// <summary>[out, in, k, k].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>[out], or null.</summary>
+    public Parameter? Bias { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x)
+    {
+        Windows.CheckInput("conv2d", x, InChannels);
+        int n = x.Shape[0];
+        int ho = Windows.OutSize("conv2d", x.Shape[2], Kernel, Stride, Padding, x);
+        int wo = Windows.OutSize("conv2d", x.Shape[3], Kernel, Stride, Padding, x);
+        var stacked = Windows.Stack(x, Kernel, Stride, Padding, 0.0, ho, wo);
+        var cols = stacked.Permute([0, 3, 4, 1, 2]).Reshape([n * ho * wo, InChannels * Kernel * Kernel]);
+        var w = Weight.Value.Reshape([OutChannels, InChannels * Kernel * Kernel]);
+        var y = cols.MatMul(w.Transpose());
+        if (Bias is not null)
+        {
+            y += Bias.Value;
+        }
+
+        return y.Reshape([n, ho, wo, OutChannels]).Permute([0, 3, 1, 2]);
+    }
+}
+
+/// <summary>Maximum over k x k windows (padding counts as -infinity).</summary>
+public sealed class MaxPool2d(int kernel, int? stride = null, int padding = 0) : Module
+{
+    /// <summary>Window extent.</summary>
+    public int Kernel { get; } = kernel > 0 ? kernel : throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "max_pool2d: kernel must be positive");
+
+    /// <summary>Step between windows (default: the kernel).</summary>
+    public int Stride { get; } = stride ?? kernel;
+
+    /// <summary>Padding on each side.</summary>
+    public int Padding { get; } = padding;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => Pool.Apply("max_pool2d", x, Kernel, Stride, Padding, max: true);
+}
+
+/// <summary>Mean over k x k windows (padding counts as zeros in the mean).</summary>
+public sealed class AvgPool2d(int kernel, int? stride = null, int padding = 0) : Module
+{
+    /// <summary>Window extent.</summary>
+    public int Kernel { get; } = kernel > 0 ? kernel : throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "avg_pool2d: kernel must be positive");
+
+    /// <summary>Step between windows (default: the kernel).</summary>
+    public int Stride { get; } = stride ?? kernel;
+
+    /// <summary>Padding on each side.</summary>
+    public int Padding { get; } = padding;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x) => Pool.Apply("avg_pool2d", x, Kernel, Stride, Padding, max: false);
+}
+
+internal static class Pool
+{
+    public static Tensor Apply(string op, Tensor x, int k, int stride, int padding, bool max)
+    {
+        Windows.CheckInput(op, x, 0);
+        int n = x.Shape[0];
+        int c = x.Shape[1];
+        int h = x.Shape[2];
+        int w = x.Shape[3];
+        if (stride == k && padding == 0 && h % k == 0 && w % k == 0)
+        {
+            // Non-overlapping windows: a reshape exposes them as axes 3 and 5, reduced together.
+            var r = x.Reshape([n, c, h / k, k, w / k, k]);
+            return max ? r.Max([3, 5]) : r.Mean([3, 5]);
+        }
+
+        int ho = Windows.OutSize(op, h, k, stride, padding, x);
+        int wo = Windows.OutSize(op, w, k, stride, padding, x);
+        var stacked = Windows.Stack(x, k, stride, padding, max ? double.NegativeInfinity : 0.0, ho, wo);
+        return max ? stacked.Max(2) : stacked.Mean(2);
+    }
+}

@@ -1,0 +1,27 @@
+using System.Runtime.CompilerServices;
+using Repro.Engine;
+
+namespace Repro.Nn;
+
+/// <summary>Registers this assembly with the dispatcher so that source locations found from the stack skip layers and point at user code.</summary>
+internal static class NnLibrary
+{
+    // A library module initializer is deliberate here: registration must happen before the first layer emits an op,
+    // whichever type the user touches first.
+#pragma warning disable CA2255
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Register()
+    {
+        lock (Dispatcher.LibraryAssemblies)
+        {
+            if (!Dispatcher.LibraryAssemblies.Contains(typeof(NnLibrary).Assembly))
+            {
+                Dispatcher.LibraryAssemblies.Add(typeof(NnLibrary).Assembly);
+            }
+        }
+    }
+
+    /// <summary>"[2, 3]" for a shape.</summary>
+    internal static string Fmt(IReadOnlyList<int> shape) => "[" + string.Join(", ", shape) + "]";
+}
