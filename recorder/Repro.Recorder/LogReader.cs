@@ -1,0 +1,269 @@
+using Repro.Engine;
+
+namespace Repro.Recorder;
+
+/// <summary>Where and why a log stops early: its last line is incomplete, or it has no end record.</summary>
+/// <param name="Position">Where the incomplete line starts (or the end of the file).</param>
+/// <param name="LastSeq">Sequence number of the last complete op (-1 when none).</param>
+/// <param name="Message">What was found.</param>
+public sealed record LogTruncation(LogPosition Position, long LastSeq, string Message);
+
+/// <summary>
+/// Reads a log folder as a stream: the header on open, then the entries one line at a time. Every line's checksum is
+/// checked before it is parsed; every size is checked against <see cref="LogLimits"/> before anything is allocated.
+/// A log cut short (a crash, a copy in progress) reads as its complete prefix, with <see cref="Truncation"/> saying
+/// where it stops; a damaged record throws <see cref="LogFormatException"/> naming the line and byte offset, after the
+/// entries before it were yielded.
+/// </summary>
+public sealed class LogReader : IDisposable
+{
+    private readonly FileStream stream;
+    private readonly string recordsPath;
+    private readonly byte[] buffer = new byte[1 << 16];
+    private int bufStart;
+    private int bufEnd;
+    private long bufOffset;
+    private int line;
+    private bool enumerated;
+
+    private LogReader(string folder, LogLimits limits)
+    {
+        Folder = folder;
+        Limits = limits;
+        recordsPath = System.IO.Path.Combine(folder, LogFormat.RecordsFile);
+        try
+        {
+            stream = new FileStream(recordsPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new LogFormatException(new LogPosition(recordsPath, 0, 0), "no such log: expected a log folder holding " + LogFormat.RecordsFile, ex);
+        }
+
+        try
+        {
+            var first = NextLine(out var pos, out bool complete);
+            if (first is null)
+            {
+                throw new LogFormatException(pos, "the log is empty: expected a header record");
+            }
+
+            if (!complete)
+            {
+                throw new LogFormatException(pos, $"the log is truncated inside its header ({first.Length} bytes, no newline)");
+            }
+
+            Header = LogCodec.DecodeHeader(LogCodec.ParseLine(first, pos, limits), pos);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The log folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>The bounds in force.</summary>
+    public LogLimits Limits { get; }
+
+    /// <summary>The header.</summary>
+    public LogHeader Header { get; }
+
+    /// <summary>The end record, once the entries were read to it; null while not reached or when the log has none.</summary>
+    public EndRecord? End { get; private set; }
+
+    /// <summary>After the entries were read: why the log stops early, or null when it ends with its end record.</summary>
+    public LogTruncation? Truncation { get; private set; }
+
+    /// <summary>Sequence number of the last complete op read (-1 when none).</summary>
+    public long LastSeq { get; private set; } = -1;
+
+    /// <summary>The last complete op read.</summary>
+    public OpRecord? LastOp { get; private set; }
+
+    /// <summary>Opens a log folder (or its records.jsonl) and reads the header.</summary>
+    /// <exception cref="LogFormatException">No log there, or its header is missing, damaged or of an unknown version.</exception>
+    public static LogReader Open(string path, LogLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = System.IO.Path.GetFullPath(path);
+        if (File.Exists(full) && System.IO.Path.GetFileName(full) == LogFormat.RecordsFile)
+        {
+            full = System.IO.Path.GetDirectoryName(full)!;
+        }
+
+        return new LogReader(full, limits ?? LogLimits.Default);
+    }
+
+    /// <summary>The entries after the header, in order; can be enumerated once.</summary>
+    /// <exception cref="LogFormatException">A damaged or invalid record (thrown when reached).</exception>
+    public IEnumerable<LogEntry> Entries()
+    {
+        if (enumerated)
+        {
+            throw new InvalidOperationException("a LogReader's entries can be read once; open the log again");
+        }
+
+        enumerated = true;
+        return Read();
+    }
+
+    /// <summary>The op records only.</summary>
+    public IEnumerable<OpRecord> Ops() => Entries().OfType<OpRecord>();
+
+    /// <summary>
+    /// Reads and checks a blob: the address must be a content address, the file a plain file inside blobs/ whose
+    /// length is <paramref name="expectedBytes"/> (checked before reading), and its bytes must hash to the address.
+    /// </summary>
+    public byte[] ReadBlob(string address, long expectedBytes, LogPosition referencedAt)
+    {
+        if (!LogCodec.IsHex32(address))
+        {
+            throw new LogFormatException(referencedAt, $"blob reference '{address}' is not a content address; references outside the log's blobs folder are refused");
+        }
+
+        if (expectedBytes < 0 || expectedBytes > Limits.MaxBlobBytes || expectedBytes > Array.MaxLength)
+        {
+            throw new LogFormatException(referencedAt, $"blob {address}: {expectedBytes} bytes is over the limit of {Math.Min(Limits.MaxBlobBytes, Array.MaxLength)}");
+        }
+
+        var path = System.IO.Path.Combine(Folder, LogFormat.BlobsFolder, address + ".bin");
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new LogFormatException(referencedAt, $"blob {address} is missing: expected {path}");
+        }
+
+        if (info.LinkTarget is not null)
+        {
+            throw new LogFormatException(referencedAt, $"blob {address} is a link (to '{info.LinkTarget}'); blobs must be plain files inside the log folder");
+        }
+
+        if (info.Length != expectedBytes)
+        {
+            throw new LogFormatException(referencedAt, $"blob {address} is {info.Length} bytes; the record expects {expectedBytes}");
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length != expectedBytes)
+        {
+            throw new LogFormatException(referencedAt, $"blob {address} changed while being read ({bytes.Length} bytes, expected {expectedBytes})");
+        }
+
+        var actual = TensorBytes.Address(bytes);
+        if (actual != address)
+        {
+            throw new LogFormatException(
+                new LogPosition(path, 0, 0),
+                $"blob {address} (referenced at {referencedAt}) is corrupt: its bytes hash to {actual}");
+        }
+
+        return bytes;
+    }
+
+    /// <summary>A stored tensor's elements as a storage-type array (float[], double[], int[], ushort[]).</summary>
+    public Array ReadTensor(TensorRecord tensor, LogPosition referencedAt)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.Blob is null)
+        {
+            throw new LogFormatException(referencedAt, $"tensor {tensor.Id} was not stored by value (no blob); replay regenerates it");
+        }
+
+        return TensorBytes.ToArray(ReadBlob(tensor.Blob, tensor.Bytes, referencedAt), tensor.DType);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => stream.Dispose();
+
+    private IEnumerable<LogEntry> Read()
+    {
+        while (true)
+        {
+            var bytes = NextLine(out var pos, out bool complete);
+            if (bytes is null)
+            {
+                if (End is null)
+                {
+                    Truncation = new LogTruncation(pos, LastSeq, LastSeq >= 0
+                        ? $"the log has no end record: the run stopped after op {LastSeq} (a crash or a recording still in progress)"
+                        : "the log has no ops and no end record");
+                }
+
+                yield break;
+            }
+
+            if (!complete)
+            {
+                Truncation = new LogTruncation(pos, LastSeq, $"the log is truncated: its last line ({bytes.Length} bytes) is incomplete; the last complete op is {(LastSeq >= 0 ? LastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}");
+                yield break;
+            }
+
+            if (End is not null)
+            {
+                throw new LogFormatException(pos, "a record after the end record");
+            }
+
+            var entry = LogCodec.DecodeEntry(LogCodec.ParseLine(bytes, pos, Limits), pos, Limits);
+            switch (entry)
+            {
+                case OpRecord op:
+                    if (op.Seq <= LastSeq)
+                    {
+                        throw new LogFormatException(pos, $"op sequence numbers must increase: op {op.Seq} follows op {LastSeq}");
+                    }
+
+                    LastSeq = op.Seq;
+                    LastOp = op;
+                    break;
+                case EndRecord end:
+                    End = end;
+                    break;
+                default:
+                    break;
+            }
+
+            yield return entry;
+        }
+    }
+
+    /// <summary>The next line without its newline; null at the end of the file. <paramref name="complete"/> is false for a last line without newline.</summary>
+    private byte[]? NextLine(out LogPosition pos, out bool complete)
+    {
+        pos = new LogPosition(recordsPath, line + 1, bufOffset + bufStart);
+        complete = false;
+        using var acc = new MemoryStream();
+        while (true)
+        {
+            if (bufStart == bufEnd)
+            {
+                bufOffset += bufEnd;
+                bufStart = 0;
+                bufEnd = stream.Read(buffer, 0, buffer.Length);
+                if (bufEnd == 0)
+                {
+                    return acc.Length == 0 ? null : acc.ToArray();
+                }
+            }
+
+            int nl = Array.IndexOf(buffer, (byte)'\n', bufStart, bufEnd - bufStart);
+            int take = (nl < 0 ? bufEnd : nl) - bufStart;
+            if (acc.Length + take > Limits.MaxLineBytes)
+            {
+                throw new LogFormatException(pos, $"record line is longer than {Limits.MaxLineBytes} bytes");
+            }
+
+            acc.Write(buffer, bufStart, take);
+            bufStart += take;
+            if (nl >= 0)
+            {
+                bufStart++;
+                line++;
+                complete = true;
+                return acc.ToArray();
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+using Repro.Engine;
+using Repro.Engine.Backends;
+
+namespace Repro.Recorder;
+
+/// <summary>Options of a recording.</summary>
+public sealed record RecorderOptions
+{
+    /// <summary>What is stored by value beyond the leaves.</summary>
+    public CapturePolicy Capture { get; init; } = CapturePolicy.Default;
+
+    /// <summary>The run's floating-point dtype, written in the header (replay at another dtype rewrites this one).</summary>
+    public DType DType { get; init; } = DType.Float32;
+
+    /// <summary>The run's backend (default: <see cref="Settings.DefaultBackend"/>).</summary>
+    public Backend? Backend { get; init; }
+
+    /// <summary>The seed written in the header (default: the default generator's).</summary>
+    public ulong? Seed { get; init; }
+
+    /// <summary>The command line written in the header (default: this process's).</summary>
+    public string? CommandLine { get; init; }
+
+    /// <summary>Whether to resolve source locations from the stack for operator calls (slow; API calls carry theirs cheaply).</summary>
+    public bool StackSourceLocations { get; init; } = true;
+
+    /// <summary>Restart the dispatcher's sequence numbers at 0 so the log's ops count from 0 (when nothing else observes).</summary>
+    public bool ResetSequence { get; init; } = true;
+}
+
+/// <summary>Starts recordings. <c>using var rec = Recorder.Start("run.repro");</c> records every op until disposed.</summary>
+public static class Recorder
+{
+    /// <summary>Starts recording every op of this process into the log folder <paramref name="path"/>.</summary>
+    /// <exception cref="IOException">The folder exists and is not empty and not a Repro log.</exception>
+    public static Recording Start(string path, RecorderOptions? options = null) => new(path, options ?? new RecorderOptions(), null);
+}
+
+/// <summary>
+/// An active recording: an <see cref="IOpObserver"/> attached to the dispatcher. The engine holds no reference to it
+/// beyond the observer list. Ops issued from several threads are serialized by the dispatcher (one lock, one sequence
+/// number each), so the log has a defined order and records are never interleaved.
+/// </summary>
+public sealed class Recording : IOpObserver, IDisposable
+{
+    private readonly LogWriter writer;
+    private readonly IDisposable attachment;
+    private readonly HashSet<long> known = [];
+    private readonly RecorderOptions options;
+    private long expectedSeq = -1;
+    private bool expectLeaf;
+    private bool disposed;
+
+    internal Recording(string path, RecorderOptions options, Action<OpRecord>? opWritten)
+    {
+        this.options = options;
+        Path = System.IO.Path.GetFullPath(path);
+        PrepareFolder(Path);
+        writer = new LogWriter(Path) { OpWritten = opWritten };
+        var backend = options.Backend ?? Settings.DefaultBackend;
+        var header = new LogHeader(
+            LogFormat.Version,
+            LogFormat.ReproVersion,
+            options.Capture.Text,
+            Fingerprint.Capture(backend, options.DType, options.Seed, commandLine: options.CommandLine));
+        writer.WriteHeader(header);
+        if (options.ResetSequence && !Dispatcher.IsObserved)
+        {
+            Dispatcher.ResetSequence();
+        }
+
+        attachment = Dispatcher.Observe(this);
+    }
+
+    /// <summary>The log folder.</summary>
+    public string Path { get; }
+
+    /// <summary>Ops seen so far.</summary>
+    public long Ops { get; private set; }
+
+    /// <inheritdoc/>
+    public bool WantsSourceLocations => options.StackSourceLocations;
+
+    /// <summary>Number of ops observed while recording but not yet counted (for replay's bookkeeping).</summary>
+    internal int Observed { get; private set; }
+
+    /// <inheritdoc/>
+    public void OnOp(OpEvent e)
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        Observed++;
+        if (expectLeaf)
+        {
+            // Replay re-creating a tensor that came from outside the original recording: a leaf, not an op.
+            expectLeaf = false;
+            var t = e.Outputs[0];
+            known.Add(t.Id);
+            writer.WriteLeaf(Pending(t, true), t.Backend.Name);
+            return;
+        }
+
+        var inputs = new long[e.Inputs.Count];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var t = e.Inputs[i];
+            inputs[i] = t.Id;
+            if (known.Add(t.Id))
+            {
+                writer.WriteLeaf(Pending(t, true), t.Backend.Name);
+            }
+        }
+
+        long seq = expectedSeq >= 0 ? expectedSeq : e.Seq;
+        expectedSeq = -1;
+        bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
+        var outputs = new PendingTensor[e.Outputs.Count];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            var t = e.Outputs[i];
+            known.Add(t.Id);
+            outputs[i] = Pending(t, byValue);
+        }
+
+        Ops++;
+        writer.WriteOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs, outputs, e.Backend, e.Source);
+    }
+
+    /// <summary>Stops recording, writes the end record and closes the log.</summary>
+    /// <exception cref="IOException">Writing the log failed.</exception>
+    public void Dispose()
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        attachment.Dispose();
+        disposed = true;
+        var failure = writer.Close();
+        if (failure is not null)
+        {
+            throw new IOException($"recording to {Path} failed: {failure.Message}", failure);
+        }
+    }
+
+    /// <summary>The next op observed gets sequence number <paramref name="seq"/> (replay keeps the original numbering).</summary>
+    internal void ExpectSeq(long seq) => expectedSeq = seq;
+
+    /// <summary>The next op observed is written as a leaf record.</summary>
+    internal void ExpectLeaf() => expectLeaf = true;
+
+    /// <summary>Writes an op that the engine did not emit (replay of an op that became a no-op on this configuration).</summary>
+    internal void WriteSynthetic(OpRecord original, IReadOnlyList<Tensor> inputs, Tensor output)
+    {
+        known.Add(output.Id);
+        Ops++;
+        expectedSeq = -1;
+        writer.WriteOp(
+            original.Seq,
+            original.Op,
+            original.Attributes,
+            original.Phase,
+            original.BackwardOf,
+            original.IsView,
+            [.. inputs.Select(t => t.Id)],
+            [Pending(output, options.Capture.Includes(original.Seq))],
+            output.Backend.Name,
+            original.Source);
+    }
+
+    private static PendingTensor Pending(Tensor t, bool storeBlob)
+    {
+        var buffer = TensorBytes.Rent(t, out int length);
+        return new PendingTensor(t.Id, [.. t.Shape], t.DType, buffer, length, storeBlob);
+    }
+
+    private static void PrepareFolder(string path)
+    {
+        if (File.Exists(path))
+        {
+            throw new IOException($"cannot record to '{path}': it is a file; a log is a folder");
+        }
+
+        if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+        {
+            var records = System.IO.Path.Combine(path, LogFormat.RecordsFile);
+            if (!File.Exists(records))
+            {
+                throw new IOException($"cannot record to '{path}': the folder is not empty and holds no Repro log");
+            }
+
+            // Replacing an earlier log: its records and blobs go, nothing else in the folder is touched.
+            File.Delete(records);
+            var blobs = System.IO.Path.Combine(path, LogFormat.BlobsFolder);
+            if (Directory.Exists(blobs))
+            {
+                foreach (var f in Directory.EnumerateFiles(blobs, "*.bin").Concat(Directory.EnumerateFiles(blobs, "*.tmp")))
+                {
+                    File.Delete(f);
+                }
+            }
+        }
+
+        Directory.CreateDirectory(path);
+    }
+}

@@ -1,0 +1,81 @@
+using Repro.Engine;
+
+namespace Repro.Recorder;
+
+/// <summary>
+/// A tensor's health: range and mean of its finite values, and counts of the values that usually mean trouble.
+/// Order-independent except the mean, which sums in double in element order, so it is the same everywhere.
+/// </summary>
+public sealed record HealthSummary(double? Min, double? Max, double? Mean, long NaN, long PosInf, long NegInf, long Subnormal, long Zero)
+{
+    /// <summary>True when the tensor holds a NaN or an infinity.</summary>
+    public bool HasNonFinite => NaN > 0 || PosInf > 0 || NegInf > 0;
+}
+
+/// <summary>One tensor as a record describes it.</summary>
+/// <param name="Id">The engine's tensor id in the recorded process.</param>
+/// <param name="Shape">Extent of each axis.</param>
+/// <param name="DType">Element type.</param>
+/// <param name="Hash">XxHash128 (32 hex digits) of the canonical bytes, NaNs canonicalized.</param>
+/// <param name="Stats">Health summary (null when not captured).</param>
+/// <param name="Blob">Content address of the raw bytes when stored by value; null otherwise.</param>
+public sealed record TensorRecord(long Id, int[] Shape, DType DType, string Hash, HealthSummary? Stats, string? Blob)
+{
+    /// <summary>Number of elements.</summary>
+    public long Numel => Shape.Aggregate(1L, (a, d) => a * d);
+
+    /// <summary>Bytes of the raw storage-layout data.</summary>
+    public long Bytes => Numel * DType.SizeOf();
+}
+
+/// <summary>An entry of a log after the header: an op, an external leaf, or the end marker.</summary>
+public abstract record LogEntry
+{
+    /// <summary>Where the entry's line starts.</summary>
+    public LogPosition Position { get; init; }
+}
+
+/// <summary>One op as recorded.</summary>
+public sealed record OpRecord(
+    long Seq,
+    string Op,
+    OpAttributes Attributes,
+    OpPhase Phase,
+    long BackwardOf,
+    bool IsView,
+    long[] Inputs,
+    TensorRecord[] Outputs,
+    string Backend,
+    SourceLocation Source) : LogEntry
+{
+    /// <summary>The op's first output.</summary>
+    public TensorRecord Output => Outputs[0];
+}
+
+/// <summary>A tensor that existed before recording began (or came from unrecorded code), stored by value at first use.</summary>
+public sealed record LeafRecord(TensorRecord Tensor, string Backend) : LogEntry;
+
+/// <summary>The last record of a log whose run closed its recorder.</summary>
+public sealed record EndRecord(long Ops, long Leaves, long Blobs, string Status) : LogEntry;
+
+/// <summary>The environment a log was recorded in.</summary>
+public sealed record EnvironmentFingerprint(
+    string Os,
+    string Runtime,
+    string Cpu,
+    IReadOnlyList<string> Isa,
+    int Processors,
+    int Threads,
+    string Backend,
+    string Device,
+    string DType,
+    ulong Seed,
+    IReadOnlyDictionary<string, string> Variables,
+    string CommandLine);
+
+/// <summary>The first record of a log.</summary>
+public sealed record LogHeader(int Version, string ReproVersion, string Capture, EnvironmentFingerprint Environment)
+{
+    /// <summary>Where the header's line starts.</summary>
+    public LogPosition Position { get; init; }
+}

@@ -1,0 +1,332 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Repro.Engine;
+using Repro.Engine.Backends;
+
+namespace Repro.Recorder;
+
+/// <summary>How to replay a log.</summary>
+public sealed record ReplayOptions
+{
+    /// <summary>Backend to run on (default: the recorded one).</summary>
+    public string? Backend { get; init; }
+
+    /// <summary>Worker threads (default: this machine's setting). Results never depend on it.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Dtype to run at (default: the recorded one). See <see cref="Replayer"/> for the rewrite rule.</summary>
+    public DType? DType { get; init; }
+
+    /// <summary>Where to write the replayed run's log (default: a temporary folder, removed afterwards).</summary>
+    public string? OutPath { get; init; }
+
+    /// <summary>What the new log stores by value.</summary>
+    public CapturePolicy Capture { get; init; } = CapturePolicy.Default;
+
+    /// <summary>Compare every output hash with the log's when the configuration matches (default true).</summary>
+    public bool CheckHashes { get; init; } = true;
+
+    /// <summary>Stop at the first differing op (default false: replay to the end and count them).</summary>
+    public bool StopAtFirstDivergence { get; init; }
+
+    /// <summary>Called now and then with (bytes of the log read, its total bytes, ops replayed).</summary>
+    public Action<long, long, long>? Progress { get; init; }
+}
+
+/// <summary>The first op whose replayed output differs from the log's.</summary>
+public sealed record Divergence(long Seq, string Op, OpPhase Phase, SourceLocation Source, string What, LogPosition Position)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"op {Seq} ({Op}{(Phase == OpPhase.Backward ? ", backward" : string.Empty)}) at {Source}: {What}";
+}
+
+/// <summary>What a replay did and found.</summary>
+public sealed record ReplayResult(
+    LogHeader Header,
+    string Backend,
+    DType DType,
+    int Threads,
+    long Ops,
+    long Leaves,
+    bool ConfigurationMatches,
+    bool HashesChecked,
+    long Mismatches,
+    Divergence? FirstDivergence,
+    LogTruncation? Truncation,
+    string? OutPath,
+    TimeSpan Elapsed)
+{
+    /// <summary>True when hashes were checked and all matched.</summary>
+    public bool Identical => HashesChecked && Mismatches == 0;
+}
+
+/// <summary>
+/// Re-executes a log's ops from its leaves, without the original program, on any backend, thread count and dtype,
+/// and writes a new log of the replayed run (same sequence numbers and source locations), so the two can be diffed.
+/// </summary>
+/// <remarks>
+/// Dtype rule: replaying at dtype D a log recorded at dtype R (both floating) converts every leaf of dtype R to D
+/// (through float32 for the 16-bit types; round to nearest even), and rewrites the "dtype" attribute of full, arange,
+/// rand, randn and cast from R to D, so the whole run executes in D. int32 tensors and tensors of any other dtype stay as
+/// recorded. Hashes are checked only where backend and dtype match the recording (thread count never matters).
+/// </remarks>
+public static class Replayer
+{
+    private static readonly HashSet<string> DTypeOps = new(StringComparer.Ordinal) { "full", "arange", "rand", "randn", "cast" };
+
+    /// <summary>Replays the log at <paramref name="logPath"/>.</summary>
+    /// <exception cref="LogFormatException">The log is damaged or cannot be replayed (an op refuses its recorded inputs).</exception>
+    /// <exception cref="ArgumentException">An unknown backend name.</exception>
+    public static ReplayResult Replay(string logPath, ReplayOptions? options = null)
+    {
+        options ??= new ReplayOptions();
+        var sw = Stopwatch.StartNew();
+        using var reader = LogReader.Open(logPath);
+        var header = reader.Header;
+        var recordedDType = DTypes.Parse(header.Environment.DType);
+        var dtype = options.DType ?? recordedDType;
+        if (dtype == DType.Int32 || (recordedDType == DType.Int32 && dtype != DType.Int32))
+        {
+            throw new ArgumentException($"cannot replay at dtype {dtype.Name()}: a run's dtype is a floating-point one (the log says {recordedDType.Name()})");
+        }
+
+        var backend = Settings.GetBackend(options.Backend ?? header.Environment.Backend);
+        int threads = options.Threads ?? Settings.Threads;
+        bool matches = backend.Name == header.Environment.Backend && dtype == recordedDType;
+        bool check = options.CheckHashes && matches;
+
+        var outPath = options.OutPath ?? Path.Combine(Path.GetTempPath(), "repro-replay-" + Guid.NewGuid().ToString("N"));
+        var expected = new ConcurrentQueue<OpRecord>();
+        long mismatches = 0;
+        Divergence? first = null;
+        var firstGate = new object();
+        void Compare(OpRecord actual)
+        {
+            if (!check || !expected.TryDequeue(out var want))
+            {
+                return;
+            }
+
+            string? what = Differ(want, actual);
+            if (what is null)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref mismatches);
+            lock (firstGate)
+            {
+                first ??= new Divergence(want.Seq, want.Op, want.Phase, want.Source, what, want.Position);
+            }
+        }
+
+        long ops = 0;
+        long leaves = 0;
+        long total = new FileInfo(Path.Combine(reader.Folder, LogFormat.RecordsFile)).Length;
+        using (Settings.UseThreads(threads))
+        using (Settings.UseBackend(backend))
+        {
+            var recording = new Recording(
+                outPath,
+                new RecorderOptions
+                {
+                    Capture = options.Capture,
+                    DType = dtype,
+                    Backend = backend,
+                    Seed = header.Environment.Seed,
+                    CommandLine = "replay of " + header.Environment.CommandLine,
+                    StackSourceLocations = false,
+                },
+                Compare);
+            var map = new Dictionary<long, Tensor>();
+            var context = new Context(reader, backend, recordedDType, dtype, header.Environment.Backend);
+            try
+            {
+                foreach (var entry in reader.Entries())
+                {
+                    switch (entry)
+                    {
+                        case LeafRecord leaf:
+                            recording.ExpectLeaf();
+                            map[leaf.Tensor.Id] = context.Leaf(leaf.Tensor, leaf.Position);
+                            leaves++;
+                            break;
+                        case OpRecord op:
+                            if (check)
+                            {
+                                expected.Enqueue(op);
+                            }
+
+                            map[op.Output.Id] = RunOp(op, map, recording, context);
+                            ops++;
+                            if ((ops & 255) == 0)
+                            {
+                                options.Progress?.Invoke(op.Position.Offset, total, ops);
+                            }
+
+                            break;
+                        default:
+                            break;
+                    }
+
+                    if (options.StopAtFirstDivergence && Volatile.Read(ref first) is not null)
+                    {
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                recording.Dispose();
+                if (options.OutPath is null)
+                {
+                    TryDelete(outPath);
+                }
+            }
+        }
+
+        options.Progress?.Invoke(total, total, ops);
+        return new ReplayResult(header, backend.Name, dtype, threads, ops, leaves, matches, check, mismatches, first, reader.Truncation, options.OutPath is null ? null : Path.GetFullPath(outPath), sw.Elapsed);
+    }
+
+    /// <summary>Replays on the recorded configuration (optionally another thread count) and checks every hash.</summary>
+    public static ReplayResult Verify(string logPath, int? threads = null, string? outPath = null, Action<long, long, long>? progress = null)
+    {
+        using (var reader = LogReader.Open(logPath))
+        {
+            threads ??= reader.Header.Environment.Threads;
+        }
+
+        return Replay(logPath, new ReplayOptions { Threads = threads, OutPath = outPath, Progress = progress });
+    }
+
+    private static Tensor RunOp(OpRecord op, Dictionary<long, Tensor> map, Recording recording, Context context)
+    {
+        var inputs = new Tensor[op.Inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (!map.TryGetValue(op.Inputs[i], out var t))
+            {
+                throw new LogFormatException(op.Position, $"op {op.Seq} ({op.Op}): input tensor {op.Inputs[i]} was not produced by any earlier record");
+            }
+
+            inputs[i] = t;
+        }
+
+        int before = recording.Observed;
+        recording.ExpectSeq(op.Seq);
+        Tensor result;
+        try
+        {
+            using (op.Phase == OpPhase.Backward ? Dispatcher.Backward(op.BackwardOf, op.Source) : default)
+            using (op.Phase == OpPhase.Forward ? Dispatcher.Site(op.Source.File, op.Source.Line, op.Source.Member) : default)
+            {
+                result = op.Op == "from_host"
+                    ? context.Leaf(op.Output, op.Position)
+                    : OpRegistry.Execute(op.Op, context.Rewrite(op.Op, op.Attributes), inputs, context.Backend);
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidCastException or KeyNotFoundException or InvalidOperationException or OverflowException or IndexOutOfRangeException or NotSupportedException)
+        {
+            throw new LogFormatException(op.Position, $"op {op.Seq} ({op.Op}) cannot be replayed: {ex.Message}", ex);
+        }
+
+        int emitted = recording.Observed - before;
+        if (emitted == 0)
+        {
+            // The op was a no-op here (e.g. to_backend onto the backend the tensor is already on): keep the numbering.
+            recording.WriteSynthetic(op, inputs, result);
+        }
+        else if (emitted > 1)
+        {
+            throw new LogFormatException(op.Position, $"op {op.Seq} ({op.Op}) re-ran as {emitted} ops; replay needs one op per record");
+        }
+
+        return result;
+    }
+
+    private static string? Differ(OpRecord want, OpRecord got)
+    {
+        var a = want.Output;
+        var b = got.Output;
+        if (!a.Shape.AsSpan().SequenceEqual(b.Shape))
+        {
+            return $"shape [{string.Join(", ", b.Shape)}], the log has [{string.Join(", ", a.Shape)}]";
+        }
+
+        if (a.DType != b.DType)
+        {
+            return $"dtype {b.DType.Name()}, the log has {a.DType.Name()}";
+        }
+
+        return a.Hash != b.Hash ? $"hash {b.Hash}, the log has {a.Hash}" : null;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A temporary folder left behind is harmless.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same.
+        }
+    }
+
+    private sealed class Context(LogReader reader, Backend backend, DType recorded, DType target, string recordedBackend)
+    {
+        public Backend Backend => backend;
+
+        public OpAttributes Rewrite(string op, OpAttributes attrs)
+        {
+            bool dtypeChange = recorded != target && DTypeOps.Contains(op);
+            bool backendChange = op == "to_backend" && recordedBackend != backend.Name;
+            if (!dtypeChange && !backendChange)
+            {
+                return attrs;
+            }
+
+            var items = attrs.Items.Select(p =>
+                dtypeChange && p.Key == "dtype" && p.Value is string s && s == recorded.Name() ? new KeyValuePair<string, object>(p.Key, target.Name())
+                : backendChange && p.Key == "backend" && p.Value is string b && b == recordedBackend ? new KeyValuePair<string, object>(p.Key, backend.Name)
+                : p);
+            return new OpAttributes([.. items]);
+        }
+
+        public Tensor Leaf(TensorRecord t, LogPosition at)
+        {
+            var data = reader.ReadTensor(t, at);
+            if (t.DType != recorded || recorded == target)
+            {
+                return Tensor.FromHost(data, t.DType, t.Shape, backend);
+            }
+
+            if (target == DType.Float64)
+            {
+                return Tensor.FromArray(ToDoubles(data), t.Shape, backend);
+            }
+
+            return Tensor.FromArray(ToFloats(data), t.Shape, target, backend);
+        }
+
+        // Widening to float32 is exact for float16 and bfloat16; float64 leaves round once to float32 first.
+        private float[] ToFloats(Array data) => data switch
+        {
+            float[] f => f,
+            double[] d => [.. d.Select(v => (float)v)],
+            ushort[] u when recorded == DType.Float16 => [.. u.Select(v => (float)BitConverter.UInt16BitsToHalf(v))],
+            ushort[] u => [.. u.Select(v => BitConverter.Int32BitsToSingle(v << 16))],
+            _ => throw new ArgumentException($"cannot convert {data.GetType().Name} leaves"),
+        };
+
+        private double[] ToDoubles(Array data) => [.. ToFloats(data).Select(v => (double)v)];
+    }
+}

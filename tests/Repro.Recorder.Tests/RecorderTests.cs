@@ -1,0 +1,190 @@
+using Repro.Engine;
+
+namespace Repro.Recorder.Tests;
+
+public sealed class RecorderTests
+{
+    [Fact]
+    public void Records_every_op_with_hashes_that_match_the_engine()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        var hashes = new Dictionary<long, string>();
+        using (var rec = Recorder.Start(log))
+        {
+            var a = Tensor.FromArray([1f, 2f, 3f, 4f], [2, 2]);
+            var b = Tensor.Randn([2, 2], new Generator(3));
+            var c = a.MatMul(b).Relu();
+            var d = c.Sum();
+            foreach (var t in new[] { a, b, c, d })
+            {
+                hashes[t.CreatedBy] = t.ContentHash();
+            }
+        }
+
+        var (header, entries, truncation) = Logs.ReadAll(log);
+        Assert.Null(truncation);
+        Assert.Equal(LogFormat.Version, header.Version);
+        Assert.Equal("float32", header.Environment.DType);
+        Assert.Equal(Settings.DefaultBackend.Name, header.Environment.Backend);
+        var ops = entries.OfType<OpRecord>().ToList();
+        Assert.Equal([.. Enumerable.Range(0, ops.Count).Select(i => (long)i)], ops.Select(o => o.Seq));
+        Assert.Equal(["from_host", "randn", "matmul", "relu", "sum"], ops.Select(o => o.Op));
+        foreach (var (seq, hash) in hashes)
+        {
+            Assert.Equal(hash, ops.Single(o => o.Seq == seq).Output.Hash);
+        }
+
+        var end = Assert.IsType<EndRecord>(entries[^1]);
+        Assert.Equal(ops.Count, end.Ops);
+        Assert.Equal(ops[0].Output.Id, ops[2].Inputs[0]);
+        Assert.Contains("RecorderTests.cs", ops[2].Source.File);
+        Assert.Equal(nameof(Records_every_op_with_hashes_that_match_the_engine), ops[2].Source.Member);
+    }
+
+    [Fact]
+    public void Leaves_are_stored_by_value_and_intermediates_only_hashed()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        Logs.RecordTiny(log);
+        using var r = LogReader.Open(log);
+        var ops = r.Ops().ToList();
+        var leaf = ops.First(o => o.Op == "from_host");
+        Assert.NotNull(leaf.Output.Blob);
+        var data = Assert.IsType<float[]>(r.ReadTensor(leaf.Output, leaf.Position));
+        Assert.Equal(48, data.Length);
+        Assert.Equal(-5 / 4f, data[0]);
+        Assert.All(ops.Where(o => o.Op != "from_host"), o => Assert.Null(o.Output.Blob));
+        Assert.Contains(ops, o => o.Op == "randn" && o.Attributes.Long("seed") == 7);
+        Assert.Contains(ops, o => o.Op == "assign" && o.Output.Id == o.Inputs[0]);
+    }
+
+    [Fact]
+    public void Capture_all_stores_every_output_and_a_range_only_those_ops()
+    {
+        using var dir = new TempDir();
+        Logs.RecordTiny(dir.Sub("all"), new RecorderOptions { Capture = CapturePolicy.All });
+        Assert.All(Logs.Ops(dir.Sub("all")), o => Assert.NotNull(o.Output.Blob));
+
+        Logs.RecordTiny(dir.Sub("range"), new RecorderOptions { Capture = CapturePolicy.Parse("5..7") });
+        var ops = Logs.Ops(dir.Sub("range"));
+        Assert.All(ops.Where(o => o.Seq is >= 5 and <= 7), o => Assert.NotNull(o.Output.Blob));
+        Assert.All(ops.Where(o => o.Seq is > 7 && o.Op != "from_host"), o => Assert.Null(o.Output.Blob));
+        Assert.Equal("5..7", Logs.ReadAll(dir.Sub("range")).Header.Capture);
+    }
+
+    [Fact]
+    public void Health_summary_counts_nan_inf_subnormal_and_zero()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        using (Recorder.Start(log))
+        {
+            Tensor.FromArray([float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e-40f, 0f, -0f, 2f, -4f], [8]);
+        }
+
+        var s = Logs.Ops(log).Single().Output.Stats!;
+        Assert.Equal((1L, 1L, 1L, 1L, 2L), (s.NaN, s.PosInf, s.NegInf, s.Subnormal, s.Zero));
+        Assert.Equal(-4.0, s.Min);
+        Assert.Equal(2.0, s.Max);
+        Assert.Equal((1e-40f + 2f - 4f) / 5.0, s.Mean!.Value, 12);
+    }
+
+    [Fact]
+    public void Hash_canonicalizes_nan_payloads()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        using (Recorder.Start(log))
+        {
+            Tensor.FromHost(new[] { BitConverter.Int32BitsToSingle(0x7FC00001), 1f }, DType.Float32, [2]);
+            Tensor.FromHost(new[] { BitConverter.Int32BitsToSingle(0x7FC00000), 1f }, DType.Float32, [2]);
+        }
+
+        var ops = Logs.Ops(log);
+        Assert.Equal(ops[0].Output.Hash, ops[1].Output.Hash);
+        Assert.NotEqual(ops[0].Output.Blob, ops[1].Output.Blob);
+    }
+
+    [Fact]
+    public void Tensors_from_before_the_recording_become_leaf_records()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        var w = Tensor.FromArray([1f, -2f, 3f], [3]);
+        string expected;
+        using (Recorder.Start(log))
+        {
+            expected = w.Mul(2.0).ContentHash();
+        }
+
+        var (_, entries, _) = Logs.ReadAll(log);
+        var leaf = Assert.Single(entries.OfType<LeafRecord>());
+        Assert.True(entries.IndexOf(leaf) < entries.FindIndex(e => e is OpRecord { Op: "mul" }));
+        Assert.Equal(w.Id, leaf.Tensor.Id);
+        Assert.NotNull(leaf.Tensor.Blob);
+        Assert.Equal(expected, entries.OfType<OpRecord>().Last().Output.Hash);
+        Assert.True(Replayer.Verify(log).Identical);
+    }
+
+    [Fact]
+    public void Backward_phase_and_owner_are_recorded()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        using (Recorder.Start(log))
+        {
+            var x = Tensor.Ones([2]);
+            var y = x.Exp();
+            using (Dispatcher.Backward(y.CreatedBy, new SourceLocation("model.cs", 12, "Forward")))
+            {
+                y.Mul(x);
+            }
+        }
+
+        var back = Logs.Ops(log).Last();
+        Assert.Equal(OpPhase.Backward, back.Phase);
+        Assert.Equal(1, back.BackwardOf);
+        Assert.Equal(new SourceLocation("model.cs", 12, "Forward"), back.Source);
+        Assert.True(Replayer.Verify(log).Identical);
+        Assert.Equal(OpPhase.Backward, Logs.Ops(log).Last().Phase);
+    }
+
+    [Fact]
+    public void Ops_from_several_threads_get_a_defined_order_and_replay()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        using (Recorder.Start(log))
+        {
+            var threads = Enumerable.Range(0, 4).Select(k => new Thread(() =>
+            {
+                var t = Tensor.Full([16], k);
+                for (int i = 0; i < 50; i++)
+                {
+                    t = t.Add(1.0).Mul(0.5);
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+        }
+
+        var ops = Logs.Ops(log);
+        Assert.Equal(4 * (1 + (50 * 4)), ops.Count);
+        Assert.Equal([.. Enumerable.Range(0, ops.Count).Select(i => (long)i)], ops.Select(o => o.Seq));
+        Assert.True(Replayer.Verify(log).Identical);
+    }
+
+    [Fact]
+    public void Recording_refuses_a_folder_that_is_not_a_log()
+    {
+        using var dir = new TempDir();
+        var folder = dir.Sub("busy");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "mine");
+        var ex = Assert.Throws<IOException>(() => Recorder.Start(folder));
+        Assert.Contains("not empty", ex.Message);
+        Assert.True(File.Exists(Path.Combine(folder, "notes.txt")));
+    }
+}
