@@ -91,7 +91,7 @@ public sealed class KernelAnalyzer : DiagnosticAnalyzer
         if (IsMultiply(binary.LeftOperand) || IsMultiply(binary.RightOperand))
         {
             context.ReportDiagnostic(Diagnostic.Create(
-                RuleCatalog.KernelImplicitFma, binary.Syntax.GetLocation(), binary.Syntax.ToString(), binary.Type!.Name));
+                RuleCatalog.KernelImplicitFma, binary.Syntax.GetLocation(), binary.Syntax.ToString(), binary.Type!.ToDisplayString()));
         }
     }
 

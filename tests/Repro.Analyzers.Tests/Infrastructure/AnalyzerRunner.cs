@@ -17,12 +17,25 @@ public static class AnalyzerRunner
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
             .ToImmutableArray();
 
-    public static async Task<ImmutableArray<Diagnostic>> RunAsync(IEnumerable<string> files, bool requireCleanCompile = true)
+    public const string ImplicitUsings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.IO;
+        global using System.Linq;
+        global using System.Net.Http;
+        global using System.Threading;
+        global using System.Threading.Tasks;
+        """;
+
+    public static async Task<ImmutableArray<Diagnostic>> RunAsync(
+        IEnumerable<string> files, OutputKind kind = OutputKind.DynamicallyLinkedLibrary, bool implicitUsings = false)
     {
         var parseOptions = new CSharpParseOptions(LanguageVersion.Preview);
         var trees = new List<SyntaxTree>();
         foreach (var file in files)
             trees.Add(CSharpSyntaxTree.ParseText(await File.ReadAllTextAsync(file), parseOptions, path: file));
+        if (implicitUsings)
+            trees.Add(CSharpSyntaxTree.ParseText(ImplicitUsings, parseOptions, path: "GlobalUsings.g.cs"));
 
         var libraries = new[] { "ILGPU.dll", "ILGPU.Algorithms.dll", "System.Numerics.Tensors.dll" }
             .Select(name => Path.Combine(AppContext.BaseDirectory, name))
@@ -30,10 +43,10 @@ public static class AnalyzerRunner
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path));
         var compilation = CSharpCompilation.Create(
             "Corpus", trees, TestReferences.FrameworkReferences.AddRange(libraries),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
 
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        if (requireCleanCompile && errors.Count > 0)
+        if (errors.Count > 0)
             throw new InvalidOperationException("the sources do not compile: " + string.Join(Environment.NewLine, errors.Take(10)));
 
         return await compilation.WithAnalyzers(AllAnalyzers()).GetAnalyzerDiagnosticsAsync();
