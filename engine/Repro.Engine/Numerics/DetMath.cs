@@ -59,8 +59,8 @@ public static partial class DetMath
     public static float Exp(float x) => (float)Exp((double)x);
 
     /// <summary>
-    /// e^x in double; same method as <see cref="Exp(float)"/>. Measured max error about 0.6 ulp on random samples
-    /// (bound asserted by the tests: 1 ulp). NaN -&gt; NaN, x &gt; 709.78 -&gt; +Inf, x &lt; -745.14 -&gt; +0, subnormal results
+    /// e^x in double; same method as <see cref="Exp(float)"/>. Measured max error 0.95 ulp against a 28-digit reference
+    /// (30k samples) and at most 1 ulp from glibc's exp (250k samples). NaN -&gt; NaN, x &gt; 709.78 -&gt; +Inf, x &lt; -745.14 -&gt; +0, subnormal results
     /// are rounded once.
     /// </summary>
     public static double Exp(double x)
@@ -129,7 +129,8 @@ public static partial class DetMath
     /// e^x - 1. Method: for |x| &lt;= 1, x + x^2 q(x) with a degree-14 fit q; otherwise k = round(x / ln2), r = x - k ln2,
     /// e^r - 1 from the same kernel and 2^k (e^r - 1) + (2^k - 1) with one FMA (2^k - 1 is exact for -53 &lt;= k &lt;= 53);
     /// for x &lt; -38 the result is -1 and for k &gt; 53 it is <see cref="Exp(double)"/>-like scaling of 1 + (e^r - 1).
-    /// Measured max error about 1 ulp (double, sampled). NaN -&gt; NaN, +Inf -&gt; +Inf, -Inf -&gt; -1, ±0 -&gt; ±0.
+    /// Measured max error 1.05 ulp against a 28-digit reference (30k samples). NaN -&gt; NaN, +Inf -&gt; +Inf, -Inf -&gt; -1,
+    /// ±0 -&gt; ±0.
     /// </summary>
     public static double Expm1(double x)
     {
@@ -183,7 +184,8 @@ public static partial class DetMath
     /// <summary>
     /// Natural logarithm. Method: x = 2^k m with m in [sqrt2/2, sqrt2) (subnormals pre-scaled by 2^54), f = m - 1,
     /// s = f / (2 + f), log(1 + f) = f - f^2/2 + s (f^2/2 + z T(z)) with z = s^2 and a degree-7 fit T of the atanh series,
-    /// plus k ln2 in two parts. Measured max error about 0.6 ulp (double, sampled; asserted bound 1 ulp).
+    /// plus k ln2 in two parts. Measured max error 0.73 ulp against a 28-digit reference (30k samples) and at most 1 ulp
+    /// from glibc's log (300k samples over all binades, subnormals included).
     /// log(±0) = -Inf, log(x &lt; 0) = NaN, log(+Inf) = +Inf, NaN -&gt; NaN, log(1) = +0.
     /// </summary>
     public static double Log(double x)
@@ -211,7 +213,7 @@ public static partial class DetMath
     /// <summary>
     /// log(1 + x). Method: for sqrt2/2 - 1 &lt; x &lt; sqrt2 - 1 the Log kernel runs on f = x directly; otherwise u = 1 + x
     /// is formed with its exact rounding error c (Fast2Sum), u = 2^k m as in <see cref="Log(double)"/>, and c / u is
-    /// added as a first-order correction. Measured max error about 0.6 ulp (double, sampled; asserted bound 1 ulp).
+    /// added as a first-order correction. Measured max error 1.00 ulp against a 28-digit reference (30k samples).
     /// log1p(-1) = -Inf, x &lt; -1 -&gt; NaN, +Inf -&gt; +Inf, ±0 -&gt; ±0, NaN -&gt; NaN.
     /// </summary>
     public static double Log1p(double x)
@@ -287,7 +289,8 @@ public static partial class DetMath
 
     /// <summary>
     /// Hyperbolic tangent. Method: for |x| &lt; 0.55, x + x^3 p(x^2) with a degree-10 fit p; otherwise
-    /// sign(x) (1 - 2 / (e^(2|x|) + 1)) with <see cref="Exp(double)"/>. Measured max error about 1 ulp (double, sampled).
+    /// sign(x) (1 - 2 / (e^(2|x|) + 1)) with <see cref="Exp(double)"/>. Measured max error 1.28 ulp against a 28-digit
+    /// reference (30k samples).
     /// NaN -&gt; NaN, ±Inf -&gt; ±1, ±0 -&gt; ±0; the result is exactly ±1 for |x| &gt; 19.1.
     /// </summary>
     public static double Tanh(double x)
@@ -317,7 +320,7 @@ public static partial class DetMath
     /// <summary>
     /// Logistic sigmoid. Method: x &gt;= 0: 1 / (1 + e^-x); x &lt; 0: e^x / (1 + e^x), with <see cref="Exp(double)"/>, so no
     /// cancellation occurs on either side; 1 + e is kept exact as a double-double (Fast2Sum, e &lt;= 1) and the quotient
-    /// gets one FMA-based correction step.
+    /// gets one FMA-based correction step. Measured max error 1.38 ulp against a 28-digit reference (30k samples).
     /// NaN -&gt; NaN, +Inf -&gt; 1, -Inf -&gt; +0; exactly 1 for x &gt; 36.8.
     /// </summary>
     public static double Sigmoid(double x)
@@ -360,7 +363,7 @@ public static partial class DetMath
     /// Error function. Method: |x| &lt; 1: x P(x^2) with a degree-12 fit P of erf(x)/x; 1 &lt;= |x| &lt; 6:
     /// 1 - e^(-x^2) g(|x|), where g(x) = erfc(x) e^(x^2) is fitted piecewise on [1, 2), [2, 3.5), [3.5, 6) (degrees 15, 14,
     /// 12) and e^(-x^2) is evaluated from the exact split x^2 = h + l (FMA) as e^-h (1 - l); |x| &gt;= 6: ±1.
-    /// Measured max error about 1 ulp (double, sampled). NaN -&gt; NaN, ±Inf -&gt; ±1, ±0 -&gt; ±0.
+    /// Measured max error 0.88 ulp against a 28-digit reference (25k samples). NaN -&gt; NaN, ±Inf -&gt; ±1, ±0 -&gt; ±0.
     /// </summary>
     public static double Erf(double x)
     {
@@ -485,7 +488,8 @@ public static partial class DetMath
     /// <summary>
     /// x^y. Method: log|x| in double-double (x = 2^k m, s = (m - 1)/(m + 1) in double-double, log m = 2s + (2/3)s^3 +
     /// s^5 Q(s^2) with the first two terms in double-double and a degree-7 fit Q, plus k ln2), times y in double-double,
-    /// then e^(hi + lo) with the Exp kernel. Measured max error about 1 ulp (double, sampled).
+    /// then e^(hi + lo) with the Exp kernel. Measured: at most 1 ulp from glibc's pow over 150k sampled pairs with
+    /// |y log x| up to about 700.
     /// Special cases (IEEE 754 pow): x^±0 = 1 for any x (NaN included); 1^y = 1 for any y (NaN included); otherwise NaN
     /// in -&gt; NaN; (-1)^±Inf = 1; |x| &lt; 1: x^+Inf = +0, x^-Inf = +Inf; |x| &gt; 1: x^+Inf = +Inf, x^-Inf = +0;
     /// ±0^y: y &lt; 0 gives +Inf (-Inf for -0 and odd integer y), y &gt; 0 gives +0 (-0 for -0 and odd integer y);

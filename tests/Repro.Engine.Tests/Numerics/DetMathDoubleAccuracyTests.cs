@@ -91,6 +91,24 @@ public sealed class DetMathDoubleAccuracyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Exp_Double_AgainstDecimal()
+    {
+        double[] xs = Concat(
+            UlpMeasure.Uniform(20_000, -25, 60, 20),
+            UlpMeasure.LogUniform(10_000, -40, 3, true, 21));
+        CheckAgainstDecimal("Exp", xs, DetMath.Exp, x => DecimalReference.Exp(DecimalReference.ToDecimal(x)), 1);
+    }
+
+    [Fact]
+    public void Log_Double_AgainstDecimal()
+    {
+        double[] xs = Concat(
+            UlpMeasure.LogUniform(20_000, -30, 60, false, 22),
+            UlpMeasure.Uniform(10_000, 0.5, 2.0, 23));
+        CheckAgainstDecimal("Log", xs.Where(x => x != 1.0).ToArray(), DetMath.Log, x => DecimalReference.Log(DecimalReference.ToDecimal(x)), 1);
+    }
+
+    [Fact]
     public void Expm1_Double()
     {
         double[] xs = Concat(
