@@ -1,0 +1,2 @@
+// digits-mlp: see Repro.Samples for the workload; this program only parses flags and prints results.
+return Repro.Samples.SampleCli.Main("digits-mlp", args);

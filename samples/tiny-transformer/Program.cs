@@ -1,0 +1,2 @@
+// tiny-transformer: see Repro.Samples for the workload; this program only parses flags and prints results.
+return Repro.Samples.SampleCli.Main("tiny-transformer", args);
