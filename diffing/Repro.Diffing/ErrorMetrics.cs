@@ -11,7 +11,8 @@ namespace Repro.Diffing;
 /// <param name="OverTolerance">Elements outside the tolerance.</param>
 /// <param name="WorstIndex">Flat index of the element with the largest error relative to its tolerance (-1 when none).</param>
 /// <param name="NonFiniteMismatches">Elements where exactly one side is NaN or infinite, or the infinities differ.</param>
-public sealed record ErrorMetrics(long Count, double MaxAbs, double MaxRel, double MaxUlp, long OverTolerance, long WorstIndex, long NonFiniteMismatches)
+/// <param name="MaxScore">The largest error relative to the tolerance (1 at the limit; +Inf for a non-finite mismatch).</param>
+public sealed record ErrorMetrics(long Count, double MaxAbs, double MaxRel, double MaxUlp, long OverTolerance, long WorstIndex, long NonFiniteMismatches, double MaxScore)
 {
     /// <summary>Share of elements over tolerance (0 for empty outputs).</summary>
     public double ShareOverTolerance => Count == 0 ? 0 : (double)OverTolerance / Count;
@@ -81,7 +82,7 @@ public sealed record ErrorMetrics(long Count, double MaxAbs, double MaxRel, doub
             }
         }
 
-        return new ErrorMetrics(a.Length, maxAbs, maxRel, maxUlp, over, worst, nonFinite);
+        return new ErrorMetrics(a.Length, maxAbs, maxRel, maxUlp, over, worst, nonFinite, worstScore);
     }
 }
 

@@ -10,12 +10,13 @@ namespace Repro.Engine.Backends;
 /// <see cref="ReferenceBackend"/>. Every vector path keeps the canonical lane structure, so a CPU without a
 /// vector width computes the same order in software.
 /// </summary>
-public sealed class ManagedBackend : ReferenceBackend
+public class ManagedBackend : ReferenceBackend
 {
     /// <summary>The shared instance.</summary>
     public static new readonly ManagedBackend Instance = new();
 
-    private ManagedBackend()
+    /// <summary>For the shared instance, and for test backends that change one kernel on purpose.</summary>
+    protected ManagedBackend()
     {
     }
 
@@ -27,6 +28,7 @@ public sealed class ManagedBackend : ReferenceBackend
     /// lane l takes elements l, l+32, l+64, ... and the 32 lanes meet in the pairwise tree. The vector paths hold
     /// the 32 lanes in 2 x 16, 4 x 8 or 8 x 4 registers; the scalar path holds them in memory. All give the same bits.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Every branch keeps the canonical 32-lane order (2x16, 4x8, 8x4 registers or memory); HardwareInvarianceTests compare the widths bit for bit in child processes.")]
     [SkipLocalsInit]
     public static float ChunkSum(ReadOnlySpan<float> x)
     {
@@ -97,6 +99,7 @@ public sealed class ManagedBackend : ReferenceBackend
     }
 
     /// <summary>Float64 chunk sum with the same lanes (4 x 8, 8 x 4 or 16 x 2 registers, or memory).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Every branch keeps the canonical 32-lane order (2x16, 4x8, 8x4 registers or memory); HardwareInvarianceTests compare the widths bit for bit in child processes.")]
     [SkipLocalsInit]
     public static double ChunkSum(ReadOnlySpan<double> x)
     {
