@@ -17,7 +17,12 @@ internal static class OrderUse
     {
         "Count", "LongCount", "Any", "All", "Contains", "Min", "Max", "ToHashSet", "ToDictionary", "ToLookup", "GroupBy",
         "ToFrozenSet", "ToFrozenDictionary", "ToImmutableHashSet", "ToImmutableDictionary", "ToImmutableSortedSet",
-        "AsParallel",
+        "AsParallel", "Single", "SingleOrDefault",
+    };
+    private static readonly string[] InsensitiveAssertions =
+    {
+        "Contains", "DoesNotContain", "All", "Empty", "NotEmpty", "Single", "Subset", "Superset", "ProperSubset",
+        "ProperSuperset", "Distinct",
     };
     private static readonly string[] PassThroughMethods =
     {
@@ -129,7 +134,9 @@ internal static class OrderUse
             || type.Is("System.Collections.Immutable.ImmutableArray") || type.Is("System.Collections.Immutable.ImmutableList");
         if (!isLinq)
         {
-            sensitive = IsSequenceType(argument.Parameter?.Type);
+            // Test assertions such as Assert.Contains(items, predicate) do not depend on the order.
+            var isOrderFreeAssertion = type.Name == "Assert" && Array.IndexOf(InsensitiveAssertions, method.Name) >= 0;
+            sensitive = !isOrderFreeAssertion && IsSequenceType(argument.Parameter?.Type);
             return false;
         }
 

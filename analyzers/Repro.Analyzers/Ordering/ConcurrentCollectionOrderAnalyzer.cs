@@ -10,7 +10,7 @@ namespace Repro.Analyzers.Ordering;
 
 /// <summary>
 /// RPR2005: a <c>ConcurrentBag</c>, <c>ConcurrentQueue</c> or <c>ConcurrentStack</c> that the same method fills
-/// from parallel workers and then enumerates into results (foreach, ToArray, LINQ, float Sum) without sorting.
+/// from parallel workers and then enumerates into results (foreach, ToArray, LINQ, float Sum, a TryDequeue loop) without sorting.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ConcurrentCollectionOrderAnalyzer : DiagnosticAnalyzer
@@ -39,11 +39,28 @@ public sealed class ConcurrentCollectionOrderAnalyzer : DiagnosticAnalyzer
             return;
 
         var root = reference.Root();
-        if (!IsFilledInParallel(symbol, root) || !OrderUse.IsOrderSensitive(reference, root, 0))
+        if (!IsFilledInParallel(symbol, root) || !(OrderUse.IsOrderSensitive(reference, root, 0) || IsDrainedIntoResults(reference)))
             return;
 
         context.ReportDiagnostic(Diagnostic.Create(
             RuleCatalog.ConcurrentCollectionOrder, reference.Syntax.GetLocation(), reference.Syntax.ToString()));
+    }
+
+    /// <summary><c>while (queue.TryDequeue(out var item)) results.Add(item);</c> and the TryTake/TryPop forms.</summary>
+    private static bool IsDrainedIntoResults(IOperation reference)
+    {
+        if (reference.UsefulParent() is not IInvocationOperation { TargetMethod.Name: "TryDequeue" or "TryTake" or "TryPop" } call
+            || call.Instance?.Unwrap() != reference)
+        {
+            return false;
+        }
+
+        var loop = call.Parent;
+        while (loop is IUnaryOperation or IBinaryOperation or IConversionOperation or IParenthesizedOperation)
+            loop = loop.Parent;
+
+        return loop is IWhileLoopOperation { Body: { } body }
+            && body.Descendants().OfType<IInvocationOperation>().Any(i => i.TargetMethod.Name is "Add" or "Append" or "Write" or "WriteLine");
     }
 
     private static bool IsFilledInParallel(ISymbol symbol, IOperation root)

@@ -8,7 +8,8 @@ using Repro.Analyzers.Internal;
 namespace Repro.Analyzers.Ordering;
 
 /// <summary>
-/// RPR2001: inside a delegate passed to <c>Parallel.For</c>/<c>ForEach</c> (body or <c>localFinally</c>),
+/// RPR2001: inside a delegate passed to <c>Parallel.For</c>/<c>ForEach</c>/<c>Invoke</c> (body or <c>localFinally</c>),
+/// <c>Task.Run</c> or <c>TaskFactory.StartNew</c>,
 /// a float or double <c>+=</c> (or <c>x = x + ...</c>) into state shared by the workers: a field, a captured
 /// variable, or an array slot whose index does not depend on the iteration. Writes to disjoint slots
 /// (<c>sums[i] += ...</c>) and to locals of the delegate are not reported; a surrounding <c>lock</c> does not help.
@@ -30,12 +31,19 @@ public sealed class ParallelFloatAccumulationAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (!method.ContainingType.Is("System.Threading.Tasks.Parallel") || method.Name is not ("For" or "ForEach"))
+        var type = method.ContainingType;
+        var isWorker = type.Is("System.Threading.Tasks.Parallel") && method.Name is "For" or "ForEach" or "Invoke"
+            || type.Is("System.Threading.Tasks.Task") && method.Name == "Run"
+            || type.Is("System.Threading.Tasks.TaskFactory") && method.Name == "StartNew";
+        if (!isWorker)
             return;
 
-        foreach (var argument in invocation.Arguments)
+        var values = invocation.Arguments.SelectMany(a => a.Value is IArrayCreationOperation { Initializer: { } init }
+            ? init.ElementValues.AsEnumerable()
+            : new[] { a.Value });
+        foreach (var value in values)
         {
-            if (argument.Value.Unwrap() is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda })
+            if (value.Unwrap() is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda })
                 continue;
 
             foreach (var operation in lambda.Body.Descendants())
@@ -46,7 +54,7 @@ public sealed class ParallelFloatAccumulationAnalyzer : DiagnosticAnalyzer
 
                 context.ReportDiagnostic(Diagnostic.Create(
                     RuleCatalog.ParallelFloatAccumulation, operation.Syntax.GetLocation(),
-                    operation.Syntax.ToString(), target.Syntax.ToString(), "Parallel." + method.Name));
+                    operation.Syntax.ToString(), target.Syntax.ToString(), type.Name + "." + method.Name));
             }
         }
     }

@@ -34,6 +34,9 @@ public class RPR2007Tests
             int C(string dir) => Directory.GetFiles(dir).Length + Directory.EnumerateFiles(dir).Count();
             void D(string dir) { foreach (var f in Directory.EnumerateFiles(dir, "*.tmp")) File.Delete(f); }
             bool E(string dir) => Directory.EnumerateFiles(dir).Any(f => f.EndsWith(".lock"));
+            string F(string dir) => Directory.EnumerateFiles(dir, "Only.cs", SearchOption.AllDirectories).Single(p => !p.Contains("obj"));
+            void G(string dir) => Assert.Contains(Directory.GetFiles(dir), f => f.EndsWith(".cs"));
+            static class Assert { public static void Contains<T>(System.Collections.Generic.IEnumerable<T> items, Predicate<T> match) { } }
         }
         """);
 }
