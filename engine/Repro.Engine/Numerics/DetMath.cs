@@ -33,6 +33,18 @@ public static partial class DetMath
     private const double PiOver2Part3 = -1.4973849048591698e-33;
     private const double TwoOverPi = 0.6366197723675814;
 
+    // The first 256 bits of the binary expansion of 2/pi (TwoOverPiBits0 holds the bits of weight 2^-1 .. 2^-64, and so
+    // on), computed with mpmath at 120 digits; they agree with the ipio2 table published in fdlibm's k_rem_pio2.c.
+    private const ulong TwoOverPiBits0 = 0xA2F9836E4E441529UL;
+    private const ulong TwoOverPiBits1 = 0xFC2757D1F534DDC0UL;
+    private const ulong TwoOverPiBits2 = 0xDB6295993C439041UL;
+    private const ulong TwoOverPiBits3 = 0xFE5163ABDEBBC561UL;
+    private const double TwoPowMinus62 = 2.168404344971009E-19;
+    private const double TwoPowMinus115 = 2.407412430484045E-35;
+
+    // Float arguments at or above this magnitude (2^50) take the exact Payne-Hanek reduction.
+    private const float LargeTrigArgument = 1125899906842624f;
+
     // 2/3 as a double-double (hi = RN(2/3), lo = RN(2/3 - hi)).
     private const double TwoThirdsHi = 0.6666666666666666;
     private const double TwoThirdsLo = 3.700743415417188e-17;
@@ -407,17 +419,19 @@ public static partial class DetMath
     // ------------------------------------------------------------------ Sin / Cos
 
     /// <summary>
-    /// Sine. Float overload of <see cref="Sin(double)"/> (evaluated in double, rounded once). Measured max error:
-    /// 0 ulp against the rounded double reference on a 1M-input sample with |x| &lt; 2^50; see <see cref="Sin(double)"/> for the range limit.
-    /// NaN -&gt; NaN, ±Inf -&gt; NaN, ±0 -&gt; ±0.
+    /// <summary>
+    /// Sine of a float. For |x| &lt; 2^50: the double algorithm of <see cref="Sin(double)"/>, rounded once to float; for
+    /// |x| &gt;= 2^50: an exact Payne-Hanek reduction of the float argument (2/pi held as four 64-bit constants, the product
+    /// formed in 64-bit integer arithmetic), then the same kernels. Accurate over the whole float range; measured max error
+    /// in docs/benchmarks-numerics.md. NaN -&gt; NaN, ±Inf -&gt; NaN, ±0 -&gt; ±0.
     /// </summary>
-    public static float Sin(float x) => (float)Sin((double)x);
+    public static float Sin(float x) => Math.Abs(x) < LargeTrigArgument ? (float)Sin((double)x) : SinCosLargeFloat(x, 0);
 
     /// <summary>
     /// Sine. Method: k = round(x 2/pi), r = x - k pi/2 with pi/2 split in three doubles and one FMA per part
     /// (Cody-Waite), then the sine or cosine kernel (r + r^3 S(r^2), 1 + r^2 C(r^2), degree-6 fits) by quadrant k mod 4.
-    /// The reduction is accurate (measured at most 1 ulp against libm) while |x| &lt; 2^50; beyond that it is still deterministic but not accurate (no
-    /// Payne-Hanek reduction). NaN -&gt; NaN, ±Inf -&gt; NaN, ±0 -&gt; ±0.
+    /// The reduction is accurate (measured at most 1 ulp against libm) while |x| &lt; 2^50; beyond that the double overload
+    /// is still deterministic and in [-1, 1] but not accurate (no Payne-Hanek reduction for doubles; the float overload has one). NaN -&gt; NaN, ±Inf -&gt; NaN, ±0 -&gt; ±0.
     /// </summary>
     public static double Sin(double x)
     {
@@ -430,10 +444,10 @@ public static partial class DetMath
     }
 
     /// <summary>
-    /// Cosine. Float overload of <see cref="Cos(double)"/> (evaluated in double, rounded once). Measured max error:
-    /// 0 ulp against the rounded double reference on a 1M-input sample with |x| &lt; 2^50. NaN -&gt; NaN, ±Inf -&gt; NaN, cos(±0) = 1.
+    /// Cosine of a float: same two reductions as <see cref="Sin(float)"/> (Cody-Waite in double below 2^50, exact Payne-Hanek
+    /// above), quadrant advanced by one. Accurate over the whole float range. NaN -&gt; NaN, ±Inf -&gt; NaN, cos(±0) = 1.
     /// </summary>
-    public static float Cos(float x) => (float)Cos((double)x);
+    public static float Cos(float x) => Math.Abs(x) < LargeTrigArgument ? (float)Cos((double)x) : SinCosLargeFloat(x, 1);
 
     /// <summary>
     /// Cosine: same reduction and kernels as <see cref="Sin(double)"/> with the quadrant advanced by one.
@@ -469,12 +483,65 @@ public static partial class DetMath
         }
         while (!(Math.Abs(r) <= 0.79));
 
-        quadrant &= 3;
+        return SinCosKernel(r, quadrant & 3);
+    }
+
+    /// <summary>sin(r + quadrant * pi/2) for |r| &lt;= 0.79 and quadrant in 0..3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double SinCosKernel(double r, int quadrant)
+    {
         double z = r * r;
         double v = (quadrant & 1) == 0
             ? Math.FusedMultiplyAdd(r * z, SinPoly(z), r)
             : Math.FusedMultiplyAdd(z, CosPoly(z), 1.0);
         return (quadrant & 2) == 0 ? v : -v;
+    }
+
+    /// <summary>
+    /// sin(x + quadrantOffset * pi/2) for a float with |x| &gt;= 2^50 (or a non-finite x), by Payne-Hanek reduction:
+    /// x = m 2^e with a 24-bit integer m and 27 &lt;= e &lt;= 104, so x (2/pi) mod 4 = m F mod 4 where F is the 128-bit window
+    /// of the binary expansion of 2/pi that starts at the bit of weight 2^(1-e); the bits above contribute multiples of 4
+    /// and the bits below less than 2^-100. The product is formed exactly with 64-bit integer arithmetic.
+    /// </summary>
+    private static float SinCosLargeFloat(float x, int quadrantOffset)
+    {
+        if (!float.IsFinite(x))
+        {
+            return float.NaN;
+        }
+
+        uint bits = BitConverter.SingleToUInt32Bits(x);
+        int e = (int)((bits >> 23) & 0xFF) - 150;
+        ulong m = (bits & 0x007FFFFFu) | 0x00800000u;
+
+        // The window starts at 0-based bit position e - 2 of TwoOverPiBits (position 0 has weight 2^-1).
+        int start = e - 2;
+        bool firstWord = start < 64;
+        int shift = start & 63;
+        ulong a = firstWord ? TwoOverPiBits0 : TwoOverPiBits1;
+        ulong b = firstWord ? TwoOverPiBits1 : TwoOverPiBits2;
+        ulong c = firstWord ? TwoOverPiBits2 : TwoOverPiBits3;
+        ulong windowHi = shift == 0 ? a : (a << shift) | (b >> (64 - shift));
+        ulong windowLo = shift == 0 ? b : (b << shift) | (c >> (64 - shift));
+
+        // F = windowHi 2^-62 + windowLo 2^-126; m F mod 4 = t 2^-62 + rest 2^-126 with t taken mod 2^64.
+        ulong productHi = Math.BigMul(m, windowLo, out ulong rest);
+        ulong low64 = unchecked(m * windowHi);
+        ulong t = unchecked(low64 + productHi);
+
+        // Nearest quadrant and the signed remainder in units of 2^-62 quarter turns.
+        ulong q = unchecked(t + (1UL << 61)) >> 62;
+        long f = unchecked((long)(t - (q << 62)));
+        double turns = Math.FusedMultiplyAdd((double)(long)(rest >> 11), TwoPowMinus115, f * TwoPowMinus62);
+        double r = turns * PiOver2Part1;
+        int quadrant = (int)q;
+        if (x < 0)
+        {
+            r = -r;
+            quadrant = 4 - quadrant;
+        }
+
+        return (float)SinCosKernel(r, (quadrant + quadrantOffset) & 3);
     }
 
     // ------------------------------------------------------------------ Pow

@@ -68,6 +68,17 @@ public sealed class DetMathDoubleAccuracyTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Sin_Cos_Double_AboveTwoPow50_StayInRange()
+    {
+        // Documented limitation: no Payne-Hanek reduction for doubles, so results are deterministic but inaccurate here.
+        foreach (double x in UlpMeasure.LogUniform(20_000, 50, 1023, true, 30))
+        {
+            Assert.InRange(DetMath.Sin(x), -1.0, 1.0);
+            Assert.InRange(DetMath.Cos(x), -1.0, 1.0);
+        }
+    }
+
+    [Fact]
     public void Pow_Double()
     {
         var random = new Random(8);
