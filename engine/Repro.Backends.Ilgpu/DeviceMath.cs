@@ -10,10 +10,12 @@ namespace Repro.Backends.Ilgpu;
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item><description><c>MathF/Math.FusedMultiplyAdd</c> are runtime internal calls; on PTX ILGPU emits them as an
-/// unresolved <c>.extern .func FusedMultiplyAdd</c>. <see cref="Fma(float, float, float)"/> emits <c>fma.rn.f32</c>
-/// itself on PTX (a fused, correctly rounded instruction that the assembler cannot split or re-fuse) and calls
-/// the runtime's FMA elsewhere (the CPU accelerator runs it as .NET code).</description></item>
+/// <item><description><c>MathF/Math.FusedMultiplyAdd</c> are runtime internal calls; on PTX ILGPU emits them as a
+/// call to an unresolved <c>.extern .func FusedMultiplyAdd</c>, and <c>CudaAsm.IsSupported</c> is not folded at
+/// compile time, so a runtime test cannot hide the call either. The FMA is therefore a type argument of the
+/// kernels (<see cref="IFma"/>): <see cref="PtxFma"/> emits <c>fma.rn.f32/f64</c> (fused, correctly rounded, which
+/// the assembler can neither split nor re-fuse), <see cref="ManagedFma"/> calls the runtime's FMA (the CPU
+/// accelerator runs kernels as .NET code). Both are IEEE fma, so the results are the same bits.</description></item>
 /// <item><description><c>BitConverter.SingleToUInt32Bits</c>/<c>UInt32BitsToSingle</c> compile to an
 /// <c>Unsafe.BitCast</c> that ILGPU rejects ("Not supported intrinsic type 'BitCast'") on every accelerator, so
 /// the engine's <c>HalfBits</c> and <c>BFloat16</c> conversions cannot run in a kernel yet. The 16-bit conversions
@@ -23,32 +25,6 @@ namespace Repro.Backends.Ilgpu;
 /// </remarks>
 internal static class DeviceMath
 {
-    /// <summary>fma(a, b, c) rounded once.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Fma(float a, float b, float c)
-    {
-        if (CudaAsm.IsSupported)
-        {
-            CudaAsm.Emit("fma.rn.f32 %0, %1, %2, %3;", out float r, a, b, c);
-            return r;
-        }
-
-        return MathF.FusedMultiplyAdd(a, b, c);
-    }
-
-    /// <summary>fma(a, b, c) rounded once.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Fma(double a, double b, double c)
-    {
-        if (CudaAsm.IsSupported)
-        {
-            CudaAsm.Emit("fma.rn.f64 %0, %1, %2, %3;", out double r, a, b, c);
-            return r;
-        }
-
-        return Math.FusedMultiplyAdd(a, b, c);
-    }
-
     /// <summary>float to binary16 bits, round to nearest even; the algorithm of <c>HalfBits.FromFloat</c>.</summary>
     public static ushort HalfFromFloat(float value)
     {
@@ -125,4 +101,40 @@ internal static class DeviceMath
 
     /// <summary>bfloat16 bits to float, exactly.</summary>
     public static float BFloat16ToFloat(ushort bits) => Interop.IntAsFloat((uint)bits << 16);
+}
+
+/// <summary>A correctly rounded fused multiply-add, chosen per accelerator as a kernel type argument.</summary>
+internal interface IFma
+{
+    float Fma(float a, float b, float c);
+
+    double Fma(double a, double b, double c);
+}
+
+/// <summary>The runtime's FMA, for accelerators that run kernels as .NET code (the CPU accelerator).</summary>
+internal readonly struct ManagedFma : IFma
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Fma(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Fma(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
+}
+
+/// <summary>PTX <c>fma.rn</c> by inline assembly, for CUDA.</summary>
+internal readonly struct PtxFma : IFma
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Fma(float a, float b, float c)
+    {
+        CudaAsm.Emit("fma.rn.f32 %0, %1, %2, %3;", out float r, a, b, c);
+        return r;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Fma(double a, double b, double c)
+    {
+        CudaAsm.Emit("fma.rn.f64 %0, %1, %2, %3;", out double r, a, b, c);
+        return r;
+    }
 }

@@ -302,11 +302,11 @@ public sealed partial class IlgpuBackend
             switch (ys.DType)
             {
                 case DType.Float32:
-                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(Kernels.MatMulF32, (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
+                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(UsesPtx ? Kernels.MatMulF32<PtxFma> : Kernels.MatMulF32<ManagedFma>, (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
                         items, sa.F32, sb.F32, ys.F32, m, k, n, cols);
                     break;
                 case DType.Float64:
-                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int, int>>(Kernels.MatMulF64, (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
+                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int, int>>(UsesPtx ? Kernels.MatMulF64<PtxFma> : Kernels.MatMulF64<ManagedFma>, (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
                         items, sa.F64, sb.F64, ys.F64, m, k, n, cols);
                     break;
                 default:

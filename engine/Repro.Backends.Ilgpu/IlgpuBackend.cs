@@ -55,6 +55,9 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
 
     internal int MatMulColumns { get; }
 
+    /// <summary>True on CUDA, where kernels take <see cref="PtxFma"/>; elsewhere they take <see cref="ManagedFma"/>.</summary>
+    internal bool UsesPtx => Accelerator.AcceleratorType == AcceleratorType.Cuda;
+
     /// <summary>Releases the accelerator (and its context when this backend created it).</summary>
     public void Dispose()
     {

@@ -10,7 +10,8 @@ namespace Repro.Backends.Ilgpu;
 /// </summary>
 internal static partial class Kernels
 {
-    public static void MatMulF32(Index1D w, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, int m, int k, int n, int cols)
+    public static void MatMulF32<TFma>(Index1D w, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, int m, int k, int n, int cols)
+        where TFma : struct, IFma
     {
         int blocks = (n + cols - 1) / cols;
         int p = w / (m * blocks);
@@ -26,7 +27,7 @@ internal static partial class Kernels
             float acc = 0f;
             for (int q = 0; q < k; q++)
             {
-                acc = DeviceMath.Fma(a[ao + q], b[bo + (q * n) + j0], acc);
+                acc = default(TFma).Fma(a[ao + q], b[bo + (q * n) + j0], acc);
             }
 
             y[yo + j0] = acc;
@@ -44,12 +45,13 @@ internal static partial class Kernels
             int bq = bo + (q * n);
             for (int j = j0; j < j1; j++)
             {
-                y[yo + j] = DeviceMath.Fma(av, b[bq + j], y[yo + j]);
+                y[yo + j] = default(TFma).Fma(av, b[bq + j], y[yo + j]);
             }
         }
     }
 
-    public static void MatMulF64(Index1D w, ArrayView<double> a, ArrayView<double> b, ArrayView<double> y, int m, int k, int n, int cols)
+    public static void MatMulF64<TFma>(Index1D w, ArrayView<double> a, ArrayView<double> b, ArrayView<double> y, int m, int k, int n, int cols)
+        where TFma : struct, IFma
     {
         int blocks = (n + cols - 1) / cols;
         int p = w / (m * blocks);
@@ -65,7 +67,7 @@ internal static partial class Kernels
             double acc = 0.0;
             for (int q = 0; q < k; q++)
             {
-                acc = DeviceMath.Fma(a[ao + q], b[bo + (q * n) + j0], acc);
+                acc = default(TFma).Fma(a[ao + q], b[bo + (q * n) + j0], acc);
             }
 
             y[yo + j0] = acc;
@@ -83,7 +85,7 @@ internal static partial class Kernels
             int bq = bo + (q * n);
             for (int j = j0; j < j1; j++)
             {
-                y[yo + j] = DeviceMath.Fma(av, b[bq + j], y[yo + j]);
+                y[yo + j] = default(TFma).Fma(av, b[bq + j], y[yo + j]);
             }
         }
     }
