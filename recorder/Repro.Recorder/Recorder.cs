@@ -21,6 +21,9 @@ public sealed record RecorderOptions
     /// <summary>The command line written in the header (default: this process's).</summary>
     public string? CommandLine { get; init; }
 
+    /// <summary>The header's environment fingerprint (default: captured from this process); tools that rewrite logs and tests set it.</summary>
+    public EnvironmentFingerprint? Fingerprint { get; init; }
+
     /// <summary>Whether to resolve source locations from the stack for operator calls (slow; API calls carry theirs cheaply).</summary>
     public bool StackSourceLocations { get; init; } = true;
 
@@ -62,7 +65,7 @@ public sealed class Recording : IOpObserver, IDisposable
             LogFormat.Version,
             LogFormat.ReproVersion,
             options.Capture.Text,
-            Fingerprint.Capture(backend, options.DType, options.Seed, commandLine: options.CommandLine));
+            options.Fingerprint ?? Fingerprint.Capture(backend, options.DType, options.Seed, commandLine: options.CommandLine));
         writer.WriteHeader(header);
         if (options.ResetSequence && !Dispatcher.IsObserved)
         {
@@ -198,7 +201,7 @@ public sealed class Recording : IOpObserver, IDisposable
             var blobs = System.IO.Path.Combine(path, LogFormat.BlobsFolder);
             if (Directory.Exists(blobs))
             {
-                foreach (var f in Directory.EnumerateFiles(blobs, "*.bin").Concat(Directory.EnumerateFiles(blobs, "*.tmp")))
+                foreach (var f in Directory.EnumerateFiles(blobs).Order(StringComparer.Ordinal))
                 {
                     File.Delete(f);
                 }

@@ -29,6 +29,9 @@ public sealed record ReplayOptions
     /// <summary>Stop at the first differing op (default false: replay to the end and count them).</summary>
     public bool StopAtFirstDivergence { get; init; }
 
+    /// <summary>Stop after the op with this sequence number (default: replay everything).</summary>
+    public long? StopAfterSeq { get; init; }
+
     /// <summary>Called now and then with (bytes of the log read, its total bytes, ops replayed).</summary>
     public Action<long, long, long>? Progress { get; init; }
 }
@@ -139,6 +142,7 @@ public static class Replayer
                 },
                 Compare);
             var map = new Dictionary<long, Tensor>();
+            bool stop = false;
             var context = new Context(reader, backend, recordedDType, dtype, header.Environment.Backend);
             try
             {
@@ -159,6 +163,11 @@ public static class Replayer
 
                             map[op.Output.Id] = RunOp(op, map, recording, context);
                             ops++;
+                            if (op.Seq >= options.StopAfterSeq)
+                            {
+                                stop = true;
+                            }
+
                             if ((ops & 255) == 0)
                             {
                                 options.Progress?.Invoke(op.Position.Offset, total, ops);
@@ -169,7 +178,7 @@ public static class Replayer
                             break;
                     }
 
-                    if (options.StopAtFirstDivergence && Volatile.Read(ref first) is not null)
+                    if (stop || (options.StopAtFirstDivergence && Volatile.Read(ref first) is not null))
                     {
                         break;
                     }

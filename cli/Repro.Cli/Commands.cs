@@ -1,0 +1,290 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Newtonsoft.Json.Linq;
+using Repro.Engine;
+using Repro.Recorder;
+using Spectre.Console;
+
+namespace Repro.Cli;
+
+/// <summary>The commands' definitions and bodies.</summary>
+internal static class Commands
+{
+    private static Option<string> BackendOption(string what) => new("--backend") { Description = what + " (" + string.Join(", ", Settings.BackendNames) + ")", HelpName = "name" };
+
+    private static Option<int?> ThreadsOption(string what) => new("--threads") { Description = what, HelpName = "N" };
+
+    private static Option<string> DTypeOption(string what) => new("--dtype") { Description = what + " (float32, float64, float16, bfloat16)", HelpName = "name" };
+
+    private static Option<string> CaptureOption() => new("--capture") { Description = "What to store by value besides leaves: default (hashes and summaries), all, or a range of ops N..M", HelpName = "policy", DefaultValueFactory = _ => "default" };
+
+    private static Argument<string> LogArgument() => new("log") { Description = "The log folder" };
+
+    public static Command RunCommand()
+    {
+        var workload = new Argument<string?>("workload") { Description = "The workload to run (see --list)", Arity = ArgumentArity.ZeroOrOne };
+        var list = new Option<bool>("--list") { Description = "List the built-in workloads and exit" };
+        var outOpt = new Option<string>("--out", "-o") { Description = "The log folder to write", HelpName = "log" };
+        var backend = BackendOption("Backend to run on");
+        var threads = ThreadsOption("Worker threads (results never depend on it)");
+        var dtype = DTypeOption("Floating-point dtype of the run");
+        var seed = new Option<ulong>("--seed") { Description = "Random seed", HelpName = "S", DefaultValueFactory = _ => 0 };
+        var steps = new Option<int?>("--steps") { Description = "Training steps (default: the workload's)", HelpName = "N" };
+        var capture = CaptureOption();
+        var cmd = new Command("run", "Run a built-in workload while recording it") { workload, list, outOpt, backend, threads, dtype, seed, steps, capture };
+        Cli.Register(cmd, (p, o) =>
+        {
+            if (p.GetValue(list))
+            {
+                o.Document(new JObject { ["workloads"] = new JArray(WorkloadCatalog.All.Select(w => new JObject { ["name"] = w.Name, ["description"] = w.Description })) });
+                o.Human(c =>
+                {
+                    var t = new Table().AddColumns("workload", "description");
+                    foreach (var w in WorkloadCatalog.All)
+                    {
+                        t.AddRow(Output.Esc(w.Name), Output.Esc(w.Description));
+                    }
+
+                    c.Write(t);
+                });
+                return ExitCodes.Success;
+            }
+
+            var name = p.GetValue(workload) ?? throw new CliException("missing workload: name one (see repro run --list)");
+            var info = WorkloadCatalog.Get(name);
+            var outPath = p.GetValue(outOpt) ?? throw new CliException("missing --out <log>: the log folder to write");
+            var be = Settings.GetBackend(p.GetValue(backend) ?? Settings.DefaultBackend.Name);
+            var dt = ParseDType(p.GetValue(dtype) ?? "float32");
+            int? n = p.GetValue(threads);
+            if (n is < 1)
+            {
+                throw new CliException($"--threads {n}: expected at least 1");
+            }
+
+            int? st = p.GetValue(steps);
+            if (st is < 1)
+            {
+                throw new CliException($"--steps {st}: expected at least 1");
+            }
+
+            var policy = CapturePolicy.Parse(p.GetValue(capture) ?? "default");
+            ulong s = p.GetValue(seed);
+            using var th = Settings.UseThreads(n ?? Settings.Threads);
+            using var bs = Settings.UseBackend(be);
+            Generator.ManualSeed(s);
+            var sw = Stopwatch.StartNew();
+            WorkloadOutcome outcome;
+            long ops;
+            using (var rec = Recorder.Recorder.Start(outPath, new RecorderOptions { Capture = policy, DType = dt, Backend = be, Seed = s }))
+            {
+                outcome = o.WithProgress(name, report =>
+                {
+                    int total = st ?? 0;
+                    return info.Run(new WorkloadRequest(s, st, dt, be, msg =>
+                    {
+                        if (total > 0 && msg.StartsWith("step ", StringComparison.Ordinal))
+                        {
+                            var parts = msg[5..].Split(' ', '/');
+                            if (parts.Length > 0 && double.TryParse(parts[0], CultureInfo.InvariantCulture, out var done))
+                            {
+                                report(done, total);
+                            }
+                        }
+                    }));
+                });
+                ops = rec.Ops;
+            }
+
+            var full = Path.GetFullPath(outPath);
+            o.Document(new JObject
+            {
+                ["workload"] = name,
+                ["log"] = full,
+                ["ops"] = ops,
+                ["steps"] = outcome.Steps,
+                ["backend"] = be.Name,
+                ["dtype"] = dt.Name(),
+                ["seed"] = s.ToString(CultureInfo.InvariantCulture),
+                ["parameterHash"] = outcome.ParameterHash,
+                ["metrics"] = new JObject(outcome.Metrics.Select(kv => new JProperty(kv.Key, kv.Value))),
+                ["seconds"] = sw.Elapsed.TotalSeconds,
+            });
+            o.Human(c =>
+            {
+                c.WriteLine($"{name}: {outcome.Steps} steps, {ops} ops recorded to {full} in {sw.Elapsed.TotalSeconds:F2} s");
+                var t = new Table().AddColumns("metric", "value");
+                foreach (var kv in outcome.Metrics)
+                {
+                    t.AddRow(Output.Esc(kv.Key), kv.Value.ToString("G9", CultureInfo.InvariantCulture));
+                }
+
+                t.AddRow("parameter hash", outcome.ParameterHash);
+                c.Write(t);
+            });
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    public static Command RecordCommand()
+    {
+        var outOpt = new Option<string>("--out", "-o") { Description = "The log folder to write", HelpName = "log", Required = true };
+        var capture = CaptureOption();
+        var command = new Argument<string[]>("command") { Description = "The program to record, after --, e.g. -- dotnet app.dll args", Arity = ArgumentArity.OneOrMore };
+        var cmd = new Command("record", "Record any program that uses the engine, without changing its code (through a .NET startup hook)") { outOpt, capture, command };
+        Cli.Register(cmd, (p, o) => RecordProcess.Run(p.GetValue(outOpt)!, CapturePolicy.Parse(p.GetValue(capture) ?? "default"), p.GetValue(command)!, o));
+        return cmd;
+    }
+
+    public static Command ReplayCommand()
+    {
+        var log = LogArgument();
+        var backend = BackendOption("Backend to replay on (default: the recorded one)");
+        var threads = ThreadsOption("Worker threads (default: this machine's)");
+        var dtype = DTypeOption("Dtype to replay at (default: the recorded one)");
+        var outOpt = new Option<string>("--out", "-o") { Description = "Write the replayed run's log here (to diff against the original)", HelpName = "log" };
+        var capture = CaptureOption();
+        var cmd = new Command("replay", "Re-execute a log from its leaves on any backend, thread count and dtype") { log, backend, threads, dtype, outOpt, capture };
+        Cli.Register(cmd, (p, o) =>
+        {
+            var options = new ReplayOptions
+            {
+                Backend = p.GetValue(backend),
+                Threads = CheckThreads(p.GetValue(threads)),
+                DType = p.GetValue(dtype) is { } d ? ParseDType(d) : null,
+                OutPath = p.GetValue(outOpt),
+                Capture = CapturePolicy.Parse(p.GetValue(capture) ?? "default"),
+            };
+            var path = p.GetValue(log)!;
+            var result = o.WithProgress("replay", report => Replayer.Replay(path, options with { Progress = (done, total, _) => report(done, total) }));
+            return Report(o, "replay", result);
+        });
+        return cmd;
+    }
+
+    public static Command VerifyCommand()
+    {
+        var log = LogArgument();
+        var threads = ThreadsOption("Worker threads (default: the recorded count)");
+        var cmd = new Command("verify", "Replay on the recorded configuration and check every hash; name the first op that differs") { log, threads };
+        Cli.Register(cmd, (p, o) =>
+        {
+            var path = p.GetValue(log)!;
+            int? n = CheckThreads(p.GetValue(threads));
+            var result = o.WithProgress("verify", report => Replayer.Verify(path, n, progress: (done, total, _) => report(done, total)));
+            return Report(o, "verify", result);
+        });
+        return cmd;
+    }
+
+    public static Command InspectCommand()
+    {
+        var log = LogArgument();
+        var ops = new Option<bool>("--ops") { Description = "List every op" };
+        var op = new Option<long?>("--op") { Description = "Show one op in full", HelpName = "N" };
+        var cmd = new Command("inspect", "Show a log: environment, op counts by kind, sizes, the first NaN/Inf and the op that made it") { log, ops, op };
+        Cli.Register(cmd, (p, o) => Inspector.Run(p.GetValue(log)!, p.GetValue(ops), p.GetValue(op), o));
+        return cmd;
+    }
+
+    public static Command ExportCommand()
+    {
+        var log = LogArgument();
+        var op = new Option<long?>("--op") { Description = "Export op N's output (regenerated by replay when it was not captured)", HelpName = "N" };
+        var leaves = new Option<bool>("--leaves") { Description = "Export every leaf (data batches, initial parameters)" };
+        var format = new Option<string>("--format") { Description = "safetensors or npy", HelpName = "format", DefaultValueFactory = _ => "npy" };
+        format.AcceptOnlyFromAmong("safetensors", "npy");
+        var outOpt = new Option<string>("--out", "-o") { Description = "The folder to write", HelpName = "dir", Required = true };
+        var cmd = new Command("export", "Write tensors for Python users as .npy files or one .safetensors file") { log, op, leaves, format, outOpt };
+        Cli.Register(cmd, (p, o) => Exporter.Run(p.GetValue(log)!, p.GetValue(op), p.GetValue(leaves), p.GetValue(format)!, p.GetValue(outOpt)!, o));
+        return cmd;
+    }
+
+    public static Command DoctorCommand()
+    {
+        var cmd = new Command("doctor", "Show this machine's environment fingerprint and the settings that would change results");
+        Cli.Register(cmd, (_, o) => Doctor.Run(o));
+        return cmd;
+    }
+
+    internal static DType ParseDType(string name)
+    {
+        var d = DTypes.Parse(name);
+        return d == DType.Int32 ? throw new CliException("--dtype int32: a run's dtype must be a floating-point one (float32, float64, float16, bfloat16)") : d;
+    }
+
+    private static int? CheckThreads(int? n) => n is < 1 ? throw new CliException($"--threads {n}: expected at least 1") : n;
+
+    private static int Report(Output o, string what, ReplayResult r)
+    {
+        int code = r.HashesChecked && r.Mismatches > 0 ? ExitCodes.Divergence : ExitCodes.Success;
+        var doc = new JObject
+        {
+            ["command"] = what,
+            ["ops"] = r.Ops,
+            ["leaves"] = r.Leaves,
+            ["backend"] = r.Backend,
+            ["dtype"] = r.DType.Name(),
+            ["threads"] = r.Threads,
+            ["configurationMatches"] = r.ConfigurationMatches,
+            ["hashesChecked"] = r.HashesChecked,
+            ["identical"] = r.Identical,
+            ["mismatches"] = r.Mismatches,
+            ["seconds"] = r.Elapsed.TotalSeconds,
+            ["exitCode"] = code,
+        };
+        if (r.OutPath is not null)
+        {
+            doc["out"] = r.OutPath;
+        }
+
+        if (r.FirstDivergence is { } d)
+        {
+            doc["firstDivergence"] = new JObject
+            {
+                ["seq"] = d.Seq,
+                ["op"] = d.Op,
+                ["phase"] = d.Phase == OpPhase.Backward ? "backward" : "forward",
+                ["source"] = d.Source.IsKnown ? $"{d.Source.File}:{d.Source.Line}" : null,
+                ["member"] = d.Source.Member,
+                ["what"] = d.What,
+                ["record"] = d.Position.ToString(),
+            };
+        }
+
+        if (r.Truncation is { } t)
+        {
+            doc["truncated"] = new JObject { ["message"] = t.Message, ["lastSeq"] = t.LastSeq, ["at"] = t.Position.ToString() };
+            o.Warn(t.Message + $" (at {t.Position}); {what} covered the complete prefix");
+        }
+
+        o.Document(doc);
+        o.Human(c =>
+        {
+            string config = $"{r.Backend}, {r.DType.Name()}, {r.Threads} threads";
+            if (!r.HashesChecked)
+            {
+                c.WriteLine($"replayed {r.Ops} ops ({config}) in {r.Elapsed.TotalSeconds:F2} s; configuration differs from the recording ({r.Header.Environment.Backend}, {r.Header.Environment.DType}), hashes not compared");
+            }
+            else if (r.Mismatches == 0)
+            {
+                c.WriteLine($"identical: all {r.Ops} ops match the log ({config}, {r.Elapsed.TotalSeconds:F2} s)");
+            }
+            else
+            {
+                var d = r.FirstDivergence!;
+                c.WriteLine($"DIVERGED: {r.Mismatches} of {r.Ops} ops differ ({config})");
+                c.WriteLine($"first: op {d.Seq} ({d.Op}{(d.Phase == OpPhase.Backward ? ", backward" : string.Empty)}) at {(d.Source.IsKnown ? $"{d.Source.File}:{d.Source.Line} in {d.Source.Member}" : "an unknown location")}");
+                c.WriteLine($"       {d.What}");
+                c.WriteLine($"       record {d.Position}");
+            }
+
+            if (r.OutPath is not null)
+            {
+                c.WriteLine($"replay log: {r.OutPath}");
+            }
+        });
+        return code;
+    }
+}

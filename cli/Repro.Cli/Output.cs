@@ -1,0 +1,98 @@
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using Spectre.Console;
+
+namespace Repro.Cli;
+
+/// <summary>Where a command writes: human output through Spectre.Console, or one JSON document for scripts.</summary>
+public sealed class Output
+{
+    public Output(bool json, bool quiet)
+    {
+        Json = json;
+        Quiet = quiet;
+        var settings = new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(System.Console.Out),
+            Ansi = System.Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = System.Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = System.Console.IsOutputRedirected ? InteractionSupport.No : InteractionSupport.Detect,
+        };
+        Terminal = AnsiConsole.Create(settings);
+        if (System.Console.IsOutputRedirected)
+        {
+            // Fixed width off a terminal, so output to files and tests does not depend on the window.
+            Terminal.Profile.Width = 120;
+        }
+    }
+
+    /// <summary>Write JSON instead of text.</summary>
+    public bool Json { get; }
+
+    /// <summary>Write nothing but errors (and the JSON document with --json).</summary>
+    public bool Quiet { get; }
+
+    /// <summary>The terminal.</summary>
+    public IAnsiConsole Terminal { get; }
+
+    /// <summary>True when progress bars may be drawn.</summary>
+    public bool ShowProgress => !Json && !Quiet && !System.Console.IsOutputRedirected && !System.Console.IsErrorRedirected;
+
+    /// <summary>Human output (skipped with --json or --quiet).</summary>
+    public void Human(Action<IAnsiConsole> write)
+    {
+        if (!Json && !Quiet)
+        {
+            write(Terminal);
+        }
+    }
+
+    /// <summary>A plain line of human output.</summary>
+    public void Line(string text) => Human(c => c.WriteLine(text));
+
+    /// <summary>The JSON document (only with --json).</summary>
+    public void Document(JObject doc)
+    {
+        if (Json)
+        {
+            System.Console.Out.WriteLine(doc.ToString(Formatting.Indented));
+        }
+    }
+
+    /// <summary>A warning on standard error (kept with --quiet, skipped with --json where it goes in the document).</summary>
+    public void Warn(string text)
+    {
+        if (!Json)
+        {
+            System.Console.Error.WriteLine("warning: " + text);
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> with a progress bar on terminals; <paramref name="work"/> gets a report callback (done, total).</summary>
+    public T WithProgress<T>(string label, Func<Action<double, double>, T> work)
+    {
+        if (!ShowProgress)
+        {
+            return work((_, _) => { });
+        }
+
+        T result = default!;
+        Terminal.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(label, maxValue: 1);
+                result = work((done, total) =>
+                {
+                    task.MaxValue = Math.Max(total, 1);
+                    task.Value = Math.Min(done, task.MaxValue);
+                });
+                task.Value = task.MaxValue;
+            });
+        return result;
+    }
+
+    /// <summary>Text escaped for Spectre markup.</summary>
+    public static string Esc(string? text) => Markup.Escape(text ?? string.Empty);
+}

@@ -1,0 +1,3 @@
+using Repro.Cli;
+
+return Cli.Run(args);

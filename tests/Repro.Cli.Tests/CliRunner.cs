@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Text;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Repro.Cli.Tests;
+
+/// <summary>The result of running repro as a process.</summary>
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>Runs the built repro.dll with <c>dotnet</c>, as a user would.</summary>
+public static class CliRunner
+{
+    public static string RepoRoot { get; } = FindRoot();
+
+    /// <summary>cli/Repro.Cli/bin/&lt;configuration&gt;/net10.0/repro.dll, for the configuration these tests were built in.</summary>
+    public static string ReproDll { get; } = FindDll();
+
+    public static CliResult Run(params string[] args) => Run(null, args);
+
+    public static CliResult Run(IDictionary<string, string>? env, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        psi.ArgumentList.Add(ReproDll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment.Remove("REPRO_RECORD");
+        psi.Environment.Remove("DOTNET_STARTUP_HOOKS");
+        if (env is not null)
+        {
+            foreach (var kv in env)
+            {
+                psi.Environment[kv.Key] = kv.Value;
+            }
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("repro " + string.Join(' ', args) + " did not finish in 120 s");
+        }
+
+        return new CliResult(p.ExitCode, stdout.Result.Replace("\r\n", "\n", StringComparison.Ordinal), stderr.Result.Replace("\r\n", "\n", StringComparison.Ordinal));
+    }
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Repro.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (Repro.sln) above " + AppContext.BaseDirectory);
+    }
+
+    private static string FindDll()
+    {
+        // The test assembly lives in tests/Repro.Cli.Tests/bin/<configuration>/net10.0/.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var dll = Path.Combine(RepoRoot, "cli", "Repro.Cli", "bin", configuration, "net10.0", "repro.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("build cli/Repro.Cli first", dll);
+    }
+}
+
+/// <summary>A temporary folder removed after the test.</summary>
+public sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "repro-cli-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string Sub(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
