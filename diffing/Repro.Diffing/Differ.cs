@@ -42,6 +42,8 @@ public static class Differ
         private readonly Dictionary<long, (OpComparison Cmp, long[] Inputs)> producers = [];
         private readonly List<string> notes = [];
         private readonly List<OpComparison> divergedOps = [];
+        private readonly Dictionary<(string Op, OpPhase Phase, SourceLocation Source), int> groupIndex = [];
+        private readonly List<OpGroup> groups = [];
         private bool endA;
         private bool endB;
         private long index;
@@ -123,6 +125,7 @@ public static class Differ
                 NonFinite = nonFinite,
                 Context = context,
                 DivergedOps = divergedOps,
+                Groups = groups,
                 Chart = chart,
                 HeatMap = heat,
                 Notes = notes,
@@ -283,6 +286,7 @@ public static class Differ
 
                 if (first is null)
                 {
+                    cmp = cmp with { InputHealthA = [.. ra.Inputs.Select(a.HealthOf)], InputHealthB = [.. rb.Inputs.Select(b.HealthOf)] };
                     first = cmp;
                     if (cmp.Cause == Cause.Propagated)
                     {
@@ -297,6 +301,7 @@ public static class Differ
             }
 
             producers[ra.Output.Id] = (cmp, ra.Inputs);
+            Group(cmp);
             Keep(cmp);
             a.Done(ra);
             b.Done(rb);
@@ -424,6 +429,27 @@ public static class Differ
             }
 
             return earliest ?? worst;
+        }
+
+        private void Group(OpComparison cmp)
+        {
+            var key = (cmp.Op, cmp.Phase, cmp.Source);
+            bool bad = cmp.Status == OpStatus.Diverged;
+            if (!groupIndex.TryGetValue(key, out int gi))
+            {
+                groupIndex[key] = groups.Count;
+                groups.Add(new OpGroup(cmp.Op, cmp.Phase, cmp.Source, 1, bad ? 1 : 0, bad ? cmp.Index : -1, cmp.Score));
+                return;
+            }
+
+            var g = groups[gi];
+            groups[gi] = g with
+            {
+                Count = g.Count + 1,
+                Diverged = g.Diverged + (bad ? 1 : 0),
+                FirstDiverged = g.FirstDiverged < 0 && bad ? cmp.Index : g.FirstDiverged,
+                WorstScore = Math.Max(g.WorstScore, cmp.Score),
+            };
         }
 
         private void CheckNonFinite(string run, OpRecord op, RunCursor cursor)

@@ -139,6 +139,26 @@ public sealed record OpComparison
 
     /// <summary>Error relative to tolerance (0 identical, 1 at the limit; +Inf for a hash mismatch in bitwise mode).</summary>
     public double Score { get; init; }
+
+    /// <summary>Run A's input health summaries (kept for the first divergence only).</summary>
+    public IReadOnlyList<HealthSummary?>? InputHealthA { get; init; }
+
+    /// <summary>Run B's input health summaries (kept for the first divergence only).</summary>
+    public IReadOnlyList<HealthSummary?>? InputHealthB { get; init; }
+}
+
+/// <summary>All aligned ops of one op at one source location: one test case in the JUnit report.</summary>
+/// <param name="Op">Op name.</param>
+/// <param name="Phase">Forward or backward.</param>
+/// <param name="Source">Call site.</param>
+/// <param name="Count">Aligned ops in the group.</param>
+/// <param name="Diverged">Ops over tolerance.</param>
+/// <param name="FirstDiverged">Alignment index of the first op over tolerance (-1 when none).</param>
+/// <param name="WorstScore">Largest error relative to tolerance.</param>
+public sealed record OpGroup(string Op, OpPhase Phase, SourceLocation Source, long Count, long Diverged, long FirstDiverged, double WorstScore)
+{
+    /// <summary>"matmul (backward) at model.cs:42 (Forward)".</summary>
+    public string Name => $"{Op}{(Phase == OpPhase.Backward ? " (backward)" : string.Empty)} at {Source}";
 }
 
 /// <summary>The first place where the op sequences themselves differ.</summary>
@@ -208,6 +228,9 @@ public sealed record DiffResult
 
     /// <summary>Every op over tolerance, in order (the first 1000).</summary>
     public IReadOnlyList<OpComparison> DivergedOps { get; init; } = [];
+
+    /// <summary>Aligned ops grouped by op, phase and call site, in order of first appearance.</summary>
+    public IReadOnlyList<OpGroup> Groups { get; init; } = [];
 
     /// <summary>The error chart, at most <see cref="DiffOptions.ChartPoints"/> points.</summary>
     public IReadOnlyList<ChartPoint> Chart { get; init; } = [];

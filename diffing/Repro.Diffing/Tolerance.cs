@@ -54,12 +54,18 @@ public sealed record Tolerance(double Atol, double Rtol, double Ulp)
         return new Tolerance(budget * scale, budget, 0);
     }
 
-    /// <summary>Error relative to this tolerance: &lt;= 1 agrees, &gt; 1 is over; 0 for equal values.</summary>
+    /// <summary>Error relative to this tolerance: &lt;= 1 agrees, &gt; 1 is over; 0 for equal values (exact: 1 + ulps).</summary>
     public double Score(double reference, double absError, double ulpError)
     {
         if (absError == 0)
         {
             return 0;
+        }
+
+        if (Atol == 0 && Rtol == 0 && Ulp == 0)
+        {
+            // Exact: any difference is over; rank differences by their distance in ulps.
+            return 1 + ulpError;
         }
 
         double byAbs = absError / (Atol + (Rtol * Math.Abs(reference)));

@@ -1,0 +1,126 @@
+using System.Globalization;
+using Repro.Engine;
+
+namespace Repro.Diffing.Reports;
+
+/// <summary>Wording and number formats shared by every report, so they say the same thing the same way.</summary>
+internal static class ReportText
+{
+    public static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Verdict(DiffResult r) => r.Verdict switch
+    {
+        Diffing.Verdict.Identical when r.Structural is null => "IDENTICAL",
+        Diffing.Verdict.WithinTolerance when r.Structural is null => "WITHIN TOLERANCE",
+        Diffing.Verdict.Diverged => "DIVERGED",
+        _ => "STRUCTURE DIFFERS",
+    };
+
+    public static string Headline(DiffResult r) =>
+        $"{Verdict(r)} ({ModeName(r.Mode)} mode, {r.OpsDiverged} of {r.OpsCompared} aligned ops over tolerance)";
+
+    public static string ModeName(DiffMode m) => m.ToString().ToLowerInvariant();
+
+    public static string Num(double v) =>
+        double.IsPositiveInfinity(v) ? "inf" : double.IsNaN(v) ? "nan" : v == 0 ? "0" : Math.Abs(v) is >= 1e-3 and < 1e5 ? v.ToString("G4", Inv) : v.ToString("0.###e+0", Inv);
+
+    public static string Percent(double share) => (share * 100).ToString("0.0", Inv) + "%";
+
+    public static string Shape(int[] s) => "[" + string.Join(", ", s) + "]";
+
+    public static string Run(string label, string path, Recorder.LogHeader h) =>
+        $"{label}: {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}  backend {h.Environment.Backend}, {h.Environment.DType}, {h.Environment.Threads} thread(s), {h.Environment.Cpu}, {h.Environment.Os}";
+
+    public static string OpLabel(OpComparison c) =>
+        $"'{c.Op}'{(c.Phase == OpPhase.Backward ? $" (backward of op {c.BackwardOf})" : string.Empty)}";
+
+    public static string Seq(OpComparison c) =>
+        c.A is not null && c.B is not null && c.A.Seq == c.B.Seq ? $"op {c.A.Seq}"
+        : $"op {(c.A is null ? "-" : c.A.Seq.ToString(Inv))} in A / {(c.B is null ? "-" : c.B.Seq.ToString(Inv))} in B";
+
+    public static string Status(OpComparison c) => c.Status switch
+    {
+        OpStatus.Identical => "identical",
+        OpStatus.WithinTolerance => "within tol.",
+        OpStatus.Diverged => "DIVERGED",
+        OpStatus.OnlyInA => "only in A",
+        _ => "only in B",
+    };
+
+    public static string Cause(OpComparison c) => c.Cause switch
+    {
+        Diffing.Cause.Origin => "origin",
+        Diffing.Cause.Propagated => "propagated",
+        _ => string.Empty,
+    };
+
+    public static string CauseSentence(DiffResult r)
+    {
+        var f = r.FirstDivergence!;
+        if (f.Cause == Diffing.Cause.Origin)
+        {
+            return f.LocalMetrics is { } l
+                ? $"ORIGIN: re-run alone on B's backend and dtype with A's exact inputs, it still errs (max rel {Num(l.MaxRel)}, {Percent(l.ShareOverTolerance)} of elements over tolerance): this op makes the error."
+                : "ORIGIN: its inputs are identical in both runs, so this op alone makes the difference.";
+        }
+
+        var g = r.GrowthStart;
+        string where = g is null ? string.Empty : $" The error starts to grow upstream at {Seq(g)} {OpLabel(g)} at {g.Source} (error {Num(g.Score)} x its tolerance).";
+        return f.LocalMetrics is { } m
+            ? $"PROPAGATED: re-run alone on B's backend and dtype with A's exact inputs, it stays within tolerance (max rel {Num(m.MaxRel)}): the error came in through its inputs.{where}"
+            : $"PROPAGATED: its inputs already differ between the runs.{where}";
+    }
+
+    public static string Metrics(ErrorMetrics m, int[] shape) =>
+        $"max abs {Num(m.MaxAbs)}, max rel {Num(m.MaxRel)}, max ulp {Num(m.MaxUlp)}, {m.OverTolerance} of {m.Count} elements over tolerance ({Percent(m.ShareOverTolerance)}), worst at {Index(m.WorstIndex, shape)}";
+
+    public static string Tolerance(Tolerance t) =>
+        t.Atol == 0 && t.Rtol == 0 && t.Ulp == 0 ? "exact (bit for bit)" : $"atol {Num(t.Atol)}, rtol {Num(t.Rtol)}{(t.Ulp > 0 ? $", {Num(t.Ulp)} ulp" : string.Empty)}";
+
+    public static string Index(long flat, int[] shape)
+    {
+        if (flat < 0)
+        {
+            return "-";
+        }
+
+        var idx = new long[shape.Length];
+        long rest = flat;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            int extent = Math.Max(shape[d], 1);
+            idx[d] = rest % extent;
+            rest /= extent;
+        }
+
+        return "[" + string.Join(", ", idx) + "]";
+    }
+
+    public static string Health(Recorder.HealthSummary? h) =>
+        h is null ? "not recorded"
+        : $"min {Num(h.Min ?? double.NaN)}, max {Num(h.Max ?? double.NaN)}, mean {Num(h.Mean ?? double.NaN)}, NaN {h.NaN}, +Inf {h.PosInf}, -Inf {h.NegInf}, subnormal {h.Subnormal}, zero {h.Zero}";
+
+    public static string Structural(StructuralDifference s) =>
+        $"{s.Description} (A at {s.SourceA}, B at {s.SourceB})";
+
+    public static string NonFinite(NonFiniteOrigin n) =>
+        $"run {n.Run}, op {n.Seq} '{n.Op}' at {n.Source}: output {Health(n.Output)}";
+
+    /// <summary>Table columns: index, seq, op, source, status, cause, max rel, max ulp, over tolerance.</summary>
+    public static string[] Row(OpComparison c) =>
+    [
+        c.Index.ToString(Inv),
+        c.A?.Seq.ToString(Inv) ?? "-",
+        c.B?.Seq.ToString(Inv) ?? "-",
+        c.Op + (c.Phase == OpPhase.Backward ? " (bwd)" : string.Empty),
+        Shape((c.A ?? c.B)!.Output.Shape),
+        c.Source.ToString(),
+        Status(c),
+        Cause(c),
+        c.Metrics is null ? (c.Status == OpStatus.Diverged ? "hash differs" : "-") : Num(c.Metrics.MaxRel),
+        c.Metrics is null ? "-" : Num(c.Metrics.MaxUlp),
+        c.Metrics is null ? "-" : Percent(c.Metrics.ShareOverTolerance),
+    ];
+
+    public static readonly string[] Columns = ["#", "seq A", "seq B", "op", "shape", "source", "status", "cause", "max rel", "max ulp", "over tol."];
+}

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Xml;
+using System.Xml.Schema;
+using Json.Schema;
+using Repro.Diffing;
+using Repro.Diffing.Reports;
+using Repro.Engine;
+using Repro.Engine.Backends;
+using Repro.Recorder;
+using Snapshooter.Xunit;
+
+namespace Repro.Diffing.Tests;
+
+[Collection("recording")]
+public class ReportTests
+{
+    private static readonly LogHeader FixedHeader = new(
+        1,
+        "0.1.0",
+        "default",
+        new EnvironmentFingerprint("Linux (fixed for snapshots)", ".NET 10", "test CPU", ["avx2"], 2, 2, "managed", "managed", "float32", 0, new Dictionary<string, string>(), "test"));
+
+    /// <summary>A real diff of a planted run, with the machine-dependent header parts fixed so snapshots are stable.</summary>
+    private static DiffResult Planted(string plant, DiffMode mode)
+    {
+        var a = Runs.Record("a", ManagedBackend.Instance);
+        var b = Runs.Record("b", PlantedBackend.Get(plant));
+        var r = Differ.Run(a, b, new DiffOptions { Mode = mode });
+        return r with
+        {
+            PathA = "run-a",
+            PathB = "run-b-" + plant,
+            HeaderA = FixedHeader,
+            HeaderB = FixedHeader with { Environment = FixedHeader.Environment with { Backend = "planted-" + plant } },
+        };
+    }
+
+    [Fact]
+    public void Terminal_report_snapshot() => Snapshot.Match(TerminalReport.Render(Planted("exp-ulp", DiffMode.Numeric)));
+
+    [Fact]
+    public void Markdown_report_snapshot() => Snapshot.Match(MarkdownReport.Render(Planted("sum-order", DiffMode.Bitwise)));
+
+    [Fact]
+    public void Json_report_snapshot_and_schema()
+    {
+        var json = JsonReport.Render(Planted("unfused-matmul", DiffMode.Numeric));
+        Snapshot.Match(json);
+        AssertValid(json);
+    }
+
+    [Fact]
+    public void Json_reports_of_every_kind_validate_against_the_documented_schema()
+    {
+        foreach (var mode in new[] { DiffMode.Bitwise, DiffMode.Numeric })
+        {
+            AssertValid(JsonReport.Render(Planted("dropped-index-add", mode)));
+        }
+
+        var same = Runs.Record("same", ManagedBackend.Instance);
+        AssertValid(JsonReport.Render(Differ.Run(same, same)));
+        var broken = JsonNode.Parse(JsonReport.Render(Differ.Run(same, same)))!;
+        broken["verdict"] = "maybe";
+        Assert.False(Schema().Evaluate(System.Text.Json.JsonDocument.Parse(broken.ToJsonString()).RootElement).IsValid, "the schema must reject an unknown verdict");
+    }
+
+    [Fact]
+    public void Junit_report_validates_against_its_schema_and_fails_the_divergent_group()
+    {
+        var xml = JUnitReport.Render(Planted("exp-ulp", DiffMode.Bitwise));
+        var schemas = new XmlSchemaSet();
+        schemas.Add(null, Path.Combine(RepoRoot(), "docs", "diff-junit.xsd"));
+        var doc = new XmlDocument { Schemas = schemas };
+        doc.LoadXml(xml);
+        var errors = new List<string>();
+        doc.Validate((_, e) => errors.Add(e.Message));
+        Assert.Empty(errors);
+        var failing = doc.SelectNodes("//testcase[failure]")!.Cast<XmlElement>().Select(e => e.GetAttribute("name")).ToList();
+        Assert.Contains(failing, n => n.StartsWith("exp at Planted.cs:", StringComparison.Ordinal));
+        Assert.Equal(doc.SelectNodes("//testcase")!.Count - 1, int.Parse(doc.DocumentElement!.GetAttribute("tests"), System.Globalization.CultureInfo.InvariantCulture) - 1);
+    }
+
+    [Fact]
+    public void Html_escapes_every_string_from_the_logs()
+    {
+        var r = Planted("exp-ulp", DiffMode.Bitwise);
+        var evil = r.FirstDivergence! with { Op = "<script>alert(1)</script>", Source = new SourceLocation("/x/<img src=x onerror=alert(2)>.cs", 3, "M\"'&") };
+        var html = HtmlReport.Render(r with { FirstDivergence = evil, Context = [evil], Notes = ["<b>note</b>"] });
+        Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>note", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http", html.Replace("http://www.w3.org/2000/svg", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Html_report_renders_its_chart_in_headless_chromium()
+    {
+        var chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists);
+        Assert.True(chromium is not null, "Debian's chromium package is needed (.ci/run installs it): apt-get install chromium");
+        var r = Differ.Run(Runs.Record("h-a", ManagedBackend.Instance), Runs.Record("h-b", PlantedBackend.Get("unfused-matmul")), new DiffOptions { Mode = DiffMode.Numeric });
+        var dir = Path.Combine(Path.GetTempPath(), "repro-html-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var page = Path.Combine(dir, "report.html");
+        Reports.Reports.Write(r, page);
+        var png = Path.Combine(dir, "shot.png");
+        string dom = Chromium(chromium!, dir, "--dump-dom", page);
+        Chromium(chromium!, dir, $"--screenshot={png}", "--window-size=1000,900", page);
+
+        // The browser parsed the SVG chart: the series, the tolerance line and the first-divergence marker are in its DOM.
+        Assert.Contains("<svg id=\"error-chart\"", dom, StringComparison.Ordinal);
+        Assert.Contains("id=\"error-series\"", dom, StringComparison.Ordinal);
+        Assert.Contains("id=\"first-divergence\"", dom, StringComparison.Ordinal);
+        Assert.Contains("id=\"heat-map\"", dom, StringComparison.Ordinal);
+        Assert.True(new FileInfo(png).Length > 10_000, "the screenshot is suspiciously small");
+    }
+
+    private static string Chromium(string exe, string dir, params string[] args)
+    {
+        var psi = new ProcessStartInfo(exe)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", $"--user-data-dir={Path.Combine(dir, "profile")}" }.Concat(args))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(120_000), "chromium timed out");
+        Assert.True(p.ExitCode == 0, $"chromium failed ({p.ExitCode}): {err.Result}");
+        return output;
+    }
+
+    private static readonly Lazy<JsonSchema> LoadedSchema = new(() => JsonSchema.FromFile(Path.Combine(RepoRoot(), "docs", "diff-report.schema.json")));
+
+    private static JsonSchema Schema() => LoadedSchema.Value;
+
+    private static void AssertValid(string json)
+    {
+        var result = Schema().Evaluate(System.Text.Json.JsonDocument.Parse(json).RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        var errors = (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}"));
+        Assert.True(result.IsValid, "JSON report does not match docs/diff-report.schema.json: " + string.Join("; ", errors));
+    }
+
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Repro.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Repro.sln not found above " + AppContext.BaseDirectory);
+    }
+}
