@@ -148,6 +148,7 @@ internal static class LogCodec
         var body = line[..^LogFormat.CrcSuffixLength];
         var suffix = Encoding.ASCII.GetString(line[^LogFormat.CrcSuffixLength..]);
         if (!suffix.StartsWith(LogFormat.CrcPrefix, StringComparison.Ordinal) || !suffix.EndsWith("\"}", StringComparison.Ordinal)
+            || !IsLowerHex(suffix.AsSpan(LogFormat.CrcPrefix.Length, 8))
             || !uint.TryParse(suffix.AsSpan(LogFormat.CrcPrefix.Length, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out uint stored))
         {
             throw new LogFormatException(pos, "record has no checksum: expected it to end with ,\"crc\":\"<8 hex digits>\"}");
@@ -619,13 +620,11 @@ internal static class LogCodec
         var other => System.Numerics.BigInteger.Parse(Convert.ToString(other, CultureInfo.InvariantCulture) ?? "0", CultureInfo.InvariantCulture),
     };
 
-    internal static bool IsHex32(string s)
-    {
-        if (s.Length != 32)
-        {
-            return false;
-        }
+    internal static bool IsHex32(string s) => s.Length == 32 && IsLowerHex(s);
 
+    // Lower case only: a flipped case bit in a checksum or an address must not read as the same value.
+    private static bool IsLowerHex(ReadOnlySpan<char> s)
+    {
         foreach (char c in s)
         {
             if (c is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))

@@ -216,6 +216,37 @@ public sealed class EndToEndTests
         Assert.Equal(string.Empty, r.Stdout);
     }
 
+    [Theory]
+    [InlineData("{\"type\":\"op\",\"seq\":0,\"op\":\"from_host\",\"in\":[],\"out\":[{\"id\":1,\"shape\":[2],\"dtype\":\"float32\",\"hash\":\"00000000000000000000000000000000\",\"blob\":\"../../../etc/passwd\"}],\"backend\":\"managed\"", "not a content address")]
+    [InlineData("{\"type\":\"op\",\"seq\":0,\"op\":\"full\",\"in\":[],\"out\":[{\"id\":1,\"shape\":[2147483647,2147483647],\"dtype\":\"float32\",\"hash\":\"00000000000000000000000000000000\"}],\"backend\":\"managed\"", "elements")]
+    [InlineData("{\"type\":\"op\",\"seq\":0,\"op\":\"launch_missiles\",\"in\":[],\"out\":[],\"backend\":\"managed\"", "unknown op 'launch_missiles'")]
+    [InlineData("{\"type\":\"op\",\"seq\":0,\"op\":\"full\",\"attrs\":{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]},\"in\":[],\"out\":[],\"backend\":\"managed\"", "MaxDepth")]
+    public void Hostile_logs_exit_2_with_a_clear_error(string record, string expected)
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        Assert.Equal(0, CliRunner.Run("run", "smoke", "--out", log, "--steps", "1").ExitCode);
+        var path = Path.Combine(log, LogFormat.RecordsFile);
+        var header = File.ReadLines(path).First();
+        var crc = System.IO.Hashing.Crc32.HashToUInt32(Encoding.UTF8.GetBytes(record));
+        File.WriteAllText(path, header + "\n" + record + ",\"crc\":\"" + crc.ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + "\"}\n");
+        foreach (var cmd in new[] { "inspect", "verify", "replay" })
+        {
+            var r = CliRunner.Run(cmd, log);
+            Assert.True(r.ExitCode == 2, cmd + ": " + r);
+            Assert.Contains(expected, r.Stderr);
+            Assert.Contains("records.jsonl:2", r.Stderr);
+            Assert.DoesNotContain("   at ", r.Stderr);
+        }
+
+        var v = File.ReadAllLines(path);
+        v[0] = v[0].Replace("\"version\":1", "\"version\":7", StringComparison.Ordinal);
+        File.WriteAllText(path, string.Join('\n', v) + "\n");
+        var bad = CliRunner.Run("inspect", log);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("checksum mismatch", bad.Stderr);
+    }
+
     internal static OpRecord ForgeHash(string log, string op)
     {
         var path = Path.Combine(log, LogFormat.RecordsFile);
