@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Analyzer cost as a share of compile time, with -p:ReportAnalyzer=true.
-#   bench/analyzer-perf/run.sh [LINES] [RUNS]
+#   bench/analyzer-perf/run.sh [LINES] [RUNS]      (VARIANTS="none empty repro engine" selects the builds)
 # 1. a generated project of about LINES lines (default 100000), compiled with no analyzer, with an empty analyzer
 #    that subscribes to the same operations, and with Repro.Analyzers (RUNS full rebuilds each, default 2);
 # 2. Repro.Engine, rebuilt with its usual analyzers (Roslynator and Repro.Analyzers).
@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 LINES="${1:-100000}"
 RUNS="${2:-2}"
+VARIANTS="${VARIANTS:-none empty repro engine}"
 OUT="${TMPDIR:-/tmp}/repro-analyzer-perf"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -41,9 +42,13 @@ build() { # $1 = label, $2 = project, rest = extra properties
 }
 
 echo "== generated project: $(cat "$OUT"/Generated/*.cs | wc -l) lines"
-build none "$OUT/Generated"
-build empty "$OUT/Generated" "-p:BenchAnalyzers=$EMPTY"
-build repro "$OUT/Generated" "-p:BenchAnalyzers=$REPRO"
-
-echo "== Repro.Engine ($(find engine/Repro.Engine -name '*.cs' -not -path '*/obj/*' | xargs cat | wc -l) lines)"
-build engine engine/Repro.Engine/Repro.Engine.csproj
+for v in $VARIANTS; do
+  case "$v" in
+    none) build none "$OUT/Generated" ;;
+    empty) build empty "$OUT/Generated" "-p:BenchAnalyzers=$EMPTY" ;;
+    repro) build repro "$OUT/Generated" "-p:BenchAnalyzers=$REPRO" ;;
+    engine)
+      echo "== Repro.Engine ($(find engine/Repro.Engine -name '*.cs' -not -path '*/obj/*' | xargs cat | wc -l) lines)"
+      build engine engine/Repro.Engine/Repro.Engine.csproj ;;
+  esac
+done

@@ -151,16 +151,36 @@ internal static class Ops
     }
 
     /// <summary>True when the type's fully qualified metadata name (generic arity included) equals <paramref name="name"/>.</summary>
+    /// <remarks>Compares the simple name first and then walks the namespaces, so the common mismatch allocates nothing.</remarks>
     public static bool Is(this ITypeSymbol? type, string name)
     {
         if (type is null)
             return false;
 
         var definition = type.OriginalDefinition;
-        var metadataName = definition.ContainingNamespace is { IsGlobalNamespace: false } ns
-            ? ns.ToDisplayString() + "." + definition.MetadataName
-            : definition.MetadataName;
-        return string.Equals(metadataName, name, StringComparison.Ordinal);
+        var end = name.Length;
+        var dot = name.LastIndexOf('.');
+        var simple = definition.MetadataName;
+        if (end - dot - 1 != simple.Length || string.CompareOrdinal(name, dot + 1, simple, 0, simple.Length) != 0)
+            return false;
+
+        var ns = definition.ContainingNamespace;
+        end = dot;
+        while (ns is { IsGlobalNamespace: false })
+        {
+            if (end <= 0)
+                return false;
+
+            var start = name.LastIndexOf('.', end - 1) + 1;
+            var part = ns.Name;
+            if (end - start != part.Length || string.CompareOrdinal(name, start, part, 0, part.Length) != 0)
+                return false;
+
+            end = start - 1;
+            ns = ns.ContainingNamespace;
+        }
+
+        return end <= 0 && definition.ContainingType is null;
     }
 
     public static bool IsMethod(this IMethodSymbol method, string typeName, params string[] names)
