@@ -72,7 +72,7 @@ public sealed partial class SourceRulesTests
     [Fact]
     public void NumericsSources_FollowTheDeterminismContract()
     {
-        string[] files = Directory.GetFiles(NumericsDirectory(), "*.cs");
+        string[] files = [.. Directory.GetFiles(NumericsDirectory(), "*.cs").Order(StringComparer.Ordinal)];
         Assert.Contains(files, f => Path.GetFileName(f) == "DetMath.cs");
         Assert.Contains(files, f => Path.GetFileName(f) == "Philox.cs");
         var all = new List<string>();
