@@ -15,6 +15,8 @@ public static class Cli
     /// <summary>Parses and runs; returns the exit code (0 success or identical, 1 divergence, 2 bad input or usage).</summary>
     public static int Run(string[] args)
     {
+        // Optional backends: registered by name, created only when a command asks for one.
+        Repro.Backends.Ilgpu.IlgpuBackends.Register();
         var root = Build();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction or null)
@@ -45,6 +47,8 @@ public static class Cli
         root.Subcommands.Add(Commands.InspectCommand());
         root.Subcommands.Add(Commands.ExportCommand());
         root.Subcommands.Add(Commands.DoctorCommand());
+        root.Subcommands.Add(DiffCommands.DiffCommand());
+        root.Subcommands.Add(DiffCommands.DemoCommand());
         return root;
     }
 

@@ -459,6 +459,13 @@ public static class Differ
                 return;
             }
 
+            // Produced, not created or inherited: ops that make constants (an -inf mask) and ops whose inputs
+            // already held a NaN or an infinity are not where the trouble starts.
+            if (op.Inputs.Length == 0 || op.Op == "from_host" || op.Inputs.Any(id => cursor.HealthOf(id) is not { HasNonFinite: false }))
+            {
+                return;
+            }
+
             nonFinite = new NonFiniteOrigin(run, op.Seq, op.Op, op.Source, op.Output.Stats, [.. op.Inputs.Select(cursor.HealthOf)]);
         }
 

@@ -122,9 +122,11 @@ public sealed partial class Tensor
     private Tensor LogSumExpCore(int axis, bool keepdim)
     {
         // Shift by the row maximum; rows whose maximum is infinite shift by 0 so that all -inf rows give -inf, not NaN.
+        // m - m is 0 exactly when m is finite (NaN for infinities and NaN), so no infinite constant is needed.
         var m = OpCore.Reduce(ReduceOp.Max, this, [axis], keepdim: true);
-        var finite = OpCore.Binary(BinaryOp.Lt, OpCore.Unary(UnaryOp.Abs, m), OpCore.Scalar(m, double.PositiveInfinity));
-        var shift = OpCore.Where(finite, m, OpCore.Scalar(m, 0.0));
+        var zero = OpCore.Scalar(m, 0.0);
+        var finite = OpCore.Binary(BinaryOp.Eq, OpCore.Binary(BinaryOp.Sub, m, m), zero);
+        var shift = OpCore.Where(finite, m, zero);
         var s = OpCore.Reduce(ReduceOp.Sum, OpCore.Unary(UnaryOp.Exp, OpCore.Binary(BinaryOp.Sub, this, shift)), [axis], keepdim: true);
         var r = OpCore.Binary(BinaryOp.Add, OpCore.Unary(UnaryOp.Log, s), shift);
         return keepdim ? r : OpCore.Squeeze(r, axis);
