@@ -65,7 +65,7 @@ public static partial class DetMath
     /// <summary>
     /// e^x. Method: k = round(x / ln2), r = x - k ln2 (Cody-Waite with the fdlibm ln2 split and FMA, |r| &lt;= ln2/2),
     /// e^r = 1 + r + r^2 q(r) with a degree-10 fit q, then scaling by 2^k in two exact steps so that subnormal results
-    /// are rounded once. Measured (float): 0 ulp against the rounded double reference on a 1M-input sample, see <see cref="Exp(double)"/> for double.
+    /// are rounded once. Measured (float): correctly rounded for all 2^32 inputs (exhaustive scan, max 0.5000 ulp against the double libm reference), see <see cref="Exp(double)"/> for double.
     /// Special cases: NaN -&gt; NaN, +Inf -&gt; +Inf, -Inf -&gt; +0, overflow -&gt; +Inf, underflow -&gt; +0 (subnormals kept).
     /// </summary>
     public static float Exp(float x) => (float)Exp((double)x);
@@ -133,7 +133,7 @@ public static partial class DetMath
 
     /// <summary>
     /// e^x - 1, accurate near 0. Float overload of <see cref="Expm1(double)"/> (evaluated in double, rounded once).
-    /// Measured (float): 0 ulp against the rounded double reference on a 1M-input sample. NaN -&gt; NaN, +Inf -&gt; +Inf, -Inf -&gt; -1, ±0 -&gt; ±0.
+    /// Measured (float): correctly rounded on every 257th float input (16.7M, max 0.5000 ulp against a double reference). NaN -&gt; NaN, +Inf -&gt; +Inf, -Inf -&gt; -1, ±0 -&gt; ±0.
     /// </summary>
     public static float Expm1(float x) => (float)Expm1((double)x);
 
@@ -189,7 +189,7 @@ public static partial class DetMath
 
     /// <summary>
     /// Natural logarithm. Float overload of <see cref="Log(double)"/> (evaluated in double, rounded once).
-    /// Measured (float): 0 ulp against the rounded double reference on a 1M-input sample. log(±0) = -Inf, log(x &lt; 0) = NaN, log(+Inf) = +Inf, NaN -&gt; NaN.
+    /// Measured (float): correctly rounded for all 2^32 inputs (exhaustive scan, max 0.5000 ulp against the double libm reference). log(±0) = -Inf, log(x &lt; 0) = NaN, log(+Inf) = +Inf, NaN -&gt; NaN.
     /// </summary>
     public static float Log(float x) => (float)Log((double)x);
 
@@ -218,7 +218,7 @@ public static partial class DetMath
 
     /// <summary>
     /// log(1 + x), accurate near 0. Float overload of <see cref="Log1p(double)"/> (evaluated in double, rounded once).
-    /// Measured (float): 0 ulp against the rounded double reference on a 1M-input sample. log1p(-1) = -Inf, x &lt; -1 -&gt; NaN, +Inf -&gt; +Inf, ±0 -&gt; ±0.
+    /// Measured (float): correctly rounded on every 257th float input (16.7M, max 0.5000 ulp against a double reference). log1p(-1) = -Inf, x &lt; -1 -&gt; NaN, +Inf -&gt; +Inf, ±0 -&gt; ±0.
     /// </summary>
     public static float Log1p(float x) => (float)Log1p((double)x);
 
@@ -295,7 +295,7 @@ public static partial class DetMath
 
     /// <summary>
     /// Hyperbolic tangent. Float overload of <see cref="Tanh(double)"/> (evaluated in double, rounded once).
-    /// Measured (float): 0 ulp against the rounded double reference on a 1M-input sample. NaN -&gt; NaN, ±Inf -&gt; ±1, ±0 -&gt; ±0; saturates to ±1 for |x| &gt;= 9.01.
+    /// Measured (float): correctly rounded for all 2^32 inputs (exhaustive scan, max 0.5000 ulp against the double libm reference). NaN -&gt; NaN, ±Inf -&gt; ±1, ±0 -&gt; ±0; saturates to ±1 for |x| &gt;= 9.01.
     /// </summary>
     public static float Tanh(float x) => (float)Tanh((double)x);
 
@@ -325,7 +325,8 @@ public static partial class DetMath
 
     /// <summary>
     /// Logistic sigmoid 1 / (1 + e^-x). Float overload of <see cref="Sigmoid(double)"/> (evaluated in double, rounded once).
-    /// Measured (float): 0 ulp against the rounded double reference on a 1M-input sample. NaN -&gt; NaN, +Inf -&gt; 1, -Inf -&gt; +0; tiny results stay subnormal.
+    /// Measured (float): within 1 ulp for all 2^32 inputs (exhaustive scan); 15 near-tie results (error below
+    /// 0.50005 ulp) are 1 ulp from the rounded double reference. NaN -&gt; NaN, +Inf -&gt; 1, -Inf -&gt; +0; tiny results stay subnormal.
     /// </summary>
     public static float Sigmoid(float x) => (float)Sigmoid((double)x);
 
@@ -367,7 +368,7 @@ public static partial class DetMath
 
     /// <summary>
     /// Error function. Float overload of <see cref="Erf(double)"/> (evaluated in double, rounded once).
-    /// Measured (float): 0 ulp against the rounded double reference on a 1M-input sample. NaN -&gt; NaN, ±Inf -&gt; ±1, ±0 -&gt; ±0.
+    /// Measured (float): correctly rounded on every 257th float input (16.7M, max 0.5000 ulp against a double reference). NaN -&gt; NaN, ±Inf -&gt; ±1, ±0 -&gt; ±0.
     /// </summary>
     public static float Erf(float x) => (float)Erf((double)x);
 
@@ -422,8 +423,8 @@ public static partial class DetMath
     /// <summary>
     /// Sine of a float. For |x| &lt; 2^50: the double algorithm of <see cref="Sin(double)"/>, rounded once to float; for
     /// |x| &gt;= 2^50: an exact Payne-Hanek reduction of the float argument (2/pi held as four 64-bit constants, the product
-    /// formed in 64-bit integer arithmetic), then the same kernels. Accurate over the whole float range; measured max error
-    /// in docs/benchmarks-numerics.md. NaN -&gt; NaN, ±Inf -&gt; NaN, ±0 -&gt; ±0.
+    /// formed in 64-bit integer arithmetic), then the same kernels. Measured: correctly rounded for all 2^32 inputs
+    /// (exhaustive scan, max 0.5000 ulp against glibc's double sin). NaN -&gt; NaN, ±Inf -&gt; NaN, ±0 -&gt; ±0.
     /// </summary>
     public static float Sin(float x) => Math.Abs(x) < LargeTrigArgument ? (float)Sin((double)x) : SinCosLargeFloat(x, 0);
 
@@ -548,7 +549,7 @@ public static partial class DetMath
 
     /// <summary>
     /// x^y. Float overload of <see cref="Pow(double, double)"/> (evaluated in double, rounded once).
-    /// Measured (float): 0 ulp against the rounded double reference on a 400k-pair sample. Special cases as for the double overload.
+    /// Measured (float): correctly rounded on 2^26 random pairs (max 0.5000 ulp against glibc's double pow). Special cases as for the double overload.
     /// </summary>
     public static float Pow(float x, float y) => (float)Pow((double)x, (double)y);
 
