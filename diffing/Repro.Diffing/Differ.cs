@@ -399,11 +399,14 @@ public static class Differ
 
         private OpComparison? GrowthStart(OpRecord divergent)
         {
-            // Walk upstream from the divergent op: the earliest op whose error already reached a tenth of its budget.
+            // Walk upstream from the divergent op and pick the op that amplified the error most: its own error
+            // (relative to its tolerance) over the largest error of its inputs. Ops that only create or load values
+            // (rounding data to the new dtype) start errors but do not grow them; they are the fallback.
             var seen = new HashSet<long>();
             var queue = new Queue<long>(divergent.Inputs);
-            OpComparison? earliest = null;
-            OpComparison? worst = null;
+            OpComparison? best = null;
+            double bestAmp = 1;
+            OpComparison? source = null;
             while (queue.Count > 0 && seen.Count < 100_000)
             {
                 long id = queue.Dequeue();
@@ -412,23 +415,36 @@ public static class Differ
                     continue;
                 }
 
-                if (p.Cmp.Score > 0 && (worst is null || p.Cmp.Score > worst.Score))
-                {
-                    worst = p.Cmp;
-                }
-
-                if (p.Cmp.Score >= 0.1 && (earliest is null || p.Cmp.Index < earliest.Index))
-                {
-                    earliest = p.Cmp;
-                }
-
                 foreach (long i in p.Inputs)
                 {
                     queue.Enqueue(i);
                 }
+
+                if (p.Cmp.Score < 0.1)
+                {
+                    continue;
+                }
+
+                if (p.Inputs.Length == 0)
+                {
+                    if (source is null || p.Cmp.Index < source.Index)
+                    {
+                        source = p.Cmp;
+                    }
+
+                    continue;
+                }
+
+                double fromInputs = p.Inputs.Select(i => producers.TryGetValue(i, out var q) ? q.Cmp.Score : 0).DefaultIfEmpty(0).Max();
+                double amp = p.Cmp.Score / Math.Max(fromInputs, 1e-3);
+                if (amp > bestAmp || (amp == bestAmp && best is not null && p.Cmp.Index < best.Index))
+                {
+                    best = p.Cmp;
+                    bestAmp = amp;
+                }
             }
 
-            return earliest ?? worst;
+            return best ?? source;
         }
 
         private void Group(OpComparison cmp)

@@ -21,10 +21,18 @@ internal sealed class RunCursor : IDisposable
     private readonly Backend? backend;
     private long index;
 
+    /// <summary>Without replay there is no first pass: hashes and health are kept for this many most recent tensors.</summary>
+    private const int RecentTensors = 1 << 20;
+
+    private readonly Queue<long> recent = new();
+
     public RunCursor(string path, bool replay)
     {
         Name = path;
-        lastUse = LastUses(path);
+
+        // Replay holds tensor values, so it needs exact liveness (a first pass over the log); bitwise mode only
+        // keeps hashes and health summaries, bounded by a window of recent tensors, and reads the log once.
+        lastUse = replay ? LastUses(path) : [];
         reader = LogReader.Open(path);
         Header = reader.Header;
         if (replay)
@@ -84,6 +92,11 @@ internal sealed class RunCursor : IDisposable
         }
 
         pendingOutputs.Remove(op.Output.Id);
+        if (backend is null)
+        {
+            return;
+        }
+
         foreach (long id in op.Inputs.Append(op.Output.Id))
         {
             if (lastUse.GetValueOrDefault(id, -1) <= at && !pendingOutputs.Contains(id))
@@ -121,6 +134,7 @@ internal sealed class RunCursor : IDisposable
 
         hashes[op.Output.Id] = op.Output.Hash;
         health[op.Output.Id] = op.Output.Stats;
+        Track(op.Output.Id);
         pending[op] = index;
         pendingOutputs.Add(op.Output.Id);
     }
@@ -129,6 +143,7 @@ internal sealed class RunCursor : IDisposable
     {
         hashes[t.Id] = t.Hash;
         health[t.Id] = t.Stats;
+        Track(t.Id);
         if (backend is not null)
         {
             values[t.Id] = Leaf(t, at);
@@ -136,6 +151,24 @@ internal sealed class RunCursor : IDisposable
     }
 
     private Tensor Leaf(TensorRecord t, LogPosition at) => Tensor.FromHost(reader.ReadTensor(t, at), t.DType, t.Shape, backend);
+
+    private void Track(long id)
+    {
+        if (backend is not null)
+        {
+            return;
+        }
+
+        recent.Enqueue(id);
+        while (recent.Count > RecentTensors)
+        {
+            long old = recent.Dequeue();
+            if (!pendingOutputs.Contains(old))
+            {
+                Forget(old);
+            }
+        }
+    }
 
     private void Forget(long id)
     {
