@@ -23,7 +23,12 @@ public static class WorkloadCatalog
         All.FirstOrDefault(w => w.Name == name)
         ?? throw new CliException($"unknown workload '{name}': expected one of {string.Join(", ", All.Select(w => w.Name))} (see repro run --list)");
 
-    private static IEnumerable<WorkloadInfo> SampleWorkloads() => [];
+    private static IEnumerable<WorkloadInfo> SampleWorkloads() =>
+        Repro.Samples.Workloads.All.Select(w => new WorkloadInfo(w.Name, w.Description, r =>
+        {
+            var result = w.Run(new Repro.Samples.WorkloadOptions(r.Seed, r.Steps, null, r.DType, r.Backend, r.Progress));
+            return new WorkloadOutcome(result.Metrics, result.ParameterHash, result.Steps);
+        }));
 
     private static WorkloadOutcome Smoke(WorkloadRequest r)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Repro.Engine;
 
 namespace Repro.Recorder;
@@ -29,7 +28,10 @@ internal sealed class LogWriter : IDisposable
     private const int MaxQueuedItems = 4096;
     private const long MaxQueuedBytes = 256L << 20;
 
-    private readonly BlockingCollection<Func<byte[]?>> queue = new(MaxQueuedItems);
+    private readonly object gate = new();
+    private List<Func<byte[]?>> pending = [];
+    private List<Func<byte[]?>> draining = [];
+    private bool completed;
     private readonly FileStream records;
     private readonly string blobsDir;
     private readonly HashSet<string> blobs = new(StringComparer.Ordinal);
@@ -109,10 +111,14 @@ internal sealed class LogWriter : IDisposable
             Enqueue(() => LogCodec.EncodeEnd(new EndRecord(OpCount, LeafCount, blobs.Count, "complete")), 0);
         }
 
-        queue.CompleteAdding();
+        lock (gate)
+        {
+            completed = true;
+            Monitor.PulseAll(gate);
+        }
+
         thread.Join();
         records.Dispose();
-        queue.Dispose();
         return Failure;
     }
 
@@ -165,11 +171,6 @@ internal sealed class LogWriter : IDisposable
 
     private void Enqueue(Func<byte[]?> work, long bytes)
     {
-        if (closed && bytes >= 0 && queue.IsAddingCompleted)
-        {
-            throw new ObjectDisposedException(nameof(LogWriter), "the recording is closed");
-        }
-
         if (bytes > 0)
         {
             lock (budgetGate)
@@ -183,7 +184,25 @@ internal sealed class LogWriter : IDisposable
             }
         }
 
-        queue.Add(work);
+        // No signal per item: the writer wakes on its own every few milliseconds and takes everything queued, so
+        // the issuing thread pays for a list append under an uncontended lock, not for waking a thread per op.
+        lock (gate)
+        {
+            if (completed)
+            {
+                throw new ObjectDisposedException(nameof(LogWriter), "the recording is closed");
+            }
+
+            pending.Add(work);
+            if (pending.Count >= MaxQueuedItems)
+            {
+                Monitor.PulseAll(gate);
+                while (pending.Count >= MaxQueuedItems && Failure is null)
+                {
+                    Monitor.Wait(gate, 100);
+                }
+            }
+        }
     }
 
     private void Release(long bytes)
@@ -202,44 +221,62 @@ internal sealed class LogWriter : IDisposable
 
     private void Run()
     {
-        foreach (var work in queue.GetConsumingEnumerable())
+        while (true)
         {
-            if (Failure is not null)
+            bool done;
+            lock (gate)
             {
-                continue;
+                if (pending.Count == 0 && !completed)
+                {
+                    Monitor.Wait(gate, 10);
+                }
+
+                (pending, draining) = (draining, pending);
+                done = completed && draining.Count == 0;
+                Monitor.PulseAll(gate);
             }
 
+            if (done)
+            {
+                break;
+            }
+
+            foreach (var work in draining)
+            {
+                if (Failure is not null)
+                {
+                    break;
+                }
+
+                try
+                {
+                    var line = work();
+                    if (line is not null)
+                    {
+                        records.Write(line);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+                {
+                    Volatile.Write(ref failure, ex);
+                    lock (budgetGate)
+                    {
+                        Monitor.PulseAll(budgetGate);
+                    }
+                }
+            }
+
+            draining.Clear();
+
+            // Stream as the run goes: after each batch, what the writer has is handed to the OS.
             try
             {
-                var line = work();
-                if (line is not null)
-                {
-                    records.Write(line);
-                }
-
-                // Stream as the run goes: whenever the writer catches up, what it has is on disk.
-                if (queue.Count == 0)
-                {
-                    records.Flush();
-                }
+                records.Flush();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+            catch (IOException ex)
             {
-                Volatile.Write(ref failure, ex);
-                lock (budgetGate)
-                {
-                    Monitor.PulseAll(budgetGate);
-                }
+                failure ??= ex;
             }
-        }
-
-        try
-        {
-            records.Flush(flushToDisk: false);
-        }
-        catch (IOException ex)
-        {
-            failure ??= ex;
         }
     }
 }

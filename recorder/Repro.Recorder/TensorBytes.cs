@@ -132,12 +132,7 @@ public static class TensorBytes
         switch (dtype)
         {
             case DType.Float32:
-                foreach (float v in MemoryMarshal.Cast<byte, float>(bytes))
-                {
-                    acc.Add(v, float.IsSubnormal(v));
-                }
-
-                break;
+                return SummarizeFloat32(MemoryMarshal.Cast<byte, float>(bytes));
             case DType.Float64:
                 foreach (double v in MemoryMarshal.Cast<byte, double>(bytes))
                 {
@@ -173,6 +168,63 @@ public static class TensorBytes
         }
 
         return acc.Result();
+    }
+
+    /// <summary>
+    /// The float32 summary in one branch-light pass (the common case, so it is kept cheap): classes from the bits, min and
+    /// max of the finite values, and the sum of the finite values in double over 8 lanes (element i goes to lane i mod 8,
+    /// lanes added 0..7 in order), a fixed order that does not depend on the machine.
+    /// </summary>
+    private static HealthSummary SummarizeFloat32(ReadOnlySpan<float> values)
+    {
+        Span<double> lanes = stackalloc double[8];
+        lanes.Clear();
+        long nan = 0, pinf = 0, ninf = 0, sub = 0, zero = 0;
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        var bits = MemoryMarshal.Cast<float, uint>(values);
+        for (int i = 0; i < values.Length; i++)
+        {
+            uint b = bits[i];
+            uint mag = b & 0x7FFFFFFFu;
+            if (mag >= 0x7F800000u)
+            {
+                if (mag > 0x7F800000u)
+                {
+                    nan++;
+                }
+                else if (b == 0x7F800000u)
+                {
+                    pinf++;
+                }
+                else
+                {
+                    ninf++;
+                }
+
+                continue;
+            }
+
+            float v = values[i];
+            zero += mag == 0 ? 1 : 0;
+            sub += mag != 0 && mag < 0x00800000u ? 1 : 0;
+            min = v < min ? v : min;
+            max = v > max ? v : max;
+            lanes[i & 7] += v;
+        }
+
+        long finite = values.Length - nan - pinf - ninf;
+        if (finite == 0)
+        {
+            return new HealthSummary(null, null, null, nan, pinf, ninf, sub, zero);
+        }
+
+        double sum = 0;
+        foreach (double l in lanes)
+        {
+            sum += l;
+        }
+
+        return new HealthSummary(min, max, sum / finite, nan, pinf, ninf, sub, zero);
     }
 
     private struct Accumulator

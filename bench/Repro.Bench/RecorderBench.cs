@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using Repro.Engine;
+using Repro.Recorder;
+using Repro.Samples;
+
+namespace Repro.Bench;
+
+/// <summary>
+/// Recording overhead of digits-mlp training in the default capture mode, as the ratio of a recorded run to the same
+/// run without recording, measured in one process: after one warm-up of each, R rounds each time a plain run and a
+/// recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios. Also
+/// log bytes per op and the time of verifying (replaying) the log relative to the plain run.
+/// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M]</c> (defaults 100, 5, default).
+/// </summary>
+[Bench("recorder", "recording overhead of digits-mlp (recorded/plain, same process), log bytes per op, replay time")]
+public static class RecorderBench
+{
+    public static int Run(string[] args)
+    {
+        int steps = 100, rounds = 5;
+        var capture = CapturePolicy.Default;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--steps" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) && s > 0:
+                    steps = s;
+                    i++;
+                    break;
+                case "--rounds" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int r) && r > 0:
+                    rounds = r;
+                    i++;
+                    break;
+                case "--capture" when i + 1 < args.Length:
+                    capture = CapturePolicy.Parse(args[++i]);
+                    break;
+                default:
+                    Console.Error.WriteLine($"recorder: expected [--steps N] [--rounds R] [--capture policy], got '{string.Join(' ', args)}'");
+                    return 2;
+            }
+        }
+
+        var workload = Workloads.Get("digits-mlp");
+        var options = new WorkloadOptions(Seed: 0, Steps: steps);
+        var folder = Path.Combine(Path.GetTempPath(), "repro-recorder-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var process = Process.GetCurrentProcess();
+        double Cpu()
+        {
+            process.Refresh();
+            return process.TotalProcessorTime.TotalSeconds;
+        }
+
+        var cpuRatios = new List<double>();
+        double lastCpu = 0;
+        double Plain()
+        {
+            double c0 = Cpu();
+            var sw = Stopwatch.StartNew();
+            workload.Run(options);
+            lastCpu = Cpu() - c0;
+            return sw.Elapsed.TotalSeconds;
+        }
+
+        (double Seconds, long Ops) Recorded()
+        {
+            double c0 = Cpu();
+            var sw = Stopwatch.StartNew();
+            using var rec = Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture });
+            workload.Run(options);
+            rec.Dispose();
+            lastCpu = Cpu() - c0;
+            return (sw.Elapsed.TotalSeconds, rec.Ops);
+        }
+
+        Console.WriteLine($"recorder: digits-mlp, {steps} steps, capture {capture}, {rounds} rounds, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads, {Environment.ProcessorCount} logical CPUs");
+        Plain();
+        Recorded();
+        var ratios = new List<double>();
+        var plainTimes = new List<double>();
+        var recTimes = new List<double>();
+        long ops = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            double p, q, pc, qc;
+            if (r % 2 == 0)
+            {
+                p = Plain();
+                pc = lastCpu;
+                (q, ops) = Recorded();
+                qc = lastCpu;
+            }
+            else
+            {
+                (q, ops) = Recorded();
+                qc = lastCpu;
+                p = Plain();
+                pc = lastCpu;
+            }
+
+            cpuRatios.Add(qc / pc);
+
+            plainTimes.Add(p);
+            recTimes.Add(q);
+            ratios.Add(q / p);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: plain {p:F3} s, recorded {q:F3} s, ratio {q / p:F3}; CPU {pc:F3} s vs {qc:F3} s, ratio {qc / pc:F3}"));
+        }
+
+        long recordBytes = new FileInfo(Path.Combine(folder, LogFormat.RecordsFile)).Length;
+        long blobBytes = Directory.EnumerateFiles(Path.Combine(folder, LogFormat.BlobsFolder)).Order(StringComparer.Ordinal).Sum(f => new FileInfo(f).Length);
+        var verify = Stopwatch.StartNew();
+        var result = Replayer.Verify(folder);
+        double replaySeconds = verify.Elapsed.TotalSeconds;
+        Directory.Delete(folder, recursive: true);
+
+        double plainMedian = Median(plainTimes);
+        Console.WriteLine("| measure | value |");
+        Console.WriteLine("| --- | ---: |");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| plain run (median) | {plainMedian:F3} s |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| recorded run (median) | {Median(recTimes):F3} s |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| recording overhead (median of per-round ratios) | {Median(ratios):F3}x |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| CPU time recorded/plain (median of per-round ratios) | {Median(cpuRatios):F3}x |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ops recorded | {ops} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| log bytes per op (records + blobs) | {(double)(recordBytes + blobBytes) / ops:F1} ({(double)recordBytes / ops:F1} + {(double)blobBytes / ops:F1}) |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| verify (replay + hash check) / plain run | {replaySeconds / plainMedian:F2}x ({replaySeconds:F3} s, identical: {result.Identical}) |"));
+        return result.Identical ? 0 : 1;
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[(s.Count / 2) - 1] + s[s.Count / 2]) / 2;
+    }
+}
