@@ -35,7 +35,7 @@ summarize() {
 build() { # $1 = label, $2 = project, rest = extra properties
   local label="$1" project="$2"; shift 2
   for run in $(seq 1 "$RUNS"); do
-    dotnet build "$project" -c Release --no-restore --no-incremental -nologo -v:n -clp:PerformanceSummary \
+    dotnet build "$project" -c Release --no-restore --no-incremental -nologo -v:d -clp:PerformanceSummary \
       -p:ReportAnalyzer=true -p:UseSharedCompilation=false "$@" > "$OUT/$label-$run.log" 2>&1
     echo "$label run $run: $(summarize < "$OUT/$label-$run.log")"
   done
@@ -49,6 +49,7 @@ for v in $VARIANTS; do
     repro) build repro "$OUT/Generated" "-p:BenchAnalyzers=$REPRO" ;;
     engine)
       echo "== Repro.Engine ($(find engine/Repro.Engine -name '*.cs' -not -path '*/obj/*' | xargs cat | wc -l) lines)"
-      build engine engine/Repro.Engine/Repro.Engine.csproj ;;
+      # BuildProjectReferences=false times only the Csc call of Repro.Engine, the analyzer DLL is built above.
+      build engine engine/Repro.Engine/Repro.Engine.csproj -p:BuildProjectReferences=false ;;
   esac
 done

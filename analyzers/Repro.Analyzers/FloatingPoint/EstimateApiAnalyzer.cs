@@ -31,10 +31,13 @@ public sealed class EstimateApiAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
+        var estimate = Array.IndexOf(EstimateMethods, method.Name) >= 0;
+        if (!estimate && Array.IndexOf(X86Approximations, method.Name) < 0)
+            return;
+
         var ns = method.ContainingType.ContainingNamespace?.ToDisplayString() ?? string.Empty;
-        var isEstimate = Array.IndexOf(EstimateMethods, method.Name) >= 0
-            && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal));
-        var isX86 = Array.IndexOf(X86Approximations, method.Name) >= 0 && ns == "System.Runtime.Intrinsics.X86";
+        var isEstimate = estimate && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal));
+        var isX86 = !estimate && ns == "System.Runtime.Intrinsics.X86";
         if (!isEstimate && !isX86)
             return;
 

@@ -158,14 +158,22 @@ internal static class Ops
             return false;
 
         var definition = type.OriginalDefinition;
-        var end = name.Length;
         var dot = name.LastIndexOf('.');
-        var simple = definition.MetadataName;
-        if (end - dot - 1 != simple.Length || string.CompareOrdinal(name, dot + 1, simple, 0, simple.Length) != 0)
+        var tick = name.IndexOf('`', dot + 1);
+        var simpleEnd = tick < 0 ? name.Length : tick;
+        var simple = definition.Name;
+        if (simpleEnd - dot - 1 != simple.Length || string.CompareOrdinal(name, dot + 1, simple, 0, simple.Length) != 0)
+            return false;
+
+        var arity = 0;
+        for (var i = tick + 1; tick >= 0 && i < name.Length; i++)
+            arity = (arity * 10) + (name[i] - '0');
+
+        if (definition is INamedTypeSymbol named ? named.Arity != arity : arity != 0)
             return false;
 
         var ns = definition.ContainingNamespace;
-        end = dot;
+        var end = dot;
         while (ns is { IsGlobalNamespace: false })
         {
             if (end <= 0)
@@ -185,11 +193,11 @@ internal static class Ops
 
     public static bool IsMethod(this IMethodSymbol method, string typeName, params string[] names)
     {
-        return method.ContainingType.Is(typeName) && Array.IndexOf(names, method.Name) >= 0;
+        return Array.IndexOf(names, method.Name) >= 0 && method.ContainingType.Is(typeName);
     }
 
     public static bool IsMember(this IPropertyReferenceOperation reference, string typeName, params string[] names)
     {
-        return reference.Property.ContainingType.Is(typeName) && Array.IndexOf(names, reference.Property.Name) >= 0;
+        return Array.IndexOf(names, reference.Property.Name) >= 0 && reference.Property.ContainingType.Is(typeName);
     }
 }

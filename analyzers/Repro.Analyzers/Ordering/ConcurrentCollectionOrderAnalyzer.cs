@@ -28,22 +28,23 @@ public sealed class ConcurrentCollectionOrderAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterOperationAction(
-            Analyze, OperationKind.LocalReference, OperationKind.FieldReference, OperationKind.ParameterReference);
+        context.RegisterOperationAction(Analyze, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.Loop);
     }
 
     private static void Analyze(OperationAnalysisContext context)
     {
-        var reference = context.Operation;
-        if (!CollectionTypes.Any(reference.Type.Is) || reference.ReferencedSymbol() is not { } symbol)
-            return;
+        foreach (var reference in Consumers.Operands(context.Operation))
+        {
+            if (!CollectionTypes.Any(reference.Type.Is) || reference.ReferencedSymbol() is not { } symbol)
+                continue;
 
-        var root = reference.Root();
-        if (!IsFilledInParallel(symbol, root) || !(OrderUse.IsOrderSensitive(reference, root, 0) || IsDrainedIntoResults(reference)))
-            return;
+            var root = reference.Root();
+            if (!IsFilledInParallel(symbol, root) || !(OrderUse.IsOrderSensitive(reference, root, 0) || IsDrainedIntoResults(reference)))
+                continue;
 
-        context.ReportDiagnostic(Diagnostic.Create(
-            RuleCatalog.ConcurrentCollectionOrder, reference.Syntax.GetLocation(), reference.Syntax.ToString()));
+            context.ReportDiagnostic(Diagnostic.Create(
+                RuleCatalog.ConcurrentCollectionOrder, reference.Syntax.GetLocation(), reference.Syntax.ToString()));
+        }
     }
 
     /// <summary><c>while (queue.TryDequeue(out var item)) results.Add(item);</c> and the TryTake/TryPop forms.</summary>

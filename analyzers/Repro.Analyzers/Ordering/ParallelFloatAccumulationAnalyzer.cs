@@ -31,6 +31,9 @@ public sealed class ParallelFloatAccumulationAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
+        if (method.Name is not ("For" or "ForEach" or "Invoke" or "Run" or "StartNew"))
+            return;
+
         var type = method.ContainingType;
         var isWorker = type.Is("System.Threading.Tasks.Parallel") && method.Name is "For" or "ForEach" or "Invoke"
             || type.Is("System.Threading.Tasks.Task") && method.Name == "Run"

@@ -19,22 +19,22 @@ public sealed class UnorderedCollectionAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterOperationAction(
-            Analyze, OperationKind.LocalReference, OperationKind.FieldReference,
-            OperationKind.ParameterReference, OperationKind.PropertyReference);
+        context.RegisterOperationAction(Analyze, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.Loop);
     }
 
     private static void Analyze(OperationAnalysisContext context)
     {
-        var reference = context.Operation;
-        var type = reference.Type;
-        if (!(type.Is("System.Collections.Concurrent.ConcurrentDictionary`2") || type.Is("System.Collections.Hashtable")))
-            return;
+        foreach (var reference in Consumers.Operands(context.Operation))
+        {
+            var type = reference.Type;
+            if (!(type.Is("System.Collections.Concurrent.ConcurrentDictionary`2") || type.Is("System.Collections.Hashtable"))
+                || reference.ReferencedSymbol() is null || !OrderUse.IsOrderSensitive(reference, reference.Root(), 0))
+            {
+                continue;
+            }
 
-        if (!OrderUse.IsOrderSensitive(reference, reference.Root(), 0))
-            return;
-
-        context.ReportDiagnostic(Diagnostic.Create(
-            RuleCatalog.UnorderedCollectionEnumeration, reference.Syntax.GetLocation(), type!.Name));
+            context.ReportDiagnostic(Diagnostic.Create(
+                RuleCatalog.UnorderedCollectionEnumeration, reference.Syntax.GetLocation(), type!.Name));
+        }
     }
 }

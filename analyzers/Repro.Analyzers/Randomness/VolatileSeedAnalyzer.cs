@@ -23,17 +23,20 @@ public sealed class VolatileSeedAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterOperationAction(AnalyzeArgument, OperationKind.Argument);
+        context.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation, OperationKind.ObjectCreation);
         context.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
     }
 
-    private static void AnalyzeArgument(OperationAnalysisContext context)
+    private static void AnalyzeCall(OperationAnalysisContext context)
     {
-        var argument = (IArgumentOperation)context.Operation;
-        if (argument.Parameter is null || argument.ArgumentKind == ArgumentKind.DefaultValue || !Seeds.IsSeedParameter(argument))
-            return;
-
-        Report(context, argument.Value);
+        var arguments = context.Operation is IInvocationOperation call
+            ? call.Arguments
+            : ((IObjectCreationOperation)context.Operation).Arguments;
+        foreach (var argument in arguments)
+        {
+            if (argument.Parameter is not null && argument.ArgumentKind != ArgumentKind.DefaultValue && Seeds.IsSeedParameter(argument))
+                Report(context, argument.Value);
+        }
     }
 
     private static void AnalyzeAssignment(OperationAnalysisContext context)
