@@ -603,9 +603,10 @@ internal static class LogCodec
 
         // The checksum covers the object's text up to (not including) its closing brace; the crc field closes it.
         sb.Length--;
-        int bodyBytes = Utf8.GetByteCount(sb.ToString());
+        var text = sb.ToString();
+        int bodyBytes = Utf8.GetByteCount(text);
         var line = new byte[bodyBytes + LogFormat.CrcSuffixLength + 1];
-        Utf8.GetBytes(sb.ToString(), 0, sb.Length, line, 0);
+        Utf8.GetBytes(text, 0, text.Length, line, 0);
         uint crc = Crc32.HashToUInt32(line.AsSpan(0, bodyBytes));
         Encoding.ASCII.GetBytes(LogFormat.CrcPrefix + crc.ToString("x8", CultureInfo.InvariantCulture) + "\"}\n", 0, LogFormat.CrcSuffixLength + 1, line, bodyBytes);
         return line;
