@@ -27,7 +27,7 @@ public sealed class VectorWidthAnalyzer : DiagnosticAnalyzer
 
     private static bool IsVariableWidthCount(IOperation operation)
     {
-        return operation is IPropertyReferenceOperation { Property.Name: "Count" } reference
+        return operation is IPropertyReferenceOperation { Property: { Name: "Count", IsStatic: true } } reference
             && reference.Property.ContainingType.Is("System.Numerics.Vector`1")
             && reference.Property.ContainingType.IsFloatVector();
     }

@@ -35,8 +35,12 @@ public sealed class ConcurrentCollectionOrderAnalyzer : DiagnosticAnalyzer
     {
         foreach (var reference in Consumers.Operands(context.Operation))
         {
-            if (!CollectionTypes.Any(reference.Type.Is) || reference.ReferencedSymbol() is not { } symbol)
+            // Cheap name test first: this runs for every operand of every call.
+            if (reference.Type?.Name is not ("ConcurrentBag" or "ConcurrentQueue" or "ConcurrentStack")
+                || !CollectionTypes.Any(reference.Type.Is) || reference.ReferencedSymbol() is not { } symbol)
+            {
                 continue;
+            }
 
             var root = reference.Root();
             if (!IsFilledInParallel(symbol, root) || !(OrderUse.IsOrderSensitive(reference, root, 0) || IsDrainedIntoResults(reference)))

@@ -27,7 +27,7 @@ public sealed class UnorderedCollectionAnalyzer : DiagnosticAnalyzer
         foreach (var reference in Consumers.Operands(context.Operation))
         {
             var type = reference.Type;
-            if (!(type.Is("System.Collections.Concurrent.ConcurrentDictionary`2") || type.Is("System.Collections.Hashtable"))
+            if (type?.Name is not ("ConcurrentDictionary" or "Hashtable") || !(type.Is("System.Collections.Concurrent.ConcurrentDictionary`2") || type.Is("System.Collections.Hashtable"))
                 || reference.ReferencedSymbol() is null || !OrderUse.IsOrderSensitive(reference, reference.Root(), 0))
             {
                 continue;
