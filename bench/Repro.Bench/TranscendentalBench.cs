@@ -364,6 +364,12 @@ public static class TranscendentalBench
             return x;
         }
 
+        if (u == 0 || double.IsInfinity(u))
+        {
+            // x = -1 or x = +Inf: the correction term below would be 0/0 or Inf/Inf.
+            return Math.Log(u);
+        }
+
         return Math.Log(u) + ((x - (u - 1)) / u);
     }
 
