@@ -133,7 +133,8 @@ public static partial class DetMath
 
     /// <summary>
     /// e^x - 1, accurate near 0. Float overload of <see cref="Expm1(double)"/> (evaluated in double, rounded once).
-    /// Measured (float): correctly rounded on every 257th float input (16.7M, max 0.5000 ulp against a double reference). NaN -&gt; NaN, +Inf -&gt; +Inf, -Inf -&gt; -1, ±0 -&gt; ±0.
+    /// Measured (float): correctly rounded for all 2^32 inputs (exhaustive scan, max 0.5000 ulp against a double
+    /// reference). NaN -&gt; NaN, +Inf -&gt; +Inf, -Inf -&gt; -1, ±0 -&gt; ±0.
     /// </summary>
     public static float Expm1(float x) => (float)Expm1((double)x);
 
@@ -218,7 +219,8 @@ public static partial class DetMath
 
     /// <summary>
     /// log(1 + x), accurate near 0. Float overload of <see cref="Log1p(double)"/> (evaluated in double, rounded once).
-    /// Measured (float): correctly rounded on every 257th float input (16.7M, max 0.5000 ulp against a double reference). log1p(-1) = -Inf, x &lt; -1 -&gt; NaN, +Inf -&gt; +Inf, ±0 -&gt; ±0.
+    /// Measured (float): correctly rounded for all 2^32 inputs (exhaustive scan, max 0.5000 ulp against a double
+    /// reference). log1p(-1) = -Inf, x &lt; -1 -&gt; NaN, +Inf -&gt; +Inf, ±0 -&gt; ±0.
     /// </summary>
     public static float Log1p(float x) => (float)Log1p((double)x);
 
