@@ -214,9 +214,20 @@ public static class Differ
                 return;
             }
 
-            NoteStructural(ra, rb, bestI > 0 && bestJ > 0
-                ? $"run A has {bestI} op(s) from {Describe(ra)} where run B has {bestJ} op(s) from {Describe(rb)}"
-                : bestI > 0 ? $"run A has {bestI} extra op(s) from {Describe(ra)}" : $"run B has {bestJ} extra op(s) from {Describe(rb)}");
+            bool onlyCasts = a.Header.Environment.DType != b.Header.Environment.DType
+                && bufA.Take(bestI).Concat(bufB.Take(bestJ)).All(r => r.Op == "cast");
+            if (onlyCasts)
+            {
+                // A dtype change adds conversions (a model moved to bfloat16): expected, so a note, not a structural difference.
+                notes.Add($"run {(bestI > 0 ? "A" : "B")} has {Math.Max(bestI, bestJ)} extra cast op(s) from {Describe(bestI > 0 ? ra : rb)}: dtype conversions, skipped in the alignment");
+            }
+            else
+            {
+                NoteStructural(ra, rb, bestI > 0 && bestJ > 0
+                    ? $"run A has {bestI} op(s) from {Describe(ra)} where run B has {bestJ} op(s) from {Describe(rb)}"
+                    : bestI > 0 ? $"run A has {bestI} extra op(s) from {Describe(ra)}" : $"run B has {bestJ} extra op(s) from {Describe(rb)}");
+            }
+
             for (int i = 0; i < bestI; i++)
             {
                 Single(bufA[i], OpStatus.OnlyInA);

@@ -25,6 +25,8 @@ public static class Dispatcher
     [ThreadStatic]
     private static int suppressed;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(nint Method, int IlOffset), SourceLocation> SiteCache = new();
+
     private static IOpObserver[] observers = [];
     private static long nextSeq;
 
@@ -134,9 +136,13 @@ public static class Dispatcher
 
     private static SourceLocation FromStack()
     {
-        var trace = new StackTrace(2, true);
-        foreach (var frame in trace.GetFrames())
+        // Walk the stack without file information (cheap), and resolve file and line once per call site
+        // (method and IL offset): reading line numbers from the PDB is the expensive part.
+        var trace = new StackTrace(2, false);
+        var frames = trace.GetFrames();
+        for (int i = 0; i < frames.Length; i++)
         {
+            var frame = frames[i];
             var method = frame.GetMethod();
             var asm = method?.DeclaringType?.Assembly;
             if (asm is null || asm == EngineAssembly || LibraryAssemblies.Contains(asm))
@@ -144,8 +150,17 @@ public static class Dispatcher
                 continue;
             }
 
-            var file = frame.GetFileName();
-            return new SourceLocation(file ?? string.Empty, frame.GetFileLineNumber(), method!.Name);
+            var key = (method!.MethodHandle.Value, frame.GetILOffset());
+            if (SiteCache.TryGetValue(key, out var known))
+            {
+                return known;
+            }
+
+            var full = new StackTrace(2, true).GetFrames();
+            var resolved = full.FirstOrDefault(f => f.GetMethod() == method && f.GetILOffset() == key.Item2) ?? full[Math.Min(i, full.Length - 1)];
+            var location = new SourceLocation(resolved.GetFileName() ?? string.Empty, resolved.GetFileLineNumber(), method.Name);
+            SiteCache.TryAdd(key, location);
+            return location;
         }
 
         return SourceLocation.Unknown;

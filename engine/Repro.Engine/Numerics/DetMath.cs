@@ -515,7 +515,9 @@ public static partial class DetMath
             return float.NaN;
         }
 
-        uint bits = BitConverter.SingleToUInt32Bits(x);
+        // Signed bit cast and a hand-made 64 x 64 -> 128 product: ILGPU compiles neither
+        // BitConverter.SingleToUInt32Bits nor Math.BigMul (which tests Bmi2 support) into kernels.
+        uint bits = unchecked((uint)BitConverter.SingleToInt32Bits(x));
         int e = (int)((bits >> 23) & 0xFF) - 150;
         ulong m = (bits & 0x007FFFFFu) | 0x00800000u;
 
@@ -530,7 +532,11 @@ public static partial class DetMath
         ulong windowLo = shift == 0 ? b : (b << shift) | (c >> (64 - shift));
 
         // F = windowHi 2^-62 + windowLo 2^-126; m F mod 4 = t 2^-62 + rest 2^-126 with t taken mod 2^64.
-        ulong productHi = Math.BigMul(m, windowLo, out ulong rest);
+        // m < 2^24, so m * (32-bit half) fits in 64 bits and the two partial products give the exact 128-bit result.
+        ulong pLo = m * (uint)windowLo;
+        ulong mid = (pLo >> 32) + (m * (windowLo >> 32));
+        ulong rest = (mid << 32) | (uint)pLo;
+        ulong productHi = mid >> 32;
         ulong low64 = unchecked(m * windowHi);
         ulong t = unchecked(low64 + productHi);
 
