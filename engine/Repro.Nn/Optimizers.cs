@@ -1,4 +1,5 @@
 using Repro.Engine;
+using Repro.Engine.Numerics;
 
 namespace Repro.Nn;
 
@@ -212,8 +213,8 @@ public class Adam : Optimizer
 
         moments[index] = (m, v);
         double t = StepCount;
-        double c1 = 1.0 - Math.Pow(Beta1, t);
-        double c2 = 1.0 - Math.Pow(Beta2, t);
+        double c1 = 1.0 - DetMath.Pow(Beta1, t);
+        double c2 = 1.0 - DetMath.Pow(Beta2, t);
         var denom = (v * (1.0 / c2)).Sqrt() + Eps;
         return p - (m * (LearningRate / c1) / denom);
     }

@@ -1,3 +1,5 @@
+using Repro.Engine.Numerics;
+
 namespace Repro.Nn;
 
 /// <summary>A learning rate as a function of the optimizer step (0-based), computed in double on the host.</summary>
@@ -13,7 +15,7 @@ public sealed class StepLR(double baseRate, int stepSize, double gamma = 0.1) : 
     private readonly int stepSize = stepSize > 0 ? stepSize : throw new ArgumentOutOfRangeException(nameof(stepSize), stepSize, "step_lr: step size must be positive");
 
     /// <inheritdoc/>
-    public double At(long step) => baseRate * Math.Pow(gamma, Math.Max(step, 0) / stepSize);
+    public double At(long step) => baseRate * DetMath.Pow(gamma, Math.Max(step, 0) / stepSize);
 }
 
 /// <summary>
@@ -32,6 +34,6 @@ public sealed class CosineLR(double baseRate, long totalSteps, double minRate = 
 
         long span = Math.Max(totalSteps - warmup, 1);
         double progress = Math.Min((double)(step - warmup) / span, 1.0);
-        return minRate + ((baseRate - minRate) * 0.5 * (1.0 + Math.Cos(Math.PI * progress)));
+        return minRate + ((baseRate - minRate) * 0.5 * (1.0 + DetMath.Cos(Math.PI * progress)));
     }
 }
