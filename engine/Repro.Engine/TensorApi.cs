@@ -83,11 +83,17 @@ public sealed partial class Tensor
         return Rng(RandomKind.Normal, shape, generator, dtype, backend);
     }
 
-    /// <summary>A mask of ones with probability <paramref name="p"/> and zeros otherwise: rand &lt; p.</summary>
+    /// <summary>
+    /// A mask of ones with probability <paramref name="p"/> and zeros otherwise: rand &lt; p, drawn and compared in
+    /// float32 (float64 for float64 masks) and then converted, so a 16-bit dtype gives the same mask as float32
+    /// (rounding the draws and p to bfloat16 first would move draws across the threshold).
+    /// </summary>
     public static Tensor Bernoulli(int[] shape, double p, Generator? generator = null, DType dtype = DType.Float32, Backend? backend = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
         using var site = Dispatcher.Site(file, line, member);
-        return Rng(RandomKind.Uniform, shape, generator, dtype, backend).Lt(p);
+        var drawType = dtype == DType.Float64 ? DType.Float64 : DType.Float32;
+        var mask = Rng(RandomKind.Uniform, shape, generator, drawType, backend).Lt(p);
+        return dtype == drawType ? mask : OpCore.Cast(mask, dtype);
     }
 
     /// <summary>A random permutation of 0..n-1 (int32) from the next stream of <paramref name="generator"/>.</summary>

@@ -234,6 +234,10 @@ public class CanonicalOrderTests
         _ = Tensor.Rand([3], g);
         Assert.NotEqual(small.ToFloatArray(), Tensor.Rand([10], g).ToFloatArray());
         Assert.NotEqual(small.ToFloatArray(), Tensor.Rand([10], new Generator(43)).ToFloatArray());
+        var mask32 = Tensor.Bernoulli([4000], 0.9, new Generator(5)).ToFloatArray();
+        var mask16 = Tensor.Bernoulli([4000], 0.9, new Generator(5), DType.BFloat16).ToFloatArray();
+        Assert.Equal(mask32, mask16);
+        Assert.InRange(mask32.Sum(), 3500, 3700);
         var perm = Tensor.Permutation(50, new Generator(1)).ToIntArray();
         Assert.Equal(Enumerable.Range(0, 50), perm.Order());
     }
