@@ -169,6 +169,26 @@ public class CanonicalOrderTests
     }
 
     [Fact]
+    public void Unrolled_32_lane_tree_matches_the_generic_tree()
+    {
+        var g = Tensor.Randn([32 * 200], new Generator(9)).ToFloatArray();
+        for (int k = 0; k < 200; k++)
+        {
+            var lanes = g.AsSpan(k * 32, 32).ToArray();
+            for (int i = 0; i < 32; i += 5)
+            {
+                lanes[i] *= 1e7f;
+            }
+
+            float unrolled = Canonical.Tree32(lanes);
+            float generic = Canonical.PairwiseTree<float>(lanes);
+            Assert.Equal(BitConverter.SingleToInt32Bits(generic), BitConverter.SingleToInt32Bits(unrolled));
+        }
+
+        Assert.Throws<ArgumentException>(() => Canonical.Tree32(new float[31]));
+    }
+
+    [Fact]
     public void Sum_follows_the_chunk_and_lane_order_not_a_sequential_loop()
     {
         var data = new float[3000];

@@ -95,7 +95,7 @@ public class ManagedBackend : ReferenceBackend
             lanes[i & (Canonical.ReductionLanes - 1)] += x[i];
         }
 
-        return Canonical.PairwiseTree(lanes);
+        return Canonical.Tree32(lanes);
     }
 
     /// <summary>Float64 chunk sum with the same lanes (4 x 8, 8 x 4 or 16 x 2 registers, or memory).</summary>
