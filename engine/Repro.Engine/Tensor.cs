@@ -57,7 +57,7 @@ public sealed partial class Tensor
     /// <summary>True when the elements are laid out row-major without gaps.</summary>
     public bool IsContiguous => ShapeUtil.IsContiguous(ShapeArray, StridesArray);
 
-    /// <summary>Sequence number of the op that produced this tensor (-1 when recording was suppressed).</summary>
+    /// <summary>Sequence number of the op that produced this tensor (-1 for tensors made inside a kernel, never seen by the dispatcher).</summary>
     public long CreatedBy { get; internal set; } = -1;
 
     internal int[] ShapeArray { get; }

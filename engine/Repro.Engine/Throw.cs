@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace Repro.Engine;
 
 /// <summary>Raised when tensor shapes do not fit an op; the message names the op, what it expected and what it got.</summary>
@@ -25,7 +23,4 @@ internal static class Throw
     public static ArgumentException UnknownDType(DType dtype) => new($"unknown dtype value {(int)dtype}");
 
     public static ArgumentException Arg(string op, string message) => new($"{op}: {message}");
-
-    [DoesNotReturn]
-    public static void ShapeMismatch(string op, string expected, string got) => throw Shape(op, expected, got);
 }

@@ -35,6 +35,7 @@ public class PlantedDivergenceTests
     [InlineData("exp-ulp", "exp", "exp")]
     [InlineData("flush-subnormals", "mul", "mul")]
     [InlineData("dropped-index-add", "index_add", "index_add")]
+    [InlineData("dropped-scatter-add", "scatter_add", "scatter_add")]
     public void Differ_names_the_planted_op_its_line_and_calls_it_the_origin(string plant, string op, string lineKey)
     {
         var a = Runs.Record("a", ManagedBackend.Instance);

@@ -99,6 +99,31 @@ internal sealed class PlantedBackend : ManagedBackend
         }
     }
 
+    // scatter_add that drops the last contribution along the axis.
+    protected override void ScatterAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src, int len)
+    {
+        if (Kind != "dropped-scatter-add")
+        {
+            base.ScatterAddCore(y, outer, axisLen, inner, index, src, len);
+            return;
+        }
+
+        var idx = (int[])((HostStorage)index).Data;
+        var ys = (float[])((HostStorage)y).Data;
+        var ss = (float[])((HostStorage)src).Data;
+        for (int o = 0; o < outer; o++)
+        {
+            for (int l = 0; l < len - 1; l++)
+            {
+                for (int j = 0; j < inner; j++)
+                {
+                    int si = (((o * len) + l) * inner) + j;
+                    ys[(((o * axisLen) + idx[si]) * inner) + j] += ss[si];
+                }
+            }
+        }
+    }
+
     // index_add that drops the last contribution.
     protected override void IndexAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src)
     {
@@ -145,7 +170,9 @@ internal static class PlantedWorkload
         Lines["mul"] = Line(); var tiny = x.Mul(1e-39);
         var idx = Tensor.FromArray(new[] { 2, 0, 2, 3, 1, 2 }, [Rows]);
         Lines["index_add"] = Line(); var pooled = Tensor.Zeros([4, Hidden], dtype).IndexAdd(0, idx, h);
-        var loss = rowSums.Sum() + e.Sum() + (tiny.Sum() * 1e38) + pooled.Square().Mean();
+        var buckets = Tensor.FromArray([.. Enumerable.Range(0, Rows * Hidden).Select(i => i * 7 % 5)], [Rows, Hidden]);
+        Lines["scatter_add"] = Line(); var scattered = Tensor.Zeros([Rows, 5], dtype).ScatterAdd(1, buckets, h);
+        var loss = rowSums.Sum() + e.Sum() + (tiny.Sum() * 1e38) + pooled.Square().Mean() + scattered.Sum();
         _ = loss.Sigmoid();
     }
 

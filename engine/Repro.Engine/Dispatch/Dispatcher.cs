@@ -22,9 +22,6 @@ public static class Dispatcher
     [ThreadStatic]
     private static bool inBackward;
 
-    [ThreadStatic]
-    private static int suppressed;
-
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(nint Method, int IlOffset), SourceLocation> SiteCache = new();
 
     private static IOpObserver[] observers = [];
@@ -79,56 +76,54 @@ public static class Dispatcher
         return saved;
     }
 
-    /// <summary>Suppresses recording of the ops inside (used by kernels' internal helper ops). Counted, nests.</summary>
-    internal static SuppressScope Suppress()
-    {
-        suppressed++;
-        return new SuppressScope(true);
-    }
-
     /// <summary>Reports one op to the observers and returns its sequence number.</summary>
     internal static long Emit(string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, bool isView = false)
     {
-        if (suppressed > 0)
-        {
-            return -1;
-        }
-
         var current = Volatile.Read(ref observers);
-        long seq;
         if (current.Length == 0)
         {
-            seq = Interlocked.Increment(ref nextSeq) - 1;
-            foreach (var t in outputs)
-            {
-                t.CreatedBy = seq;
-            }
-
-            // Autograd hook (both paths): link the outputs to a grad node when an input requires grad.
-            Autograd.OnEmit(seq, op, attributes, inputs, outputs, site?.Location ?? SourceLocation.Unknown);
-            return seq;
+            return Number(op, attributes, inputs, outputs, site?.Location ?? SourceLocation.Unknown);
         }
 
-        var source = site?.Location ?? (current.Any(o => o.WantsSourceLocations) ? FromStack() : SourceLocation.Unknown);
+        var source = site?.Location ?? (WantSources(current) ? FromStack() : SourceLocation.Unknown);
         var phase = inBackward ? OpPhase.Backward : OpPhase.Forward;
         lock (Gate)
         {
-            seq = Interlocked.Increment(ref nextSeq) - 1;
-            foreach (var t in outputs)
-            {
-                t.CreatedBy = seq;
-            }
-
-            // Autograd hook (both paths): link the outputs to a grad node when an input requires grad.
-            Autograd.OnEmit(seq, op, attributes, inputs, outputs, source);
+            long seq = Number(op, attributes, inputs, outputs, source);
             var e = new OpEvent(seq, op, attributes, inputs, outputs, source, phase, inBackward ? backwardOf : -1, isView);
             foreach (var o in current)
             {
                 o.OnOp(e);
             }
+
+            return seq;
+        }
+    }
+
+    /// <summary>Takes the next sequence number, marks the outputs with it, and links them into autograd's graph.</summary>
+    private static long Number(string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
+    {
+        long seq = Interlocked.Increment(ref nextSeq) - 1;
+        foreach (var t in outputs)
+        {
+            t.CreatedBy = seq;
         }
 
+        Autograd.OnEmit(seq, op, attributes, inputs, outputs, source);
         return seq;
+    }
+
+    private static bool WantSources(IOpObserver[] current)
+    {
+        foreach (var o in current)
+        {
+            if (o.WantsSourceLocations)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The current source location (the open site scope), or unknown.</summary>
@@ -199,18 +194,6 @@ public static class Dispatcher
             site = savedSite;
             backwardOf = savedOf;
             inBackward = savedIn;
-        }
-    }
-
-    /// <summary>Ends a suppression scope.</summary>
-    internal readonly struct SuppressScope(bool active) : IDisposable
-    {
-        public void Dispose()
-        {
-            if (active)
-            {
-                suppressed--;
-            }
         }
     }
 

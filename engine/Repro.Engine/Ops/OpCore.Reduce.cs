@@ -26,7 +26,7 @@ internal static partial class OpCore
     /// Moves the reduced axes last (kept axes first, both in order) and makes the data contiguous, so that each
     /// output element reduces one contiguous row. Returns the rows buffer (compute dtype) and the output shape.
     /// </summary>
-    private static (Storage Rows, int RowCount, int N, int[] OutShape) ToRows(string op, Tensor x, int[] axes, bool keepdim)
+    private static (Storage Rows, int RowCount, int N, int[] OutShape) ToRows(Tensor x, int[] axes, bool keepdim)
     {
         var reduced = new bool[x.Rank];
         foreach (int a in axes)
@@ -74,7 +74,6 @@ internal static partial class OpCore
             buf = x.Storage;
         }
 
-        _ = op;
         return (buf, rows, n, [.. outShape]);
     }
 
@@ -82,7 +81,7 @@ internal static partial class OpCore
     {
         string name = op.ToString().ToLowerInvariant();
         var ax = Axes(name, axes, x.Rank);
-        var (rows, rowCount, n, outShape) = ToRows(name, x, ax, keepdim);
+        var (rows, rowCount, n, outShape) = ToRows(x, ax, keepdim);
         if (n == 0 && op != ReduceOp.Sum && rowCount > 0)
         {
             throw Throw.Arg(name, $"cannot reduce over an empty axis of shape {x.ShapeString}");

@@ -63,8 +63,6 @@ internal static partial class OpCore
         }
     }
 
-    public static long[] L(int[] v) => [.. v.Select(x => (long)x)];
-
     public static Tensor Emit1(string op, OpAttributes attrs, Tensor[] inputs, Tensor output, bool isView = false)
     {
         Dispatcher.Emit(op, attrs, inputs, [output], isView);
