@@ -48,7 +48,9 @@ public sealed class Recording : IOpObserver, IDisposable
 {
     private readonly LogWriter writer;
     private readonly IDisposable attachment;
-    private readonly HashSet<long> known = [];
+    // Tensor ids in the log count from 0 in order of first appearance, so a log does not depend on what else the
+    // process did before the recording (the engine's ids are process-wide).
+    private readonly Dictionary<long, long> logIds = [];
     private readonly RecorderOptions options;
     private long expectedSeq = -1;
     private bool expectLeaf;
@@ -101,7 +103,6 @@ public sealed class Recording : IOpObserver, IDisposable
             // Replay re-creating a tensor that came from outside the original recording: a leaf, not an op.
             expectLeaf = false;
             var t = e.Outputs[0];
-            known.Add(t.Id);
             writer.WriteLeaf(Pending(t, true), t.Backend.Name);
             return;
         }
@@ -110,11 +111,12 @@ public sealed class Recording : IOpObserver, IDisposable
         for (int i = 0; i < inputs.Length; i++)
         {
             var t = e.Inputs[i];
-            inputs[i] = t.Id;
-            if (known.Add(t.Id))
+            if (!logIds.ContainsKey(t.Id))
             {
                 writer.WriteLeaf(Pending(t, true), t.Backend.Name);
             }
+
+            inputs[i] = LogId(t);
         }
 
         long seq = expectedSeq >= 0 ? expectedSeq : e.Seq;
@@ -123,9 +125,7 @@ public sealed class Recording : IOpObserver, IDisposable
         var outputs = new PendingTensor[e.Outputs.Count];
         for (int i = 0; i < outputs.Length; i++)
         {
-            var t = e.Outputs[i];
-            known.Add(t.Id);
-            outputs[i] = Pending(t, byValue);
+            outputs[i] = Pending(e.Outputs[i], byValue);
         }
 
         Ops++;
@@ -159,7 +159,6 @@ public sealed class Recording : IOpObserver, IDisposable
     /// <summary>Writes an op that the engine did not emit (replay of an op that became a no-op on this configuration).</summary>
     internal void WriteSynthetic(OpRecord original, IReadOnlyList<Tensor> inputs, Tensor output)
     {
-        known.Add(output.Id);
         Ops++;
         expectedSeq = -1;
         writer.WriteOp(
@@ -169,16 +168,27 @@ public sealed class Recording : IOpObserver, IDisposable
             original.Phase,
             original.BackwardOf,
             original.IsView,
-            [.. inputs.Select(t => t.Id)],
+            [.. inputs.Select(LogId)],
             [Pending(output, options.Capture.Includes(original.Seq))],
             output.Backend.Name,
             original.Source);
     }
 
-    private static PendingTensor Pending(Tensor t, bool storeBlob)
+    private long LogId(Tensor t)
+    {
+        if (!logIds.TryGetValue(t.Id, out long id))
+        {
+            id = logIds.Count;
+            logIds[t.Id] = id;
+        }
+
+        return id;
+    }
+
+    private PendingTensor Pending(Tensor t, bool storeBlob)
     {
         var buffer = TensorBytes.Rent(t, out int length);
-        return new PendingTensor(t.Id, [.. t.Shape], t.DType, buffer, length, storeBlob);
+        return new PendingTensor(LogId(t), [.. t.Shape], t.DType, buffer, length, storeBlob);
     }
 
     private static void PrepareFolder(string path)

@@ -13,7 +13,7 @@ public sealed record HealthSummary(double? Min, double? Max, double? Mean, long 
 }
 
 /// <summary>One tensor as a record describes it.</summary>
-/// <param name="Id">The engine's tensor id in the recorded process.</param>
+/// <param name="Id">The tensor's id within the log (dense from 0, in order of first appearance).</param>
 /// <param name="Shape">Extent of each axis.</param>
 /// <param name="DType">Element type.</param>
 /// <param name="Hash">XxHash128 (32 hex digits) of the canonical bytes, NaNs canonicalized.</param>

@@ -122,7 +122,7 @@ public sealed class RecorderTests
         var (_, entries, _) = Logs.ReadAll(log);
         var leaf = Assert.Single(entries.OfType<LeafRecord>());
         Assert.True(entries.IndexOf(leaf) < entries.FindIndex(e => e is OpRecord { Op: "mul" }));
-        Assert.Equal(w.Id, leaf.Tensor.Id);
+        Assert.Equal(leaf.Tensor.Id, entries.OfType<OpRecord>().First(o => o.Op == "mul").Inputs[0]);
         Assert.NotNull(leaf.Tensor.Blob);
         Assert.Equal(expected, entries.OfType<OpRecord>().Last().Output.Hash);
         Assert.True(Replayer.Verify(log).Identical);
