@@ -53,7 +53,7 @@ public static class IlgpuBackends
     private static IlgpuBackend CreateCpu()
     {
         // Small groups (ILGPU requires warps of at least 2 threads), one multiprocessor per core: each work item is a plain loop.
-        var device = new CPUDevice(2, 1, Environment.ProcessorCount);
+        var device = new CPUDevice(2, 1, Environment.ProcessorCount); // Threads only: kernels take fixed chunks, so results do not depend on it.
         var context = Context.Create(b => b.CPU(device).Math(MathMode.Default).Optimize(OptimizationLevel.O1));
         var accelerator = context.CreateCPUAccelerator(0);
         return new IlgpuBackend("ilgpu-cpu", accelerator, context);

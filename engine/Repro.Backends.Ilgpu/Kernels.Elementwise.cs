@@ -90,7 +90,7 @@ internal static partial class Kernels
         int end = Math.Min(start + per, n);
         for (int i = start; i < end; i++)
         {
-            y[i] = DeviceOps.Apply((UnaryOp)op, x[i]);
+            y[i] = ScalarOps.Apply((UnaryOp)op, x[i]);
         }
     }
 
@@ -100,7 +100,7 @@ internal static partial class Kernels
         int end = Math.Min(start + per, n);
         for (int i = start; i < end; i++)
         {
-            y[i] = DeviceOps.Apply((UnaryOp)op, x[i]);
+            y[i] = ScalarOps.Apply((UnaryOp)op, x[i]);
         }
     }
 
@@ -110,7 +110,7 @@ internal static partial class Kernels
         int end = Math.Min(start + per, n);
         for (int i = start; i < end; i++)
         {
-            y[i] = DeviceOps.Apply((UnaryOp)op, x[i]);
+            y[i] = ScalarOps.Apply((UnaryOp)op, x[i]);
         }
     }
 
@@ -132,7 +132,7 @@ internal static partial class Kernels
             int stop = Math.Min(end, i + inner - col);
             for (; i < stop; i++)
             {
-                y[i] = DeviceOps.Apply((BinaryOp)op, a[oa], b[ob]);
+                y[i] = ScalarOps.Apply((BinaryOp)op, a[oa], b[ob]);
                 oa += sa;
                 ob += sb;
             }
@@ -157,7 +157,7 @@ internal static partial class Kernels
             int stop = Math.Min(end, i + inner - col);
             for (; i < stop; i++)
             {
-                y[i] = DeviceOps.Apply((BinaryOp)op, a[oa], b[ob]);
+                y[i] = ScalarOps.Apply((BinaryOp)op, a[oa], b[ob]);
                 oa += sa;
                 ob += sb;
             }
@@ -182,7 +182,7 @@ internal static partial class Kernels
             int stop = Math.Min(end, i + inner - col);
             for (; i < stop; i++)
             {
-                y[i] = DeviceOps.Apply((BinaryOp)op, a[oa], b[ob]);
+                y[i] = ScalarOps.Apply((BinaryOp)op, a[oa], b[ob]);
                 oa += sa;
                 ob += sb;
             }

@@ -108,7 +108,7 @@ public static class Settings
             return n;
         }
 
-        return Environment.ProcessorCount;
+        return Environment.ProcessorCount; // Only how many threads run: work items and orders never depend on it.
     }
 
     private static int CheckThreads(int threads) =>

@@ -5,8 +5,12 @@ namespace Repro.Engine.Backends;
 
 /// <summary>
 /// The scalar semantics of every elementwise primitive, written once. All backends evaluate exactly these
-/// functions; fast paths must give the same bits.
+/// functions (the ILGPU kernels call them too); fast paths must give the same bits.
 /// </summary>
+/// <remarks>
+/// No arm throws: ILGPU cannot compile a throw into a kernel. <see cref="Backend"/> validates the op and dtype
+/// before any kernel runs, so the default arms (NaN, or 0 for int32) are never reached with a real op.
+/// </remarks>
 public static class ScalarOps
 {
     /// <summary>Canonical float32 NaN (quiet, positive); results are canonicalized to it before hashing.</summary>
@@ -33,7 +37,7 @@ public static class ScalarOps
         UnaryOp.Sin => DetMath.Sin(x),
         UnaryOp.Cos => DetMath.Cos(x),
         UnaryOp.Sign => x > 0f ? 1f : (x < 0f ? -1f : x),
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown unary op"),
+        _ => float.NaN,
     };
 
     /// <summary>Applies a unary op to a float64.</summary>
@@ -54,7 +58,7 @@ public static class ScalarOps
         UnaryOp.Sin => DetMath.Sin(x),
         UnaryOp.Cos => DetMath.Cos(x),
         UnaryOp.Sign => x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x),
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown unary op"),
+        _ => double.NaN,
     };
 
     /// <summary>Applies a unary op to an int32 (only the ops <see cref="IsDefinedForInt"/> accepts).</summary>
@@ -64,8 +68,8 @@ public static class ScalarOps
         UnaryOp.Neg => unchecked(-x),
         UnaryOp.Abs => x < 0 ? unchecked(-x) : x,
         UnaryOp.Relu => x > 0 ? x : 0,
-        UnaryOp.Sign => Math.Sign(x),
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "not defined for int32"),
+        UnaryOp.Sign => x > 0 ? 1 : (x < 0 ? -1 : 0),
+        _ => 0,
     };
 
     /// <summary>True where the unary op has integer semantics.</summary>
@@ -88,7 +92,7 @@ public static class ScalarOps
         BinaryOp.Le => a <= b ? 1f : 0f,
         BinaryOp.Gt => a > b ? 1f : 0f,
         BinaryOp.Ge => a >= b ? 1f : 0f,
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown binary op"),
+        _ => float.NaN,
     };
 
     /// <summary>Applies a binary op to float64s.</summary>
@@ -108,7 +112,7 @@ public static class ScalarOps
         BinaryOp.Le => a <= b ? 1.0 : 0.0,
         BinaryOp.Gt => a > b ? 1.0 : 0.0,
         BinaryOp.Ge => a >= b ? 1.0 : 0.0,
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown binary op"),
+        _ => double.NaN,
     };
 
     /// <summary>Applies a binary op to int32s (wrapping arithmetic; the caller rejects division by zero).</summary>
@@ -128,7 +132,7 @@ public static class ScalarOps
         BinaryOp.Le => a <= b ? 1 : 0,
         BinaryOp.Gt => a > b ? 1 : 0,
         BinaryOp.Ge => a >= b ? 1 : 0,
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown binary op"),
+        _ => 0,
     };
 
     /// <summary>NaN-propagating maximum with +0 above -0, so that it is a total order and any evaluation order agrees.</summary>

@@ -114,7 +114,7 @@ public readonly struct BFloat16 : IEquatable<BFloat16>, IComparable<BFloat16>, I
     public override bool Equals(object? obj) => obj is BFloat16 other && Equals(other);
 
     /// <inheritdoc />
-    public override int GetHashCode() => BitsToFloat(Bits).GetHashCode();
+    public override int GetHashCode() => BitsToFloat(Bits).GetHashCode(); // In-memory equality only; float hashes are not randomized.
 
     /// <inheritdoc />
     public int CompareTo(BFloat16 other) => BitsToFloat(Bits).CompareTo(BitsToFloat(other.Bits));
