@@ -1,21 +1,23 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime.Cuda;
+using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
 /// <summary>
 /// The few scalar primitives that ILGPU 1.5.3 cannot take from the engine as they are written there, each with the
-/// same bits as the engine's definition.
+/// same bits as the engine's definition, and the PTX fused multiply-add.
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
 /// <item><description><c>MathF/Math.FusedMultiplyAdd</c> are runtime internal calls; on PTX ILGPU emits them as a
 /// call to an unresolved <c>.extern .func FusedMultiplyAdd</c>, and <c>CudaAsm.IsSupported</c> is not folded at
-/// compile time, so a runtime test cannot hide the call either. The FMA is therefore a type argument of the
-/// kernels (<see cref="IFma"/>): <see cref="PtxFma"/> emits <c>fma.rn.f32/f64</c> (fused, correctly rounded, which
-/// the assembler can neither split nor re-fuse), <see cref="ManagedFma"/> calls the runtime's FMA (the CPU
-/// accelerator runs kernels as .NET code). Both are IEEE fma, so the results are the same bits.</description></item>
+/// compile time, so a runtime test cannot hide the call either. The engine therefore takes its FMA as a type
+/// argument (<see cref="IFma"/>, used by <c>DetMath&lt;TFma&gt;</c>, <c>ScalarOps.Apply&lt;TFma&gt;</c> and the
+/// normal draws): CUDA kernels pass <see cref="PtxFma"/>, which emits <c>fma.rn.f32/f64</c> (fused, correctly
+/// rounded, which the assembler can neither split nor re-fuse); the CPU accelerator runs kernels as .NET code and
+/// passes the engine's <see cref="HostFma"/>. Both are IEEE fma, so the results are the same bits.</description></item>
 /// <item><description><c>BitConverter.SingleToUInt32Bits</c>/<c>UInt32BitsToSingle</c> compile to an
 /// <c>Unsafe.BitCast</c> that ILGPU rejects ("Not supported intrinsic type 'BitCast'") on every accelerator, so
 /// the engine's <c>HalfBits</c> and <c>BFloat16</c> conversions cannot run in a kernel yet. The 16-bit conversions
@@ -103,25 +105,7 @@ internal static class DeviceMath
     public static float BFloat16ToFloat(ushort bits) => Interop.IntAsFloat((uint)bits << 16);
 }
 
-/// <summary>A correctly rounded fused multiply-add, chosen per accelerator as a kernel type argument.</summary>
-internal interface IFma
-{
-    float Fma(float a, float b, float c);
-
-    double Fma(double a, double b, double c);
-}
-
-/// <summary>The runtime's FMA, for accelerators that run kernels as .NET code (the CPU accelerator).</summary>
-internal readonly struct ManagedFma : IFma
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Fma(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Fma(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
-}
-
-/// <summary>PTX <c>fma.rn</c> by inline assembly, for CUDA.</summary>
+/// <summary>PTX <c>fma.rn</c> and <c>mul.rn</c> by inline assembly: the engine's <see cref="IFma"/> for CUDA kernels.</summary>
 internal readonly struct PtxFma : IFma
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -135,6 +119,13 @@ internal readonly struct PtxFma : IFma
     public double Fma(double a, double b, double c)
     {
         CudaAsm.Emit("fma.rn.f64 %0, %1, %2, %3;", out double r, a, b, c);
+        return r;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Mul(double a, double b)
+    {
+        CudaAsm.Emit("mul.rn.f64 %0, %1, %2;", out double r, a, b);
         return r;
     }
 }

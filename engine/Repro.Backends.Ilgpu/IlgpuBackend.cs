@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using Repro.Engine;
 using Repro.Engine.Backends;
+using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
@@ -55,7 +56,7 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
 
     internal int MatMulColumns { get; }
 
-    /// <summary>True on CUDA, where kernels take <see cref="PtxFma"/>; elsewhere they take <see cref="ManagedFma"/>.</summary>
+    /// <summary>True on CUDA, where kernels take <see cref="PtxFma"/>; elsewhere they take the engine's <see cref="HostFma"/>.</summary>
     internal bool UsesPtx => Accelerator.AcceleratorType == AcceleratorType.Cuda;
 
     /// <summary>Releases the accelerator (and its context when this backend created it).</summary>

@@ -1,5 +1,6 @@
 using ILGPU;
 using Repro.Engine.Backends;
+using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
@@ -84,23 +85,25 @@ internal static partial class Kernels
         }
     }
 
-    public static void UnaryF32(Index1D w, ArrayView<float> x, ArrayView<float> y, int op, int n, int per)
+    public static void UnaryF32<TFma>(Index1D w, ArrayView<float> x, ArrayView<float> y, int op, int n, int per)
+        where TFma : struct, IFma
     {
         int start = w * per;
         int end = Math.Min(start + per, n);
         for (int i = start; i < end; i++)
         {
-            y[i] = ScalarOps.Apply((UnaryOp)op, x[i]);
+            y[i] = ScalarOps.Apply<TFma>((UnaryOp)op, x[i]);
         }
     }
 
-    public static void UnaryF64(Index1D w, ArrayView<double> x, ArrayView<double> y, int op, int n, int per)
+    public static void UnaryF64<TFma>(Index1D w, ArrayView<double> x, ArrayView<double> y, int op, int n, int per)
+        where TFma : struct, IFma
     {
         int start = w * per;
         int end = Math.Min(start + per, n);
         for (int i = start; i < end; i++)
         {
-            y[i] = ScalarOps.Apply((UnaryOp)op, x[i]);
+            y[i] = ScalarOps.Apply<TFma>((UnaryOp)op, x[i]);
         }
     }
 
@@ -114,7 +117,8 @@ internal static partial class Kernels
         }
     }
 
-    public static void BinaryF32(Index1D w, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, ArrayView<int> meta, int op, int n, int per)
+    public static void BinaryF32<TFma>(Index1D w, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, ArrayView<int> meta, int op, int n, int per)
+        where TFma : struct, IFma
     {
         int start = w * per;
         int end = Math.Min(start + per, n);
@@ -132,14 +136,15 @@ internal static partial class Kernels
             int stop = Math.Min(end, i + inner - col);
             for (; i < stop; i++)
             {
-                y[i] = ScalarOps.Apply((BinaryOp)op, a[oa], b[ob]);
+                y[i] = ScalarOps.Apply<TFma>((BinaryOp)op, a[oa], b[ob]);
                 oa += sa;
                 ob += sb;
             }
         }
     }
 
-    public static void BinaryF64(Index1D w, ArrayView<double> a, ArrayView<double> b, ArrayView<double> y, ArrayView<int> meta, int op, int n, int per)
+    public static void BinaryF64<TFma>(Index1D w, ArrayView<double> a, ArrayView<double> b, ArrayView<double> y, ArrayView<int> meta, int op, int n, int per)
+        where TFma : struct, IFma
     {
         int start = w * per;
         int end = Math.Min(start + per, n);
@@ -157,7 +162,7 @@ internal static partial class Kernels
             int stop = Math.Min(end, i + inner - col);
             for (; i < stop; i++)
             {
-                y[i] = ScalarOps.Apply((BinaryOp)op, a[oa], b[ob]);
+                y[i] = ScalarOps.Apply<TFma>((BinaryOp)op, a[oa], b[ob]);
                 oa += sa;
                 ob += sb;
             }

@@ -134,23 +134,25 @@ internal static partial class Kernels
         }
     }
 
-    public static void RandomF32(Index1D w, ArrayView<float> y, ulong seed, ulong stream, int normal, int n, int per)
+    public static void RandomF32<TFma>(Index1D w, ArrayView<float> y, ulong seed, ulong stream, int normal, int n, int per)
+        where TFma : struct, IFma
     {
         int start = w * per;
         int end = Math.Min(start + per, n);
         for (int i = start; i < end; i++)
         {
-            y[i] = normal != 0 ? Philox.NormalFloat(seed, stream, i) : Philox.UniformFloat(seed, stream, i);
+            y[i] = normal != 0 ? Philox.NormalFloat<TFma>(seed, stream, i) : Philox.UniformFloat(seed, stream, i);
         }
     }
 
-    public static void RandomF64(Index1D w, ArrayView<double> y, ulong seed, ulong stream, int normal, int n, int per)
+    public static void RandomF64<TFma>(Index1D w, ArrayView<double> y, ulong seed, ulong stream, int normal, int n, int per)
+        where TFma : struct, IFma
     {
         int start = w * per;
         int end = Math.Min(start + per, n);
         for (int i = start; i < end; i++)
         {
-            y[i] = normal != 0 ? Philox.NormalDouble(seed, stream, i) : Philox.UniformDouble(seed, stream, i);
+            y[i] = normal != 0 ? Philox.NormalDouble<TFma>(seed, stream, i) : Philox.UniformDouble(seed, stream, i);
         }
     }
 }

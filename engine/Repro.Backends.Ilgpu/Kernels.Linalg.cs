@@ -1,4 +1,5 @@
 using ILGPU;
+using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 

@@ -5,6 +5,7 @@ using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
@@ -21,9 +22,8 @@ public static partial class PtxInspection
     public static IReadOnlyList<(string Name, MethodInfo Method)> Kernels { get; } = BuildCatalog();
 
     /// <summary>
-    /// Kernels whose code reaches <see cref="Engine.Numerics.DetMath"/> (the transcendental unary ops, pow, normal
-    /// draws). DetMath calls Math.FusedMultiplyAdd, which ILGPU 1.5.3 leaves as an unresolved extern on PTX; see
-    /// docs/backends.md for the change DetMath needs before these kernels can load on a CUDA device.
+    /// Kernels whose code reaches <see cref="DetMath{TFma}"/> (the transcendental unary ops, pow, normal draws): the
+    /// largest kernels, listed so that a failure in them can be told apart from one in the simple kernels.
     /// </summary>
     public static IReadOnlySet<string> DetMathKernels { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -125,11 +125,11 @@ public static partial class PtxInspection
         var list = new List<(string, MethodInfo)>();
         void Add(Delegate d, string? suffix = null) => list.Add((d.Method.Name + (suffix is null ? string.Empty : "<" + suffix + ">"), d.Method));
 
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>)Ilgpu.Kernels.UnaryF32);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>)Ilgpu.Kernels.UnaryF64);
+        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>)Ilgpu.Kernels.UnaryF32<PtxFma>);
+        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>)Ilgpu.Kernels.UnaryF64<PtxFma>);
         Add((Action<Index1D, ArrayView<int>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.UnaryI32);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.BinaryF32);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.BinaryF64);
+        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.BinaryF32<PtxFma>);
+        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.BinaryF64<PtxFma>);
         Add((Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.BinaryI32);
         Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>)Ilgpu.Kernels.Copy, "float");
         Add((Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int>)Ilgpu.Kernels.Copy, "double");
@@ -166,8 +166,8 @@ public static partial class PtxInspection
         Add((Action<Index1D, ArrayView<double>, ArrayView<int>, ArrayView<double>, int, int, int, int, int>)Ilgpu.Kernels.ScatterAddF64);
         Add((Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int, int, int>)Ilgpu.Kernels.ScatterAddI32);
         Add((Action<Index1D, ArrayView<int>, ulong, ulong, int, int>)Ilgpu.Kernels.RandomBits);
-        Add((Action<Index1D, ArrayView<float>, ulong, ulong, int, int, int>)Ilgpu.Kernels.RandomF32);
-        Add((Action<Index1D, ArrayView<double>, ulong, ulong, int, int, int>)Ilgpu.Kernels.RandomF64);
+        Add((Action<Index1D, ArrayView<float>, ulong, ulong, int, int, int>)Ilgpu.Kernels.RandomF32<PtxFma>);
+        Add((Action<Index1D, ArrayView<double>, ulong, ulong, int, int, int>)Ilgpu.Kernels.RandomF64<PtxFma>);
         return list;
     }
 

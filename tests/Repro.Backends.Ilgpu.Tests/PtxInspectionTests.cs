@@ -51,7 +51,7 @@ public sealed class PtxInspectionTests
         Assert.True(found.Count == 0, string.Join("\n", found.Take(20)));
     }
 
-    [Fact(Skip = "Blocked on DetMath: its Math.FusedMultiplyAdd calls compile to an unresolved extern on PTX (ILGPU 1.5.3), and some of its products feed adds; see docs/backends.md. Un-skip once DetMath takes its FMA as a type argument.")]
+    [Fact]
     public void DetMathKernelsAreCleanToo()
     {
         var found = Ptx.Value.SelectMany(a => a.Value.Where(k => PtxInspection.DetMathKernels.Contains(k.Key))

@@ -21,42 +21,52 @@ public static class ScalarOps
 
     /// <summary>Applies a unary op to a float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Apply(UnaryOp op, float x) => op switch
+    public static float Apply(UnaryOp op, float x) => Apply<HostFma>(op, x);
+
+    /// <summary>Applies a unary op to a float32 with the FMA <typeparamref name="TFma"/> (kernels pass their device's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply<TFma>(UnaryOp op, float x)
+        where TFma : struct, IFma => op switch
     {
         UnaryOp.Neg => -x,
         UnaryOp.Abs => MathF.Abs(x),
-        UnaryOp.Exp => DetMath.Exp(x),
-        UnaryOp.Log => DetMath.Log(x),
+        UnaryOp.Exp => DetMath<TFma>.Exp(x),
+        UnaryOp.Log => DetMath<TFma>.Log(x),
         UnaryOp.Sqrt => MathF.Sqrt(x),
         UnaryOp.Rsqrt => 1f / MathF.Sqrt(x),
-        UnaryOp.Tanh => DetMath.Tanh(x),
-        UnaryOp.Sigmoid => DetMath.Sigmoid(x),
+        UnaryOp.Tanh => DetMath<TFma>.Tanh(x),
+        UnaryOp.Sigmoid => DetMath<TFma>.Sigmoid(x),
         UnaryOp.Relu => x > 0f ? x : (float.IsNaN(x) ? x : 0f),
-        UnaryOp.Gelu => (float)Gelu(x),
-        UnaryOp.Erf => DetMath.Erf(x),
-        UnaryOp.Sin => DetMath.Sin(x),
-        UnaryOp.Cos => DetMath.Cos(x),
+        UnaryOp.Gelu => (float)Gelu<TFma>(x),
+        UnaryOp.Erf => DetMath<TFma>.Erf(x),
+        UnaryOp.Sin => DetMath<TFma>.Sin(x),
+        UnaryOp.Cos => DetMath<TFma>.Cos(x),
         UnaryOp.Sign => x > 0f ? 1f : (x < 0f ? -1f : x),
         _ => float.NaN,
     };
 
     /// <summary>Applies a unary op to a float64.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Apply(UnaryOp op, double x) => op switch
+    public static double Apply(UnaryOp op, double x) => Apply<HostFma>(op, x);
+
+    /// <summary>Applies a unary op to a float64 with the FMA <typeparamref name="TFma"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Apply<TFma>(UnaryOp op, double x)
+        where TFma : struct, IFma => op switch
     {
         UnaryOp.Neg => -x,
         UnaryOp.Abs => Math.Abs(x),
-        UnaryOp.Exp => DetMath.Exp(x),
-        UnaryOp.Log => DetMath.Log(x),
+        UnaryOp.Exp => DetMath<TFma>.Exp(x),
+        UnaryOp.Log => DetMath<TFma>.Log(x),
         UnaryOp.Sqrt => Math.Sqrt(x),
         UnaryOp.Rsqrt => 1.0 / Math.Sqrt(x),
-        UnaryOp.Tanh => DetMath.Tanh(x),
-        UnaryOp.Sigmoid => DetMath.Sigmoid(x),
+        UnaryOp.Tanh => DetMath<TFma>.Tanh(x),
+        UnaryOp.Sigmoid => DetMath<TFma>.Sigmoid(x),
         UnaryOp.Relu => x > 0.0 ? x : (double.IsNaN(x) ? x : 0.0),
-        UnaryOp.Gelu => Gelu(x),
-        UnaryOp.Erf => DetMath.Erf(x),
-        UnaryOp.Sin => DetMath.Sin(x),
-        UnaryOp.Cos => DetMath.Cos(x),
+        UnaryOp.Gelu => Gelu<TFma>(x),
+        UnaryOp.Erf => DetMath<TFma>.Erf(x),
+        UnaryOp.Sin => DetMath<TFma>.Sin(x),
+        UnaryOp.Cos => DetMath<TFma>.Cos(x),
         UnaryOp.Sign => x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x),
         _ => double.NaN,
     };
@@ -77,13 +87,18 @@ public static class ScalarOps
 
     /// <summary>Applies a binary op to float32s.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Apply(BinaryOp op, float a, float b) => op switch
+    public static float Apply(BinaryOp op, float a, float b) => Apply<HostFma>(op, a, b);
+
+    /// <summary>Applies a binary op to float32s with the FMA <typeparamref name="TFma"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply<TFma>(BinaryOp op, float a, float b)
+        where TFma : struct, IFma => op switch
     {
         BinaryOp.Add => a + b,
         BinaryOp.Sub => a - b,
         BinaryOp.Mul => a * b,
         BinaryOp.Div => a / b,
-        BinaryOp.Pow => DetMath.Pow(a, b),
+        BinaryOp.Pow => DetMath<TFma>.Pow(a, b),
         BinaryOp.Maximum => Max(a, b),
         BinaryOp.Minimum => Min(a, b),
         BinaryOp.Eq => a == b ? 1f : 0f,
@@ -97,13 +112,18 @@ public static class ScalarOps
 
     /// <summary>Applies a binary op to float64s.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Apply(BinaryOp op, double a, double b) => op switch
+    public static double Apply(BinaryOp op, double a, double b) => Apply<HostFma>(op, a, b);
+
+    /// <summary>Applies a binary op to float64s with the FMA <typeparamref name="TFma"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Apply<TFma>(BinaryOp op, double a, double b)
+        where TFma : struct, IFma => op switch
     {
         BinaryOp.Add => a + b,
         BinaryOp.Sub => a - b,
         BinaryOp.Mul => a * b,
         BinaryOp.Div => a / b,
-        BinaryOp.Pow => DetMath.Pow(a, b),
+        BinaryOp.Pow => DetMath<TFma>.Pow(a, b),
         BinaryOp.Maximum => Max(a, b),
         BinaryOp.Minimum => Min(a, b),
         BinaryOp.Eq => a == b ? 1.0 : 0.0,
@@ -204,10 +224,14 @@ public static class ScalarOps
     }
 
     /// <summary>GELU in the erf form, evaluated in double: 0.5 x (1 + erf(x / sqrt 2)).</summary>
-    public static double Gelu(double x)
+    public static double Gelu(double x) => Gelu<HostFma>(x);
+
+    /// <summary>GELU with the FMA <typeparamref name="TFma"/>.</summary>
+    public static double Gelu<TFma>(double x)
+        where TFma : struct, IFma
     {
         double half = 0.5 * x;
-        double e = DetMath.Erf(x * 0.70710678118654752440);
+        double e = DetMath<TFma>.Erf(default(TFma).Mul(x, 0.70710678118654752440));
         return half * (1.0 + e);
     }
 

@@ -9,8 +9,14 @@ namespace Repro.Engine.Numerics;
 /// <para>Determinism contract. Every function is built only from IEEE-754 correctly rounded operations
 /// (+, -, *, /, sqrt, explicit fused multiply-add) and exact operations (comparisons, bit casts, Abs, CopySign,
 /// Floor/Round, conversions). No platform libm call is used. Every product that feeds an addition or subtraction
-/// is written as an explicit <see cref="Math.FusedMultiplyAdd(double, double, double)"/>, so a GPU compiler has no
-/// multiply-add left to contract on its own. There are no tables, arrays, allocations, exceptions or mutable state.</para>
+/// is written as an explicit fused multiply-add, and every other product whose result can reach an addition (through
+/// a caller, or through a rounding such as <see cref="Math.Round(double)"/>, which GPU compilers lower to additions)
+/// as an explicitly rounded multiply, so a GPU compiler has no multiply-add left to contract on its own.
+/// There are no tables, arrays, allocations, exceptions or mutable state.</para>
+/// <para>The FMA is the type argument <typeparamref name="TFma"/>: <see cref="HostFma"/> (the runtime's
+/// <see cref="Math.FusedMultiplyAdd(double, double, double)"/>) on the CPU, and an accelerator's own correctly rounded
+/// FMA instruction in GPU kernels, where the runtime's internal call cannot be compiled. Every implementation is IEEE
+/// fusedMultiplyAdd, so all give the same bits; <see cref="DetMath"/> is this class with <see cref="HostFma"/>.</para>
 /// <para>The float overloads widen to double, evaluate the double algorithm and round once to float; the double
 /// algorithms are accurate to about 1 ulp of double, so the float results are within 1 ulp of the correctly rounded
 /// result (and correctly rounded in all but a handful of near-tie cases). Measured errors are quoted per function;
@@ -18,8 +24,17 @@ namespace Repro.Engine.Numerics;
 /// <para>Polynomial coefficients are our own fits (see DetMath.Polynomials.cs). The Cody-Waite split of ln 2
 /// (<c>Ln2Hi</c>, <c>Ln2Lo</c>) is the one published in fdlibm (Sun Microsystems, e_exp.c / e_log.c).</para>
 /// </remarks>
-public static partial class DetMath
+/// <typeparam name="TFma">The fused multiply-add to build on; see <see cref="IFma"/>.</typeparam>
+public static partial class DetMath<TFma>
+    where TFma : struct, IFma
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Fma(double a, double b, double c) => default(TFma).Fma(a, b, c);
+
+    // A product that is rounded on its own even where an add follows (Math.Round adds 2^52 to its argument on PTX).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Mul(double a, double b) => default(TFma).Mul(a, b);
+
     // ln 2 split for Cody-Waite reduction: Ln2Hi has 32 significant bits so k * Ln2Hi is exact for |k| < 2^21.
     // Values as published in fdlibm (ln2_hi = 0x3FE62E42FEE00000, ln2_lo = 0x3DEA39EF35793C76).
     private const double Ln2Hi = 6.93147180369123816490e-01;
@@ -99,11 +114,11 @@ public static partial class DetMath
             return 0.0;
         }
 
-        double k = Math.Round(hi * InvLn2);
-        double r = Math.FusedMultiplyAdd(-k, Ln2Hi, hi);
-        r = Math.FusedMultiplyAdd(-k, Ln2Lo, r);
+        double k = Math.Round(Mul(hi, InvLn2));
+        double r = Fma(-k, Ln2Hi, hi);
+        r = Fma(-k, Ln2Lo, r);
         r += lo;
-        double p = Math.FusedMultiplyAdd(r * r, ExpPoly(r), r);
+        double p = Fma(r * r, ExpPoly(r), r);
         return Scale(1.0 + p, (int)k);
     }
 
@@ -114,15 +129,15 @@ public static partial class DetMath
         if (n < -1020)
         {
             // First step is exact (the result stays normal), the second rounds once into the subnormal range.
-            return y * Pow2(n + 600) * Pow2(-600);
+            return Mul(Mul(y, Pow2(n + 600)), Pow2(-600));
         }
 
         if (n > 1023)
         {
-            return y * Pow2(n - 1) * 2.0;
+            return Mul(Mul(y, Pow2(n - 1)), 2.0);
         }
 
-        return y * Pow2(n);
+        return Mul(y, Pow2(n));
     }
 
     /// <summary>2^n for n in [-1022, 1023], built from its bits.</summary>
@@ -164,13 +179,13 @@ public static partial class DetMath
 
         if (Math.Abs(x) <= 1.0)
         {
-            return Math.FusedMultiplyAdd(x * x, Expm1Poly(x), x);
+            return Fma(x * x, Expm1Poly(x), x);
         }
 
-        double k = Math.Round(x * InvLn2);
-        double r = Math.FusedMultiplyAdd(-k, Ln2Hi, x);
-        r = Math.FusedMultiplyAdd(-k, Ln2Lo, r);
-        double em = Math.FusedMultiplyAdd(r * r, Expm1Poly(r), r);
+        double k = Math.Round(Mul(x, InvLn2));
+        double r = Fma(-k, Ln2Hi, x);
+        r = Fma(-k, Ln2Lo, r);
+        double em = Fma(r * r, Expm1Poly(r), r);
         int n = (int)k;
         if (n > 53)
         {
@@ -180,10 +195,10 @@ public static partial class DetMath
         double twoK = Pow2(n);
         if (n >= -53)
         {
-            return Math.FusedMultiplyAdd(twoK, em, twoK - 1.0);
+            return Fma(twoK, em, twoK - 1.0);
         }
 
-        return Math.FusedMultiplyAdd(twoK, em, twoK) - 1.0;
+        return Fma(twoK, em, twoK) - 1.0;
     }
 
     // ------------------------------------------------------------------ Log / Log1p
@@ -287,10 +302,10 @@ public static partial class DetMath
         double dk = k;
 
         // t = f^2/2 + z T(z); u = s t + k ln2lo + c; v = u - f^2/2; result = k ln2hi + (v + f).
-        double t = Math.FusedMultiplyAdd(halfF, f, z * LogPoly(z));
-        double u = Math.FusedMultiplyAdd(s, t, Math.FusedMultiplyAdd(dk, Ln2Lo, c));
-        double v = Math.FusedMultiplyAdd(-halfF, f, u);
-        return Math.FusedMultiplyAdd(dk, Ln2Hi, v + f);
+        double t = Fma(halfF, f, z * LogPoly(z));
+        double u = Fma(s, t, Fma(dk, Ln2Lo, c));
+        double v = Fma(-halfF, f, u);
+        return Fma(dk, Ln2Hi, v + f);
     }
 
     // ------------------------------------------------------------------ Tanh / Sigmoid
@@ -318,7 +333,7 @@ public static partial class DetMath
         if (ax < 0.55)
         {
             double z = x * x;
-            return Math.FusedMultiplyAdd(x * z, TanhPoly(z), x);
+            return Fma(x * z, TanhPoly(z), x);
         }
 
         double e = Exp(ax + ax);
@@ -361,8 +376,8 @@ public static partial class DetMath
         double dHi = 1.0 + e;
         double dLo = e - (dHi - 1.0);
         double q = n / dHi;
-        double rem = Math.FusedMultiplyAdd(-q, dHi, n);
-        rem = Math.FusedMultiplyAdd(-q, dLo, rem);
+        double rem = Fma(-q, dHi, n);
+        rem = Fma(-q, dLo, rem);
         return q + (rem / dHi);
     }
 
@@ -391,7 +406,7 @@ public static partial class DetMath
         double ax = Math.Abs(x);
         if (ax < 1.0)
         {
-            return Math.FusedMultiplyAdd(x, ErfPoly(x * x), x);
+            return Fma(x, ErfPoly(x * x), x);
         }
 
         if (ax >= 6.0)
@@ -414,10 +429,10 @@ public static partial class DetMath
         }
 
         double sq = ax * ax;
-        double sqLo = Math.FusedMultiplyAdd(ax, ax, -sq);
+        double sqLo = Fma(ax, ax, -sq);
         double e = Exp(-sq);
-        e = Math.FusedMultiplyAdd(-e, sqLo, e);
-        return Math.CopySign(Math.FusedMultiplyAdd(-e, g, 1.0), x);
+        e = Fma(-e, sqLo, e);
+        return Math.CopySign(Fma(-e, g, 1.0), x);
     }
 
     // ------------------------------------------------------------------ Sin / Cos
@@ -477,14 +492,14 @@ public static partial class DetMath
         // deterministic and in [-1, 1] but no longer an accurate sine (no Payne-Hanek reduction).
         do
         {
-            double k = Math.Round(r * TwoOverPi);
-            r = Math.FusedMultiplyAdd(-k, PiOver2Part1, r);
-            r = Math.FusedMultiplyAdd(-k, PiOver2Part2, r);
-            r = Math.FusedMultiplyAdd(-k, PiOver2Part3, r);
+            double k = Math.Round(Mul(r, TwoOverPi));
+            r = Fma(-k, PiOver2Part1, r);
+            r = Fma(-k, PiOver2Part2, r);
+            r = Fma(-k, PiOver2Part3, r);
 
             // k mod 4 computed exactly in floating point (no float-to-long conversion, which is platform dependent
             // for huge k).
-            quadrant += (int)Math.FusedMultiplyAdd(-4.0, Math.Floor(k * 0.25), k);
+            quadrant += (int)Fma(-4.0, Math.Floor(k * 0.25), k);
         }
         while (!(Math.Abs(r) <= 0.79));
 
@@ -497,8 +512,8 @@ public static partial class DetMath
     {
         double z = r * r;
         double v = (quadrant & 1) == 0
-            ? Math.FusedMultiplyAdd(r * z, SinPoly(z), r)
-            : Math.FusedMultiplyAdd(z, CosPoly(z), 1.0);
+            ? Fma(r * z, SinPoly(z), r)
+            : Fma(z, CosPoly(z), 1.0);
         return (quadrant & 2) == 0 ? v : -v;
     }
 
@@ -543,7 +558,7 @@ public static partial class DetMath
         // Nearest quadrant and the signed remainder in units of 2^-62 quarter turns.
         ulong q = unchecked(t + (1UL << 61)) >> 62;
         long f = unchecked((long)(t - (q << 62)));
-        double turns = Math.FusedMultiplyAdd((double)(long)(rest >> 11), TwoPowMinus115, f * TwoPowMinus62);
+        double turns = Fma((double)(long)(rest >> 11), TwoPowMinus115, f * TwoPowMinus62);
         double r = turns * PiOver2Part1;
         int quadrant = (int)q;
         if (x < 0)
@@ -614,8 +629,8 @@ public static partial class DetMath
 
         double logHi = LogDoubleDouble(ax, out double logLo);
         double tHi = y * logHi;
-        double tLo = Math.FusedMultiplyAdd(y, logHi, -tHi);
-        tLo = Math.FusedMultiplyAdd(y, logLo, tLo);
+        double tLo = Fma(y, logHi, -tHi);
+        tLo = Fma(y, logLo, tLo);
         double result = ExpCore(tHi, tLo);
         return negate ? -result : result;
     }
@@ -633,34 +648,34 @@ public static partial class DetMath
 
         // s = f / d as sHi + sLo.
         double sHi = f / dHi;
-        double rem = Math.FusedMultiplyAdd(-sHi, dHi, f);
-        rem = Math.FusedMultiplyAdd(-sHi, dLo, rem);
+        double rem = Fma(-sHi, dHi, f);
+        rem = Fma(-sHi, dLo, rem);
         double sLo = rem / dHi;
 
         // s^3 as cHi + cLo (terms below 2^-106 relative dropped).
         double z = sHi * sHi;
-        double zLo = Math.FusedMultiplyAdd(sHi, sHi, -z);
+        double zLo = Fma(sHi, sHi, -z);
         double cHi = z * sHi;
-        double cLo = Math.FusedMultiplyAdd(z, sHi, -cHi);
-        cLo = Math.FusedMultiplyAdd(zLo, sHi, cLo);
-        cLo = Math.FusedMultiplyAdd(3.0 * z, sLo, cLo);
+        double cLo = Fma(z, sHi, -cHi);
+        cLo = Fma(zLo, sHi, cLo);
+        cLo = Fma(3.0 * z, sLo, cLo);
 
         // (2/3) s^3 as aHi + aLo (aHi feeds the TwoSum below, so it is formed by an FMA with a zero addend: a plain
         // product there could be contracted into the addition by a GPU compiler).
-        double aHi = Math.FusedMultiplyAdd(TwoThirdsHi, cHi, 0.0);
-        double aLo = Math.FusedMultiplyAdd(TwoThirdsHi, cHi, -aHi);
-        aLo = Math.FusedMultiplyAdd(TwoThirdsLo, cHi, aLo);
-        aLo = Math.FusedMultiplyAdd(TwoThirdsHi, cLo, aLo);
+        double aHi = Fma(TwoThirdsHi, cHi, 0.0);
+        double aLo = Fma(TwoThirdsHi, cHi, -aHi);
+        aLo = Fma(TwoThirdsLo, cHi, aLo);
+        aLo = Fma(TwoThirdsHi, cLo, aLo);
 
         // Low-order terms: 2 sLo + aLo + s^5 Q(z) + k ln2lo.
         double dk = k;
-        double low = Math.FusedMultiplyAdd(cHi * z, LogTailPoly(z), aLo);
-        low = Math.FusedMultiplyAdd(2.0, sLo, low);
-        low = Math.FusedMultiplyAdd(dk, Ln2Lo, low);
+        double low = Fma(cHi * z, LogTailPoly(z), aLo);
+        low = Fma(2.0, sLo, low);
+        low = Fma(dk, Ln2Lo, low);
 
         // High-order terms k ln2hi + 2 sHi + aHi, summed exactly with TwoSum. kHi is computed by an FMA with a zero
         // addend (the product is exact anyway) so that no plain product feeds the additions below.
-        double kHi = Math.FusedMultiplyAdd(dk, Ln2Hi, 0.0);
+        double kHi = Fma(dk, Ln2Hi, 0.0);
         double twoS = sHi + sHi;
         double s1 = kHi + twoS;
         double b1 = s1 - kHi;

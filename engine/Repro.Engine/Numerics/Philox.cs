@@ -118,7 +118,11 @@ public static class Philox
     /// r * DetMath.Sin(t) when e is odd, evaluated in double with <see cref="DetMath"/> and rounded once to float.
     /// Elements 4k..4k+3 thus share one block: (4k, 4k+1) use words (0, 1) and (4k+2, 4k+3) use words (2, 3).
     /// </summary>
-    public static float NormalFloat(ulong seed, ulong stream, long index)
+    public static float NormalFloat(ulong seed, ulong stream, long index) => NormalFloat<HostFma>(seed, stream, index);
+
+    /// <summary><see cref="NormalFloat(ulong, ulong, long)"/> with the FMA <typeparamref name="TFma"/> (kernels pass their device's).</summary>
+    public static float NormalFloat<TFma>(ulong seed, ulong stream, long index)
+        where TFma : struct, IFma
     {
         ulong e = (ulong)index;
         var (x0, x1, x2, x3) = StreamBlock(seed, stream, e >> 2);
@@ -127,7 +131,7 @@ public static class Philox
         uint b = second ? x3 : x1;
         double u1 = (a + 1.0) * TwoPowMinus32;
         double u2 = b * TwoPowMinus32;
-        return (float)BoxMuller(u1, u2, (e & 1) != 0);
+        return (float)BoxMuller<TFma>(u1, u2, (e & 1) != 0);
     }
 
     /// <summary>
@@ -137,21 +141,26 @@ public static class Philox
     /// r = sqrt(-2 * DetMath.Log(u1)), t = 2 * pi * u2 (pi rounded to double, product rounded to double);
     /// the value is r * DetMath.Cos(t) when e is even and r * DetMath.Sin(t) when e is odd.
     /// </summary>
-    public static double NormalDouble(ulong seed, ulong stream, long index)
+    public static double NormalDouble(ulong seed, ulong stream, long index) => NormalDouble<HostFma>(seed, stream, index);
+
+    /// <summary><see cref="NormalDouble(ulong, ulong, long)"/> with the FMA <typeparamref name="TFma"/>.</summary>
+    public static double NormalDouble<TFma>(ulong seed, ulong stream, long index)
+        where TFma : struct, IFma
     {
         ulong e = (ulong)index;
         var (x0, x1, x2, x3) = StreamBlock(seed, stream, e >> 1);
         double u1 = ((((((ulong)x0 << 32) | x1) >> 11) + 1UL) * TwoPowMinus53);
         double u2 = ((((ulong)x2 << 32) | x3) >> 11) * TwoPowMinus53;
-        return BoxMuller(u1, u2, (e & 1) != 0);
+        return BoxMuller<TFma>(u1, u2, (e & 1) != 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double BoxMuller(double u1, double u2, bool useSin)
+    private static double BoxMuller<TFma>(double u1, double u2, bool useSin)
+        where TFma : struct, IFma
     {
-        double r = Math.Sqrt(-2.0 * DetMath.Log(u1));
+        double r = Math.Sqrt(-2.0 * DetMath<TFma>.Log(u1));
         double t = TwoPi * u2;
-        return r * (useSin ? DetMath.Sin(t) : DetMath.Cos(t));
+        return r * (useSin ? DetMath<TFma>.Sin(t) : DetMath<TFma>.Cos(t));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
