@@ -25,17 +25,23 @@ public static class IlgpuBench
             backends.Add(IlgpuBackends.Cuda);
         }
 
-        string? matHash = null;
-        string? sumHash = null;
+        // Hashes of the managed results, by matmul size and sum length: every backend is compared at the same sizes.
+        var managedHashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Managed(string key, Func<string> compute) => managedHashes.TryGetValue(key, out var h) ? h : managedHashes[key] = compute();
         foreach (var backend in backends)
         {
-            int n = backend is IlgpuBackend { Accelerator.AcceleratorType: AcceleratorType.Cuda } ? Math.Max(size, 4096) : size;
-            var (gflops, mh) = MatMul(backend, n);
-            var (gbs, sh) = Sum(backend, sumN);
-            bool same = (matHash ??= mh) == mh && (sumHash ??= sh) == sh;
+            bool gpu = backend is IlgpuBackend { Accelerator.AcceleratorType: AcceleratorType.Cuda };
             Console.WriteLine($"{backend.Name,-10} {backend.DeviceName}");
-            Console.WriteLine($"  matmul {n}^3 float32: {gflops,8:F2} GFLOP/s");
-            Console.WriteLine($"  sum {sumN} float32:   {gbs,8:F2} GB/s   bits identical to managed: {same}");
+            foreach (int n in gpu ? new[] { size, Math.Max(size, 4096) }.Distinct() : [size])
+            {
+                var (gflops, mh) = MatMul(backend, n);
+                bool same = mh == Managed("matmul" + n, () => MatMul(ManagedBackend.Instance, n).Hash);
+                Console.WriteLine($"  matmul {n}^3 float32: {gflops,9:F2} GFLOP/s   bits identical to managed: {same}");
+            }
+
+            var (gbs, sh) = Sum(backend, sumN);
+            bool sumSame = sh == Managed("sum", () => Sum(ManagedBackend.Instance, sumN).Hash);
+            Console.WriteLine($"  sum {sumN} float32:   {gbs,9:F2} GB/s   bits identical to managed: {sumSame}");
         }
 
         return 0;

@@ -460,6 +460,46 @@ public sealed partial class IlgpuBackend
         }
     }
 
+    // Scratch for the sum's lane and chunk partials, kept between calls (callers hold the gate): allocating device
+    // memory on every sum cost more than the sum itself on a GPU.
+    private static ArrayView<T> Scratch<T>(Accelerator accelerator, ref MemoryBuffer1D<T, Stride1D.Dense>? buffer, int length)
+        where T : unmanaged
+    {
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer?.Dispose();
+            buffer = accelerator.Allocate1D<T>(Math.Max(length, 1));
+        }
+
+        return buffer.View.SubView(0, length).AsContiguous();
+    }
+
+    private ArrayView<T> Scratch<T>(ref MemoryBuffer1D<T, Stride1D.Dense>? buffer, int length)
+        where T : unmanaged => Scratch(Accelerator, ref buffer, length);
+
+    // Runs the row tree level by level, ping-ponging between partials and spare; the last level writes the row sums to y.
+    private static void TreeLevels<T>(ArrayView<T> partials, ArrayView<T> spare, ArrayView<T> y, int chunks, int rows, Action<ArrayView<T>, ArrayView<T>, int, int, int, int> level)
+        where T : unmanaged
+    {
+        var src = partials;
+        int m = chunks;
+        bool intoSpare = true;
+        while (true)
+        {
+            int outCount = (m + 1) / 2;
+            var dst = outCount == 1 ? y : (intoSpare ? spare : partials);
+            level(src, dst, m, m, outCount, checked(rows * outCount));
+            if (outCount == 1)
+            {
+                return;
+            }
+
+            src = dst;
+            m = outCount;
+            intoSpare = !intoSpare;
+        }
+    }
+
     private void SumRows(IlgpuStorage xs, IlgpuStorage ys, int rows, int n)
     {
         int chunks = Canonical.ChunkCount(n);
@@ -470,26 +510,48 @@ public sealed partial class IlgpuBackend
         int rowItems = Items(rows, RowsPerItem);
         if (xs.DType == DType.Float32)
         {
-            using var lanes = Accelerator.Allocate1D<float>(laneCount);
-            using var partials = Accelerator.Allocate1D<float>(globalChunks);
+            var lanes = Scratch(ref lanes32, laneCount);
+            var partials = Scratch(ref partials32, globalChunks);
             Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>>(Kernels.SumLanesF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                laneItems, xs.F32, lanes.View.AsContiguous(), n, chunks, laneCount, LanesPerItem);
+                laneItems, xs.F32, lanes, n, chunks, laneCount, LanesPerItem);
             Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>>(Kernels.LaneTreeF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                chunkItems, lanes.View.AsContiguous(), partials.View.AsContiguous(), globalChunks, ChunksPerItem);
-            Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>>(Kernels.RowTreeF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                rowItems, partials.View.AsContiguous(), ys.F32, chunks, rows, RowsPerItem);
+                chunkItems, lanes, partials, globalChunks, ChunksPerItem);
+            if (RowTreeByLevels)
+            {
+                var spare = Scratch(ref spare32, checked(rows * ((chunks + 1) / 2)));
+                var level = Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int>>(Kernels.TreeLevelF32, (a, k) => a.LoadAutoGroupedStreamKernel(k));
+                TreeLevels(partials, spare, ys.F32, chunks, rows, (src, dst, m, srcStride, dstStride, count) =>
+                    level(Items(count, ElementsPerItem), src, dst, m, srcStride, dstStride, count, ElementsPerItem));
+            }
+            else
+            {
+                Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>>(Kernels.RowTreeF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                    rowItems, partials, ys.F32, chunks, rows, RowsPerItem);
+            }
+
             Accelerator.Synchronize();
         }
         else
         {
-            using var lanes = Accelerator.Allocate1D<double>(laneCount);
-            using var partials = Accelerator.Allocate1D<double>(globalChunks);
+            var lanes = Scratch(ref lanes64, laneCount);
+            var partials = Scratch(ref partials64, globalChunks);
             Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int, int>>(Kernels.SumLanesF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                laneItems, xs.F64, lanes.View.AsContiguous(), n, chunks, laneCount, LanesPerItem);
+                laneItems, xs.F64, lanes, n, chunks, laneCount, LanesPerItem);
             Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int>>(Kernels.LaneTreeF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                chunkItems, lanes.View.AsContiguous(), partials.View.AsContiguous(), globalChunks, ChunksPerItem);
-            Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>>(Kernels.RowTreeF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                rowItems, partials.View.AsContiguous(), ys.F64, chunks, rows, RowsPerItem);
+                chunkItems, lanes, partials, globalChunks, ChunksPerItem);
+            if (RowTreeByLevels)
+            {
+                var spare = Scratch(ref spare64, checked(rows * ((chunks + 1) / 2)));
+                var level = Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int, int, int>>(Kernels.TreeLevelF64, (a, k) => a.LoadAutoGroupedStreamKernel(k));
+                TreeLevels(partials, spare, ys.F64, chunks, rows, (src, dst, m, srcStride, dstStride, count) =>
+                    level(Items(count, ElementsPerItem), src, dst, m, srcStride, dstStride, count, ElementsPerItem));
+            }
+            else
+            {
+                Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>>(Kernels.RowTreeF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                    rowItems, partials, ys.F64, chunks, rows, RowsPerItem);
+            }
+
             Accelerator.Synchronize();
         }
     }

@@ -18,6 +18,12 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
     private readonly Context? ownedContext;
     private readonly Dictionary<System.Reflection.MethodInfo, Delegate> kernels = [];
     private readonly string name;
+    private MemoryBuffer1D<float, Stride1D.Dense>? lanes32;
+    private MemoryBuffer1D<float, Stride1D.Dense>? partials32;
+    private MemoryBuffer1D<double, Stride1D.Dense>? lanes64;
+    private MemoryBuffer1D<double, Stride1D.Dense>? partials64;
+    private MemoryBuffer1D<float, Stride1D.Dense>? spare32;
+    private MemoryBuffer1D<double, Stride1D.Dense>? spare64;
 
     internal IlgpuBackend(string name, Accelerator accelerator, Context? ownedContext)
     {
@@ -33,6 +39,7 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
         RowsPerItem = cpu ? 16 : 1;
         ColumnsPerItem = cpu ? 64 : 1;
         MatMulColumns = cpu ? int.MaxValue : 1;
+        RowTreeByLevels = !cpu;
     }
 
     /// <inheritdoc/>
@@ -56,12 +63,28 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
 
     internal int MatMulColumns { get; }
 
+    /// <summary>
+    /// How the chunk partials of each row are combined: level by level across all threads (GPUs) or one row per
+    /// thread (the CPU accelerator). Both are the same tree, so the same bits; tests set it to run both on the CPU.
+    /// </summary>
+    internal bool RowTreeByLevels { get; set; }
+
     /// <summary>True on CUDA, where kernels take <see cref="PtxFma"/>; elsewhere they take the engine's <see cref="HostFma"/>.</summary>
     internal bool UsesPtx => Accelerator.AcceleratorType == AcceleratorType.Cuda;
 
     /// <summary>Releases the accelerator (and its context when this backend created it).</summary>
     public void Dispose()
     {
+        lock (gate)
+        {
+            lanes32?.Dispose();
+            partials32?.Dispose();
+            lanes64?.Dispose();
+            partials64?.Dispose();
+            spare32?.Dispose();
+            spare64?.Dispose();
+        }
+
         Accelerator.Dispose();
         ownedContext?.Dispose();
     }

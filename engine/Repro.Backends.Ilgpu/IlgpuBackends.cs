@@ -50,7 +50,7 @@ public static class IlgpuBackends
         return [.. context.Devices.Select(d => $"{d.AcceleratorType}: {d.Name}")];
     }
 
-    private static IlgpuBackend CreateCpu()
+    internal static IlgpuBackend CreateCpu()
     {
         // Small groups (ILGPU requires warps of at least 2 threads), one multiprocessor per core: each work item is a plain loop.
         var device = new CPUDevice(2, 1, Environment.ProcessorCount); // Threads only: kernels take fixed chunks, so results do not depend on it.

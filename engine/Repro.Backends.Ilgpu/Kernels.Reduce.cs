@@ -104,6 +104,41 @@ internal static partial class Kernels
         }
     }
 
+    /// <summary>
+    /// Level 3 on GPUs, one level of the row tree per launch: item p = (row, t) writes dst[row * dstStride + t] =
+    /// src[2t] + src[2t + 1] of that row (m values at srcStride), or carries src[2t] up unchanged when it is the odd last
+    /// one. Element t of level l is then the tree over the aligned block [t 2^l, (t + 1) 2^l) of the row's partials,
+    /// exactly as in <see cref="RowTreeF32"/>, which runs one row per thread and so leaves a GPU nearly idle on one long row.
+    /// </summary>
+    public static void TreeLevelF32(Index1D w, ArrayView<float> src, ArrayView<float> dst, int m, int srcStride, int dstStride, int count, int per)
+    {
+        int outCount = (m + 1) / 2;
+        int start = w * per;
+        int end = Math.Min(start + per, count);
+        for (int p = start; p < end; p++)
+        {
+            int r = p / outCount;
+            int t = p - (r * outCount);
+            int s = (r * srcStride) + (2 * t);
+            dst[(r * dstStride) + t] = (2 * t) + 1 < m ? src[s] + src[s + 1] : src[s];
+        }
+    }
+
+    /// <summary>One row-tree level for float64; see <see cref="TreeLevelF32"/>.</summary>
+    public static void TreeLevelF64(Index1D w, ArrayView<double> src, ArrayView<double> dst, int m, int srcStride, int dstStride, int count, int per)
+    {
+        int outCount = (m + 1) / 2;
+        int start = w * per;
+        int end = Math.Min(start + per, count);
+        for (int p = start; p < end; p++)
+        {
+            int r = p / outCount;
+            int t = p - (r * outCount);
+            int s = (r * srcStride) + (2 * t);
+            dst[(r * dstStride) + t] = (2 * t) + 1 < m ? src[s] + src[s + 1] : src[s];
+        }
+    }
+
     /// <summary>Level 3: item = row; <see cref="Canonical.PairwiseTree{T}"/> over the row's chunk partials, in place.</summary>
     public static void RowTreeF32(Index1D w, ArrayView<float> partials, ArrayView<float> y, int chunks, int rows, int per)
     {

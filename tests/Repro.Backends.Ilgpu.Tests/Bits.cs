@@ -6,6 +6,12 @@ namespace Repro.Backends.Ilgpu.Tests;
 /// <summary>Bit-for-bit comparison (every NaN counts as the one canonical NaN, as in Repro's hashes) and test data.</summary>
 internal static class Bits
 {
+    /// <summary>
+    /// When set (the device-check program sets it), a differing element is recorded here, once per comparison, and
+    /// the comparison returns instead of failing: one run then lists every op and dtype that differs, not the first.
+    /// </summary>
+    public static List<string>? Collected { get; set; }
+
     public static void Same(Array expected, Array actual, string what)
     {
         Assert.Equal(expected.GetType(), actual.GetType());
@@ -21,7 +27,14 @@ internal static class Bits
             };
             if (!nan && e != a)
             {
-                Assert.Fail($"{what}: element {i} differs: expected bits 0x{e:X}, got 0x{a:X}");
+                string message = $"{what}: element {i} differs: expected bits 0x{e:X}, got 0x{a:X}";
+                if (Collected is null)
+                {
+                    Assert.Fail(message);
+                }
+
+                Collected.Add(message);
+                return;
             }
         }
     }

@@ -36,6 +36,13 @@ public sealed class PtxInspectionTests
     }
 
     [Fact]
+    public void NoKernelUsesAnInstructionIlgpuMistranslates()
+    {
+        var found = Ptx.Value.SelectMany(a => a.Value.SelectMany(k => PtxInspection.MistranslatedInstructions(k.Value).Select(i => $"{a.Key} {k.Key}: {i}"))).ToList();
+        Assert.True(found.Count == 0, string.Join("\n", found.Take(20)));
+    }
+
+    [Fact]
     public void NoMultiplyResultFeedsAnAddOrSubtractOutsideDetMath()
     {
         var found = Ptx.Value.SelectMany(a => a.Value.Where(k => !PtxInspection.DetMathKernels.Contains(k.Key))

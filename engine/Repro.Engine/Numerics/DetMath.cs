@@ -10,7 +10,7 @@ namespace Repro.Engine.Numerics;
 /// (+, -, *, /, sqrt, explicit fused multiply-add) and exact operations (comparisons, bit casts, Abs, CopySign,
 /// Floor/Round, conversions). No platform libm call is used. Every product that feeds an addition or subtraction
 /// is written as an explicit fused multiply-add, and every other product whose result can reach an addition (through
-/// a caller, or through a rounding such as <see cref="Math.Round(double)"/>, which GPU compilers lower to additions)
+/// a caller, or through a rounding to an integer, which adds 2^52)
 /// as an explicitly rounded multiply, so a GPU compiler has no multiply-add left to contract on its own.
 /// There are no tables, arrays, allocations, exceptions or mutable state.</para>
 /// <para>The FMA is the type argument <typeparamref name="TFma"/>: <see cref="HostFma"/> (the runtime's
@@ -31,9 +31,31 @@ public static partial class DetMath<TFma>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Fma(double a, double b, double c) => default(TFma).Fma(a, b, c);
 
-    // A product that is rounded on its own even where an add follows (Math.Round adds 2^52 to its argument on PTX).
+    // A product that is rounded on its own even where an add follows (RoundHalfEven adds 2^52 to its argument).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Mul(double a, double b) => default(TFma).Mul(a, b);
+
+    // |magnitude| with the sign bit of sign, by bits. Not Math.CopySign: ILGPU 1.5.3 emits it as PTX copysign with the
+    // operands in .NET's order, but PTX takes the sign from its first operand, so on CUDA the result had the sign of
+    // magnitude and the magnitude of sign (seen on an H200: every Tanh, Erf, Exp and Sin differed).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double CopySign(double magnitude, double sign) => BitConverter.Int64BitsToDouble(
+        (BitConverter.DoubleToInt64Bits(magnitude) & long.MaxValue) | (BitConverter.DoubleToInt64Bits(sign) & long.MinValue));
+
+    // x rounded to the nearest integer, ties to even (Math.Round's default), exactly: below 2^52, adding 2^52 leaves
+    // no fraction bits, so the addition rounds in the FPU's nearest-even mode, and subtracting it back is exact; from
+    // 2^52 up every double is an integer. Not Math.Round, which ILGPU 1.5.3 lowers through its broken copysign.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double RoundHalfEven(double x)
+    {
+        double a = Math.Abs(x);
+        if (!(a < TwoPow52))
+        {
+            return x;
+        }
+
+        return CopySign((a + TwoPow52) - TwoPow52, x);
+    }
 
     // ln 2 split for Cody-Waite reduction: Ln2Hi has 32 significant bits so k * Ln2Hi is exact for |k| < 2^21.
     // Values as published in fdlibm (ln2_hi = 0x3FE62E42FEE00000, ln2_lo = 0x3DEA39EF35793C76).
@@ -67,6 +89,7 @@ public static partial class DetMath<TFma>
     // Bit pattern of the significand field of RN(sqrt 2): significands at or above it are halved in Log.
     private const long Sqrt2Significand = 0x6A09E667F3BCD;
     private const long SignificandMask = 0x000FFFFFFFFFFFFF;
+    private const double TwoPow52 = 4503599627370496.0;
     private const double TwoPow54 = 18014398509481984.0;
     private const double MinNormal = 2.2250738585072014E-308;
 
@@ -114,7 +137,7 @@ public static partial class DetMath<TFma>
             return 0.0;
         }
 
-        double k = Math.Round(Mul(hi, InvLn2));
+        double k = RoundHalfEven(Mul(hi, InvLn2));
         double r = Fma(-k, Ln2Hi, hi);
         r = Fma(-k, Ln2Lo, r);
         r += lo;
@@ -182,7 +205,7 @@ public static partial class DetMath<TFma>
             return Fma(x * x, Expm1Poly(x), x);
         }
 
-        double k = Math.Round(Mul(x, InvLn2));
+        double k = RoundHalfEven(Mul(x, InvLn2));
         double r = Fma(-k, Ln2Hi, x);
         r = Fma(-k, Ln2Lo, r);
         double em = Fma(r * r, Expm1Poly(r), r);
@@ -337,7 +360,7 @@ public static partial class DetMath<TFma>
         }
 
         double e = Exp(ax + ax);
-        return Math.CopySign(1.0 - (2.0 / (e + 1.0)), x);
+        return CopySign(1.0 - (2.0 / (e + 1.0)), x);
     }
 
     /// <summary>
@@ -411,7 +434,7 @@ public static partial class DetMath<TFma>
 
         if (ax >= 6.0)
         {
-            return Math.CopySign(1.0, x);
+            return CopySign(1.0, x);
         }
 
         double g;
@@ -432,7 +455,7 @@ public static partial class DetMath<TFma>
         double sqLo = Fma(ax, ax, -sq);
         double e = Exp(-sq);
         e = Fma(-e, sqLo, e);
-        return Math.CopySign(Fma(-e, g, 1.0), x);
+        return CopySign(Fma(-e, g, 1.0), x);
     }
 
     // ------------------------------------------------------------------ Sin / Cos
@@ -492,7 +515,7 @@ public static partial class DetMath<TFma>
         // deterministic and in [-1, 1] but no longer an accurate sine (no Payne-Hanek reduction).
         do
         {
-            double k = Math.Round(Mul(r, TwoOverPi));
+            double k = RoundHalfEven(Mul(r, TwoOverPi));
             r = Fma(-k, PiOver2Part1, r);
             r = Fma(-k, PiOver2Part2, r);
             r = Fma(-k, PiOver2Part3, r);
