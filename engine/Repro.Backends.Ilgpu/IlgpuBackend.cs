@@ -98,7 +98,19 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
     {
         if (!kernels.TryGetValue(method.Method, out var loaded))
         {
-            loaded = load(Accelerator, method);
+            try
+            {
+                loaded = load(Accelerator, method);
+            }
+            catch (Exception e) when (e is not (OutOfMemoryException or InvalidProgramException))
+            {
+                string hint = Accelerator.AcceleratorType == AcceleratorType.OpenCL
+                    ? " ILGPU 1.5.3 writes fused multiply-adds into OpenCL C as calls to an undeclared function, so matmul, the transcendental ops and normal draws cannot run on OpenCL yet."
+                    : string.Empty;
+                throw new NotSupportedException(
+                    $"backend '{name}' could not build kernel {method.Method.Name} for {DeviceName} ({e.GetType().Name}: {e.Message}).{hint} Use 'ilgpu-cpu', 'ilgpu-cuda' or 'managed' instead.", e);
+            }
+
             kernels[method.Method] = loaded;
         }
 

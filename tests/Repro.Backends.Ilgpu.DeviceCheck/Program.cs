@@ -93,7 +93,18 @@ foreach (var (name, dtype) in Workloads.All.Select(w => (w.Name, DType.Float32))
     var sw = Stopwatch.StartNew();
     var workload = Workloads.Get(name);
     var managed = workload.Run(new WorkloadOptions(Seed: 1, Steps: steps, DType: dtype, Backend: ManagedBackend.Instance));
-    var onDevice = workload.Run(new WorkloadOptions(Seed: 1, Steps: steps, DType: dtype, Backend: device));
+    WorkloadResult onDevice;
+    try
+    {
+        onDevice = workload.Run(new WorkloadOptions(Seed: 1, Steps: steps, DType: dtype, Backend: device));
+    }
+    catch (NotSupportedException e)
+    {
+        failed++;
+        Console.WriteLine($"FAILED    training {name} {dtype.ToString().ToLowerInvariant()}: {e.Message}");
+        continue;
+    }
+
     bool same = managed.ParameterHash == onDevice.ParameterHash && managed.Steps == onDevice.Steps;
     failed += same ? 0 : 1;
     Console.WriteLine($"{(same ? "IDENTICAL" : "DIFFERS  ")} training {name} {dtype.ToString().ToLowerInvariant()}, {onDevice.Steps} steps: parameters {onDevice.ParameterHash} (managed {managed.ParameterHash}) ({sw.Elapsed.TotalSeconds:F1} s)");

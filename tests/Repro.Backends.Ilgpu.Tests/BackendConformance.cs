@@ -253,7 +253,7 @@ public abstract class BackendConformance
     public void MatMulMatchesManagedForEveryDtypeAndShape()
     {
         var device = Device;
-        int[][] shapes = [[1, 1, 1, 1], [1, 3, 0, 4], [2, 5, 7, 3], [1, 17, 33, 65], [3, 1, 257, 1], [1, 64, 300, 48], [2, 0, 4, 5]];
+        int[][] shapes = [[1, 1, 1, 1], [1, 3, 0, 4], [2, 5, 7, 3], [1, 17, 33, 65], [3, 1, 257, 1], [1, 64, 300, 48], [2, 0, 4, 5], [1, 130, 33, 129], [2, 65, 16, 64]];
         foreach (var dtype in ComputeTypes)
         {
             foreach (var s in shapes)
