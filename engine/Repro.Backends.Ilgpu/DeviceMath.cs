@@ -1,5 +1,9 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
+using ILGPU.Backends.OpenCL;
+using ILGPU.IR;
+using ILGPU.IR.Intrinsics;
+using ILGPU.IR.Values;
 using ILGPU.Runtime.Cuda;
 using Repro.Engine.Numerics;
 
@@ -128,4 +132,69 @@ internal readonly struct PtxFma : IFma
         CudaAsm.Emit("mul.rn.f64 %0, %1, %2;", out double r, a, b);
         return r;
     }
+}
+
+/// <summary>
+/// OpenCL C's <c>fma</c> builtin (correctly rounded by the OpenCL specification), for OpenCL kernels. ILGPU 1.5.3
+/// writes <c>Math.FusedMultiplyAdd</c> into OpenCL C as a call to an undeclared function, so the calls go through
+/// <see cref="OpenClIntrinsics"/>, whose methods ILGPU replaces by <c>fma(a, b, c)</c> once
+/// <see cref="OpenClIntrinsics.Register"/> has run on the context.
+/// </summary>
+internal readonly struct OpenClFma : IFma
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Fma(float a, float b, float c) => OpenClIntrinsics.Fma(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Fma(double a, double b, double c) => OpenClIntrinsics.Fma(a, b, c);
+
+    // ILGPU emits every operation as its own OpenCL C statement, and OpenCL compilers contract (FP_CONTRACT) only
+    // inside one expression, so a plain product is not fused with a later addition.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Mul(double a, double b) => a * b;
+}
+
+/// <summary>Methods that ILGPU's OpenCL backend replaces by OpenCL C builtins (see <see cref="Register"/>).</summary>
+internal static class OpenClIntrinsics
+{
+    // [IntrinsicImplementation] makes ILGPU look the method up in the intrinsic manager instead of compiling its body.
+
+    /// <summary>fma for float32; on the host (never reached by kernels) the runtime's FMA.</summary>
+    [IntrinsicImplementation]
+    public static float Fma(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+
+    /// <summary>fma for float64.</summary>
+    [IntrinsicImplementation]
+    public static double Fma(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
+
+    /// <summary>Makes the OpenCL backend of contexts built with <paramref name="builder"/> emit <c>fma</c> for <see cref="Fma(float, float, float)"/> and <see cref="Fma(double, double, double)"/>.</summary>
+    public static Context.Builder Register(Context.Builder builder)
+    {
+        var manager = builder.GetIntrinsicManager();
+        foreach (var type in new[] { typeof(float), typeof(double) })
+        {
+            var method = typeof(OpenClIntrinsics).GetMethod(nameof(Fma), [type, type, type])!;
+            manager.RegisterMethod(method, new CLIntrinsic(typeof(OpenClIntrinsics), nameof(GenerateFma), IntrinsicImplementationMode.GenerateCode));
+        }
+
+        return builder;
+    }
+
+    // Writes `target = fma(a, b, c);`. The signature is CLIntrinsic.Handler's, so the backend parameter stays unused.
+#pragma warning disable RCS1163 // Unused parameter
+    private static void GenerateFma(CLBackend backend, CLCodeGenerator codeGenerator, Value value)
+    {
+        var call = (MethodCall)value;
+        var target = codeGenerator.Allocate(call);
+        using var statement = codeGenerator.BeginStatement(target);
+        statement.AppendCommand("fma");
+        statement.BeginArguments();
+        foreach (var argument in call)
+        {
+            statement.AppendArgument(codeGenerator.Load(argument));
+        }
+
+        statement.EndArguments();
+    }
+#pragma warning restore RCS1163
 }

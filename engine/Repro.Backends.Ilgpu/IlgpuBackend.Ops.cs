@@ -129,11 +129,11 @@ public sealed partial class IlgpuBackend
             switch (xs.DType)
             {
                 case DType.Float32:
-                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>>(UsesPtx ? Kernels.UnaryF32<PtxFma> : Kernels.UnaryF32<HostFma>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>>(ByFma(Kernels.UnaryF32<PtxFma>, Kernels.UnaryF32<OpenClFma>, Kernels.UnaryF32<HostFma>), (a, k) => a.LoadAutoGroupedStreamKernel(k))(
                         items, xs.F32, ys.F32, (int)op, n, ElementsPerItem);
                     break;
                 case DType.Float64:
-                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>>(UsesPtx ? Kernels.UnaryF64<PtxFma> : Kernels.UnaryF64<HostFma>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>>(ByFma(Kernels.UnaryF64<PtxFma>, Kernels.UnaryF64<OpenClFma>, Kernels.UnaryF64<HostFma>), (a, k) => a.LoadAutoGroupedStreamKernel(k))(
                         items, xs.F64, ys.F64, (int)op, n, ElementsPerItem);
                     break;
                 default:
@@ -171,11 +171,11 @@ public sealed partial class IlgpuBackend
             {
                 case DType.Float32:
                     Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>>(
-                        UsesPtx ? Kernels.BinaryF32<PtxFma> : Kernels.BinaryF32<HostFma>, (acc, k) => acc.LoadAutoGroupedStreamKernel(k))(items, sa.F32, sb.F32, ys.F32, meta.View, (int)op, n, ElementsPerItem);
+                        ByFma(Kernels.BinaryF32<PtxFma>, Kernels.BinaryF32<OpenClFma>, Kernels.BinaryF32<HostFma>), (acc, k) => acc.LoadAutoGroupedStreamKernel(k))(items, sa.F32, sb.F32, ys.F32, meta.View, (int)op, n, ElementsPerItem);
                     break;
                 case DType.Float64:
                     Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int, int>>(
-                        UsesPtx ? Kernels.BinaryF64<PtxFma> : Kernels.BinaryF64<HostFma>, (acc, k) => acc.LoadAutoGroupedStreamKernel(k))(items, sa.F64, sb.F64, ys.F64, meta.View, (int)op, n, ElementsPerItem);
+                        ByFma(Kernels.BinaryF64<PtxFma>, Kernels.BinaryF64<OpenClFma>, Kernels.BinaryF64<HostFma>), (acc, k) => acc.LoadAutoGroupedStreamKernel(k))(items, sa.F64, sb.F64, ys.F64, meta.View, (int)op, n, ElementsPerItem);
                     break;
                 default:
                     Kernel<Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int>>(
@@ -303,11 +303,11 @@ public sealed partial class IlgpuBackend
             switch (ys.DType)
             {
                 case DType.Float32:
-                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(UsesPtx ? Kernels.MatMulF32<PtxFma> : Kernels.MatMulF32<HostFma>, (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
+                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(ByFma(Kernels.MatMulF32<PtxFma>, Kernels.MatMulF32<OpenClFma>, Kernels.MatMulF32<HostFma>), (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
                         items, sa.F32, sb.F32, ys.F32, m, k, n, cols);
                     break;
                 case DType.Float64:
-                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int, int>>(UsesPtx ? Kernels.MatMulF64<PtxFma> : Kernels.MatMulF64<HostFma>, (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
+                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int, int>>(ByFma(Kernels.MatMulF64<PtxFma>, Kernels.MatMulF64<OpenClFma>, Kernels.MatMulF64<HostFma>), (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
                         items, sa.F64, sb.F64, ys.F64, m, k, n, cols);
                     break;
                 default:
@@ -447,12 +447,12 @@ public sealed partial class IlgpuBackend
             }
             else if (ys.DType == DType.Float32)
             {
-                Kernel<Action<Index1D, ArrayView<float>, ulong, ulong, int, int, int>>(UsesPtx ? Kernels.RandomF32<PtxFma> : Kernels.RandomF32<HostFma>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                Kernel<Action<Index1D, ArrayView<float>, ulong, ulong, int, int, int>>(ByFma(Kernels.RandomF32<PtxFma>, Kernels.RandomF32<OpenClFma>, Kernels.RandomF32<HostFma>), (a, k) => a.LoadAutoGroupedStreamKernel(k))(
                     items, ys.F32, seed, stream, normal, n, ElementsPerItem);
             }
             else
             {
-                Kernel<Action<Index1D, ArrayView<double>, ulong, ulong, int, int, int>>(UsesPtx ? Kernels.RandomF64<PtxFma> : Kernels.RandomF64<HostFma>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                Kernel<Action<Index1D, ArrayView<double>, ulong, ulong, int, int, int>>(ByFma(Kernels.RandomF64<PtxFma>, Kernels.RandomF64<OpenClFma>, Kernels.RandomF64<HostFma>), (a, k) => a.LoadAutoGroupedStreamKernel(k))(
                     items, ys.F64, seed, stream, normal, n, ElementsPerItem);
             }
 

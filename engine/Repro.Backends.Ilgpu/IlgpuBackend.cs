@@ -69,8 +69,13 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
     /// </summary>
     internal bool RowTreeByLevels { get; set; }
 
-    /// <summary>True on CUDA, where kernels take <see cref="PtxFma"/>; elsewhere they take the engine's <see cref="HostFma"/>.</summary>
-    internal bool UsesPtx => Accelerator.AcceleratorType == AcceleratorType.Cuda;
+    /// <summary>The kernel instantiation for this accelerator's FMA: <see cref="PtxFma"/> on CUDA, <see cref="OpenClFma"/> on OpenCL, the engine's <see cref="HostFma"/> on the CPU accelerator.</summary>
+    internal T ByFma<T>(T ptx, T openCl, T host) => Accelerator.AcceleratorType switch
+    {
+        AcceleratorType.Cuda => ptx,
+        AcceleratorType.OpenCL => openCl,
+        _ => host,
+    };
 
     /// <summary>Releases the accelerator (and its context when this backend created it).</summary>
     public void Dispose()
@@ -104,11 +109,8 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
             }
             catch (Exception e) when (e is not (OutOfMemoryException or InvalidProgramException))
             {
-                string hint = Accelerator.AcceleratorType == AcceleratorType.OpenCL
-                    ? " ILGPU 1.5.3 writes fused multiply-adds into OpenCL C as calls to an undeclared function, so matmul, the transcendental ops and normal draws cannot run on OpenCL yet."
-                    : string.Empty;
                 throw new NotSupportedException(
-                    $"backend '{name}' could not build kernel {method.Method.Name} for {DeviceName} ({e.GetType().Name}: {e.Message}).{hint} Use 'ilgpu-cpu', 'ilgpu-cuda' or 'managed' instead.", e);
+                    $"backend '{name}' could not build kernel {method.Method.Name} for {DeviceName} ({e.GetType().Name}: {e.Message}). Use 'ilgpu-cpu', 'ilgpu-cuda' or 'managed' instead.", e);
             }
 
             kernels[method.Method] = loaded;
