@@ -1,17 +1,18 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
+using ILGPU.Backends;
 using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
 using ILGPU.IR;
 using ILGPU.IR.Intrinsics;
 using ILGPU.IR.Values;
-using ILGPU.Runtime.Cuda;
 using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
 /// <summary>
 /// The few scalar primitives that ILGPU 1.5.3 cannot take from the engine as they are written there, each with the
-/// same bits as the engine's definition, and the PTX fused multiply-add.
+/// same bits as the engine's definition, and the fused multiply-adds for PTX and OpenCL.
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
@@ -20,8 +21,9 @@ namespace Repro.Backends.Ilgpu;
 /// compile time, so a runtime test cannot hide the call either. The engine therefore takes its FMA as a type
 /// argument (<see cref="IFma"/>, used by <c>DetMath&lt;TFma&gt;</c>, <c>ScalarOps.Apply&lt;TFma&gt;</c> and the
 /// normal draws): CUDA kernels pass <see cref="PtxFma"/>, which emits <c>fma.rn.f32/f64</c> (fused, correctly
-/// rounded, which the assembler can neither split nor re-fuse); the CPU accelerator runs kernels as .NET code and
-/// passes the engine's <see cref="HostFma"/>. Both are IEEE fma, so the results are the same bits.</description></item>
+/// rounded, which the assembler can neither split nor re-fuse), OpenCL kernels <see cref="OpenClFma"/> (OpenCL C's
+/// <c>fma</c>); the CPU accelerator runs kernels as .NET code and passes the engine's <see cref="HostFma"/>. All are
+/// IEEE fma, so the results are the same bits.</description></item>
 /// <item><description><c>BitConverter.SingleToUInt32Bits</c>/<c>UInt32BitsToSingle</c> compile to an
 /// <c>Unsafe.BitCast</c> that ILGPU rejects ("Not supported intrinsic type 'BitCast'") on every accelerator, so
 /// the engine's <c>HalfBits</c> and <c>BFloat16</c> conversions cannot run in a kernel yet. The 16-bit conversions
@@ -109,28 +111,87 @@ internal static class DeviceMath
     public static float BFloat16ToFloat(ushort bits) => Interop.IntAsFloat((uint)bits << 16);
 }
 
-/// <summary>PTX <c>fma.rn</c> and <c>mul.rn</c> by inline assembly: the engine's <see cref="IFma"/> for CUDA kernels.</summary>
+/// <summary>
+/// PTX <c>fma.rn</c> and <c>mul.rn</c>: the engine's <see cref="IFma"/> for CUDA kernels. The calls go through
+/// <see cref="PtxIntrinsics"/>, which ILGPU replaces by the instructions themselves once
+/// <see cref="PtxIntrinsics.Register"/> has run on the context (inline assembly through <c>CudaAsm.Emit</c> did the
+/// same, but routed every result through a local-memory slot).
+/// </summary>
 internal readonly struct PtxFma : IFma
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Fma(float a, float b, float c)
-    {
-        CudaAsm.Emit("fma.rn.f32 %0, %1, %2, %3;", out float r, a, b, c);
-        return r;
-    }
+    public float Fma(float a, float b, float c) => PtxIntrinsics.Fma(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Fma(double a, double b, double c)
-    {
-        CudaAsm.Emit("fma.rn.f64 %0, %1, %2, %3;", out double r, a, b, c);
-        return r;
-    }
+    public double Fma(double a, double b, double c) => PtxIntrinsics.Fma(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Mul(double a, double b)
+    public double Mul(double a, double b) => PtxIntrinsics.Mul(a, b);
+}
+
+/// <summary>Methods that ILGPU's PTX backend replaces by single PTX instructions (see <see cref="Register"/>).</summary>
+/// <remarks>
+/// <c>fma.rn</c> is fused and correctly rounded; <c>mul.rn</c> carries an explicit rounding mode, which the PTX
+/// specification says keeps ptxas from contracting it with an addition. The bodies run only on the host.
+/// </remarks>
+internal static class PtxIntrinsics
+{
+    // [IntrinsicImplementation] makes ILGPU look the method up in the intrinsic manager instead of compiling its body.
+
+    /// <summary><c>fma.rn.f32</c>.</summary>
+    [IntrinsicImplementation]
+    public static float Fma(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+
+    /// <summary><c>fma.rn.f64</c>.</summary>
+    [IntrinsicImplementation]
+    public static double Fma(double a, double b, double c) => Math.FusedMultiplyAdd(a, b, c);
+
+    /// <summary><c>mul.rn.f64</c>.</summary>
+    [IntrinsicImplementation]
+    public static double Mul(double a, double b) => a * b;
+
+    /// <summary>Makes the PTX backend of contexts built with <paramref name="builder"/> emit the instructions above.</summary>
+    public static Context.Builder Register(Context.Builder builder)
     {
-        CudaAsm.Emit("mul.rn.f64 %0, %1, %2;", out double r, a, b);
-        return r;
+        var manager = builder.GetIntrinsicManager();
+        Add(manager, typeof(float), 3, nameof(GenerateFma32));
+        Add(manager, typeof(double), 3, nameof(GenerateFma64));
+        Add(manager, typeof(double), 2, nameof(GenerateMul64));
+        return builder;
+    }
+
+    private static void Add(IntrinsicImplementationManager manager, Type type, int arity, string generator)
+    {
+        string name = arity == 3 ? nameof(Fma) : nameof(Mul);
+        var method = typeof(PtxIntrinsics).GetMethod(name, [.. Enumerable.Repeat(type, arity)])!;
+        manager.RegisterMethod(method, new PTXIntrinsic(typeof(PtxIntrinsics), generator, IntrinsicImplementationMode.GenerateCode));
+    }
+
+    // The generators have PTXIntrinsic.Handler's signature, so the backend parameter stays unused.
+#pragma warning disable RCS1163 // Unused parameter
+    private static void GenerateFma32(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value) => Emit(codeGenerator, value, "fma.rn.f32");
+
+    private static void GenerateFma64(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value) => Emit(codeGenerator, value, "fma.rn.f64");
+
+    private static void GenerateMul64(PTXBackend backend, PTXCodeGenerator codeGenerator, Value value) => Emit(codeGenerator, value, "mul.rn.f64");
+#pragma warning restore RCS1163
+
+    // `instruction target, a, b[, c];` with the arguments in registers.
+    private static void Emit(PTXCodeGenerator codeGenerator, Value value, string instruction)
+    {
+        var call = (MethodCall)value;
+        var a = codeGenerator.LoadPrimitive(call[0]);
+        var b = codeGenerator.LoadPrimitive(call[1]);
+        var c = call.Count > 2 ? codeGenerator.LoadPrimitive(call[2]) : null;
+        var target = codeGenerator.AllocateHardware(call);
+        using var command = codeGenerator.BeginCommand(instruction);
+        command.AppendArgument(target);
+        command.AppendArgument(a);
+        command.AppendArgument(b);
+        if (c is not null)
+        {
+            command.AppendArgument(c);
+        }
     }
 }
 

@@ -61,7 +61,7 @@ public static class IlgpuBackends
 
     private static IlgpuBackend CreateGpu(AcceleratorType type, string name)
     {
-        var context = Context.Create(b => OpenClIntrinsics.Register(b.AllAccelerators().Math(MathMode.Default).Optimize(OptimizationLevel.O1)));
+        var context = Context.Create(b => PtxIntrinsics.Register(OpenClIntrinsics.Register(b.AllAccelerators().Math(MathMode.Default).Optimize(OptimizationLevel.O1))));
         var device = context.Devices.FirstOrDefault(d => d.AcceleratorType == type);
         if (device is null)
         {

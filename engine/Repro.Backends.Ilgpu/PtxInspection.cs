@@ -33,7 +33,7 @@ public static partial class PtxInspection
     /// <summary>Compiles every kernel for <paramref name="architecture"/>; returns name to PTX text.</summary>
     public static IReadOnlyDictionary<string, string> Compile(CudaArchitecture architecture)
     {
-        using var context = Context.Create(b => b.Math(MathMode.Default).Optimize(OptimizationLevel.O1));
+        using var context = Context.Create(b => PtxIntrinsics.Register(b.Math(MathMode.Default).Optimize(OptimizationLevel.O1)));
         using var backend = new PTXBackend(context, new CudaCapabilityContext(architecture), architecture, CudaInstructionSet.ISA_85, null);
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, method) in Kernels)
