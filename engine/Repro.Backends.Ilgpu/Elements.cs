@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Repro.Engine.Backends;
+using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
@@ -46,17 +47,17 @@ internal readonly struct I32Element : IElement<int>
 internal readonly struct F16Element : IElement<ushort>
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double ToDouble(ushort value) => DeviceMath.HalfToFloat(value);
+    public double ToDouble(ushort value) => HalfBits.ToFloat(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ushort FromDouble(double value) => DeviceMath.HalfFromFloat((float)value);
+    public ushort FromDouble(double value) => HalfBits.FromFloat((float)value);
 }
 
 internal readonly struct BF16Element : IElement<ushort>
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double ToDouble(ushort value) => DeviceMath.BFloat16ToFloat(value);
+    public double ToDouble(ushort value) => BFloat16.BitsToFloat(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ushort FromDouble(double value) => DeviceMath.BFloat16FromFloat((float)value);
+    public ushort FromDouble(double value) => BFloat16.RoundToBits((float)value);
 }

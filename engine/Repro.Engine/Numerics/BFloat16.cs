@@ -65,7 +65,7 @@ public readonly struct BFloat16 : IEquatable<BFloat16>, IComparable<BFloat16>, I
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort RoundToBits(float value)
     {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
+        uint bits = FloatBits.ToBits(value);
         if ((bits & 0x7FFFFFFFu) > 0x7F800000u)
         {
             return (ushort)((bits >> 16) | 0x0040u);
@@ -78,7 +78,7 @@ public readonly struct BFloat16 : IEquatable<BFloat16>, IComparable<BFloat16>, I
 
     /// <summary>Exact widening of bfloat16 bits to float.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float BitsToFloat(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);
+    public static float BitsToFloat(ushort bits) => FloatBits.FromBits((uint)bits << 16);
 
     /// <summary>Rounds a float to bfloat16 (round to nearest even).</summary>
     public static explicit operator BFloat16(float value) => new(RoundToBits(value));

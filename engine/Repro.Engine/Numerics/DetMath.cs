@@ -553,9 +553,9 @@ public static partial class DetMath<TFma>
             return float.NaN;
         }
 
-        // Signed bit cast and a hand-made 64 x 64 -> 128 product: ILGPU compiles neither
+        // FloatBits (signed bit casts) and a hand-made 64 x 64 -> 128 product: ILGPU compiles neither
         // BitConverter.SingleToUInt32Bits nor Math.BigMul (which tests Bmi2 support) into kernels.
-        uint bits = unchecked((uint)BitConverter.SingleToInt32Bits(x));
+        uint bits = FloatBits.ToBits(x);
         int e = (int)((bits >> 23) & 0xFF) - 150;
         ulong m = (bits & 0x007FFFFFu) | 0x00800000u;
 

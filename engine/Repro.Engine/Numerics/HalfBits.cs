@@ -19,7 +19,7 @@ public static class HalfBits
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort FromFloat(float value)
     {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
+        uint bits = FloatBits.ToBits(value);
         uint sign = (bits >> 16) & 0x8000u;
         uint abs = bits & 0x7FFFFFFFu;
         if (abs >= 0x7F800000u)
@@ -75,16 +75,16 @@ public static class HalfBits
         uint mantissa = bits & 0x03FFu;
         if (exponent == 0x1Fu)
         {
-            return BitConverter.UInt32BitsToSingle(mantissa == 0 ? sign | 0x7F800000u : sign | 0x7FC00000u | (mantissa << 13));
+            return FloatBits.FromBits(mantissa == 0 ? sign | 0x7F800000u : sign | 0x7FC00000u | (mantissa << 13));
         }
 
         if (exponent == 0)
         {
             // Zero or subnormal: mantissa * 2^-24 is exact in float.
             float magnitude = mantissa * 5.9604644775390625E-08f;
-            return BitConverter.UInt32BitsToSingle(sign | BitConverter.SingleToUInt32Bits(magnitude));
+            return FloatBits.FromBits(sign | FloatBits.ToBits(magnitude));
         }
 
-        return BitConverter.UInt32BitsToSingle(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+        return FloatBits.FromBits(sign | ((exponent + 112u) << 23) | (mantissa << 13));
     }
 }

@@ -10,106 +10,13 @@ using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
-/// <summary>
-/// The few scalar primitives that ILGPU 1.5.3 cannot take from the engine as they are written there, each with the
-/// same bits as the engine's definition, and the fused multiply-adds for PTX and OpenCL.
-/// </summary>
-/// <remarks>
-/// <list type="bullet">
-/// <item><description><c>MathF/Math.FusedMultiplyAdd</c> are runtime internal calls; on PTX ILGPU emits them as a
-/// call to an unresolved <c>.extern .func FusedMultiplyAdd</c>, and <c>CudaAsm.IsSupported</c> is not folded at
-/// compile time, so a runtime test cannot hide the call either. The engine therefore takes its FMA as a type
-/// argument (<see cref="IFma"/>, used by <c>DetMath&lt;TFma&gt;</c>, <c>ScalarOps.Apply&lt;TFma&gt;</c> and the
-/// normal draws): CUDA kernels pass <see cref="PtxFma"/>, which emits <c>fma.rn.f32/f64</c> (fused, correctly
-/// rounded, which the assembler can neither split nor re-fuse), OpenCL kernels <see cref="OpenClFma"/> (OpenCL C's
-/// <c>fma</c>); the CPU accelerator runs kernels as .NET code and passes the engine's <see cref="HostFma"/>. All are
-/// IEEE fma, so the results are the same bits.</description></item>
-/// <item><description><c>BitConverter.SingleToUInt32Bits</c>/<c>UInt32BitsToSingle</c> compile to an
-/// <c>Unsafe.BitCast</c> that ILGPU rejects ("Not supported intrinsic type 'BitCast'") on every accelerator, so
-/// the engine's <c>HalfBits</c> and <c>BFloat16</c> conversions cannot run in a kernel yet. The 16-bit conversions
-/// below are the same algorithms with the signed bit casts ILGPU supports; the tests check them bit for bit
-/// against <c>HalfBits</c> and <c>BFloat16</c> (all 65536 patterns one way, boundary and random floats the other).</description></item>
-/// </list>
-/// </remarks>
-internal static class DeviceMath
-{
-    /// <summary>float to binary16 bits, round to nearest even; the algorithm of <c>HalfBits.FromFloat</c>.</summary>
-    public static ushort HalfFromFloat(float value)
-    {
-        uint bits = Interop.FloatAsInt(value);
-        uint sign = (bits >> 16) & 0x8000u;
-        uint abs = bits & 0x7FFFFFFFu;
-        if (abs >= 0x7F800000u)
-        {
-            return (ushort)(abs == 0x7F800000u ? sign | 0x7C00u : sign | 0x7E00u | ((abs & 0x007FFFFFu) >> 13));
-        }
-
-        if (abs >= 0x477FF000u)
-        {
-            return (ushort)(sign | 0x7C00u);
-        }
-
-        if (abs >= 0x38800000u)
-        {
-            uint rebased = abs - 0x38000000u;
-            rebased += 0x0FFFu + ((rebased >> 13) & 1u);
-            return (ushort)(sign | (rebased >> 13));
-        }
-
-        if (abs <= 0x33000000u)
-        {
-            return (ushort)sign;
-        }
-
-        int exponent = (int)(abs >> 23);
-        uint mantissa = (abs & 0x007FFFFFu) | 0x00800000u;
-        int shift = 126 - exponent;
-        uint quotient = mantissa >> shift;
-        uint remainder = mantissa & ((1u << shift) - 1u);
-        uint halfway = 1u << (shift - 1);
-        if (remainder > halfway || (remainder == halfway && (quotient & 1u) != 0))
-        {
-            quotient++;
-        }
-
-        return (ushort)(sign | quotient);
-    }
-
-    /// <summary>binary16 bits to float, exactly; the algorithm of <c>HalfBits.ToFloat</c>.</summary>
-    public static float HalfToFloat(ushort bits)
-    {
-        uint sign = (uint)(bits & 0x8000) << 16;
-        uint exponent = (uint)(bits >> 10) & 0x1Fu;
-        uint mantissa = bits & 0x03FFu;
-        if (exponent == 0x1Fu)
-        {
-            return Interop.IntAsFloat(mantissa == 0 ? sign | 0x7F800000u : sign | 0x7FC00000u | (mantissa << 13));
-        }
-
-        if (exponent == 0)
-        {
-            float magnitude = mantissa * 5.9604644775390625E-08f;
-            return Interop.IntAsFloat(sign | Interop.FloatAsInt(magnitude));
-        }
-
-        return Interop.IntAsFloat(sign | ((exponent + 112u) << 23) | (mantissa << 13));
-    }
-
-    /// <summary>float to bfloat16 bits, round to nearest even, NaN quieted; the algorithm of <c>BFloat16.RoundToBits</c>.</summary>
-    public static ushort BFloat16FromFloat(float value)
-    {
-        uint bits = Interop.FloatAsInt(value);
-        if ((bits & 0x7FFFFFFFu) > 0x7F800000u)
-        {
-            return (ushort)((bits >> 16) | 0x0040u);
-        }
-
-        return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
-    }
-
-    /// <summary>bfloat16 bits to float, exactly.</summary>
-    public static float BFloat16ToFloat(ushort bits) => Interop.IntAsFloat((uint)bits << 16);
-}
+// The fused multiply-add of each accelerator, as the engine's IFma type argument. ILGPU 1.5.3 cannot
+// compile the runtime's MathF/Math.FusedMultiplyAdd for GPUs (internal calls: on PTX an unresolved
+// .extern .func FusedMultiplyAdd, in OpenCL C an undeclared function), and CudaAsm.IsSupported is not
+// folded at compile time, so a runtime test cannot hide the call. So DetMath<TFma>,
+// ScalarOps.Apply<TFma>, the normal draws and the matmul kernels take the FMA as a struct type argument:
+// PtxFma on CUDA, OpenClFma on OpenCL, the engine's HostFma on the CPU
+// accelerator (which runs kernels as .NET code). All are IEEE fusedMultiplyAdd, so the results are the same bits.
 
 /// <summary>
 /// PTX <c>fma.rn</c> and <c>mul.rn</c>: the engine's <see cref="IFma"/> for CUDA kernels. The calls go through
