@@ -1,5 +1,7 @@
-using System.Collections.Generic;
+using System;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace Repro.Analyzers.Internal;
@@ -11,27 +13,33 @@ namespace Repro.Analyzers.Internal;
 /// </summary>
 internal static class Consumers
 {
-    public static IEnumerable<IOperation> Operands(IOperation operation)
+    /// <summary>
+    /// Calls <paramref name="visit"/> for each operand of the analyzed operation. This runs for every call, so it
+    /// allocates nothing: pass a static method, whose delegate the compiler caches.
+    /// </summary>
+    [MethodImpl(Hot.Path)]
+    public static void ForEachOperand(OperationAnalysisContext context, Action<OperationAnalysisContext, IOperation> visit)
     {
-        switch (operation)
+        switch (context.Operation)
         {
             case IInvocationOperation call:
                 if (call.Instance is { } instance)
-                    yield return Receiver(instance.Unwrap());
+                    visit(context, Receiver(instance.Unwrap()));
                 foreach (var argument in call.Arguments)
-                    yield return Receiver(argument.Value.Unwrap());
+                    visit(context, Receiver(argument.Value.Unwrap()));
                 break;
             case IObjectCreationOperation creation:
                 foreach (var argument in creation.Arguments)
-                    yield return Receiver(argument.Value.Unwrap());
+                    visit(context, Receiver(argument.Value.Unwrap()));
                 break;
             case IForEachLoopOperation loop:
-                yield return Receiver(loop.Collection.Unwrap());
+                visit(context, Receiver(loop.Collection.Unwrap()));
                 break;
         }
     }
 
     /// <summary>For <c>dict.Keys</c> or <c>dict.Values</c>, the reference to <c>dict</c>; otherwise the operand itself.</summary>
+    [MethodImpl(Hot.Path)]
     private static IOperation Receiver(IOperation operand)
     {
         return operand is IPropertyReferenceOperation { Property.Name: "Keys" or "Values", Instance: { } owner }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Repro.Analyzers.Internal;
@@ -9,32 +10,30 @@ namespace Repro.Analyzers.Ordering;
 /// RPR2006: enumeration of a <c>ConcurrentDictionary</c> or <c>Hashtable</c> (or their Keys and Values), whose
 /// order follows hash buckets, feeding results. Lookups, counts and enumeration that is sorted right after are fine.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UnorderedCollectionAnalyzer : DiagnosticAnalyzer
+public sealed class UnorderedCollectionAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.UnorderedCollectionEnumeration);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.Loop);
+        registrar.RegisterOperationAction(Analyze, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.Loop);
     }
 
-    private static void Analyze(OperationAnalysisContext context)
-    {
-        foreach (var reference in Consumers.Operands(context.Operation))
-        {
-            var type = reference.Type;
-            if (type?.Name is not ("ConcurrentDictionary" or "Hashtable") || !(type.Is("System.Collections.Concurrent.ConcurrentDictionary`2") || type.Is("System.Collections.Hashtable"))
-                || reference.ReferencedSymbol() is null || !OrderUse.IsOrderSensitive(reference, reference.Root(), 0))
-            {
-                continue;
-            }
+    [MethodImpl(Hot.Path)]
+    private static void Analyze(OperationAnalysisContext context) => Consumers.ForEachOperand(context, AnalyzeOperand);
 
-            context.ReportDiagnostic(Diagnostic.Create(
-                RuleCatalog.UnorderedCollectionEnumeration, reference.Syntax.GetLocation(), type!.Name));
+    [MethodImpl(Hot.Path)]
+    private static void AnalyzeOperand(OperationAnalysisContext context, IOperation reference)
+    {
+        var type = reference.Type;
+        if (type?.Name is not ("ConcurrentDictionary" or "Hashtable")
+            || !(type.Is("System.Collections.Concurrent.ConcurrentDictionary`2") || type.Is("System.Collections.Hashtable"))
+            || reference.ReferencedSymbol() is null || !OrderUse.IsOrderSensitive(reference, reference.Root(), 0))
+        {
+            return;
         }
+
+        context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.UnorderedCollectionEnumeration, reference.Syntax.GetLocation(), type.Name));
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,20 +12,18 @@ namespace Repro.Analyzers.Time;
 /// deciding a loop or branch, such as a time-budgeted training loop. Stopwatches that only time and print
 /// progress are not reported.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StopwatchControlFlowAnalyzer : DiagnosticAnalyzer
+public sealed class StopwatchControlFlowAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.StopwatchControlFlow);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(AnalyzeProperty, OperationKind.PropertyReference);
-        context.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation);
+        registrar.RegisterOperationAction(AnalyzeProperty, OperationKind.PropertyReference);
+        registrar.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation);
     }
 
+    [MethodImpl(Hot.Path)]
     private static void AnalyzeProperty(OperationAnalysisContext context)
     {
         var reference = (IPropertyReferenceOperation)context.Operation;
@@ -32,6 +31,7 @@ public sealed class StopwatchControlFlowAnalyzer : DiagnosticAnalyzer
             Report(context, reference, "Stopwatch." + reference.Property.Name);
     }
 
+    [MethodImpl(Hot.Path)]
     private static void AnalyzeCall(OperationAnalysisContext context)
     {
         var call = (IInvocationOperation)context.Operation;
