@@ -32,10 +32,9 @@ public sealed class BitExactAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, NameSet.Union(TensorMethods, Transcendentals));
     }
 
-    [MethodImpl(Hot.Path)]
     private static void Analyze(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;

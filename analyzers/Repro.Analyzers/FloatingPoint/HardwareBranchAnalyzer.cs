@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -19,16 +18,26 @@ public sealed class HardwareBranchAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(Analyze, OperationKind.Conditional);
+        // Starts from the probes, found by name, rather than from every if and ?: in the program.
+        registrar.RegisterPropertyReferenceAction(Analyze, "IsSupported", "IsHardwareAccelerated");
     }
 
-    [MethodImpl(Hot.Path)]
     private static void Analyze(OperationAnalysisContext context)
     {
-        var conditional = (IConditionalOperation)context.Operation;
-        var condition = conditional.Condition;
+        var reference = (IPropertyReferenceOperation)context.Operation;
 
-        // One walk over the condition (usually a few operations): the first Fma.IsSupported and the first other probe.
+        // The branches this probe is part of the condition of: each conditional reached through its Condition.
+        for (IOperation child = reference, parent = reference.Parent!; parent is not null; child = parent, parent = parent.Parent!)
+        {
+            if (parent is IConditionalOperation conditional && conditional.Condition == child)
+                AnalyzeBranch(context, conditional, reference);
+        }
+    }
+
+    /// <summary>A branch is decided by one probe of its condition (the first Fma.IsSupported, else the first other), so it is reported once.</summary>
+    private static void AnalyzeBranch(OperationAnalysisContext context, IConditionalOperation conditional, IPropertyReferenceOperation reference)
+    {
+        var condition = conditional.Condition;
         IPropertyReferenceOperation? fma = null;
         IPropertyReferenceOperation? probe = null;
         Classify(condition, ref fma, ref probe);
@@ -37,11 +46,12 @@ public sealed class HardwareBranchAnalyzer : RuleAnalyzer
 
         if (fma is not null)
         {
-            context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.FmaBranch, condition.Syntax.GetLocation(), Describe(fma)));
+            if (fma == reference)
+                context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.FmaBranch, condition.Syntax.GetLocation(), Describe(fma)));
             return;
         }
 
-        if (probe is null)
+        if (probe != reference)
             return;
 
         var reduces = FloatReduction.Performs(conditional.WhenTrue)
@@ -53,7 +63,6 @@ public sealed class HardwareBranchAnalyzer : RuleAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.HardwareBranch, condition.Syntax.GetLocation(), Describe(probe)));
     }
 
-    [MethodImpl(Hot.Path)]
     private static void Classify(IOperation operation, ref IPropertyReferenceOperation? fma, ref IPropertyReferenceOperation? probe)
     {
         if (operation is not IPropertyReferenceOperation { Property.Name: "IsSupported" or "IsHardwareAccelerated" } reference)

@@ -25,10 +25,16 @@ public sealed class VectorWidthAnalyzer : RuleAnalyzer
     {
         // Per compilation, keyed weakly by the body's root operation, so nothing outlives the analysis.
         var bodies = new ConditionalWeakTable<IOperation, Body>();
-        registrar.RegisterOperationAction([MethodImpl(Hot.Path)] (c) => Analyze(c, bodies), OperationKind.PropertyReference);
+        registrar.RegisterPropertyReferenceAction(
+            [MethodImpl(Hot.Path)] (c) =>
+            {
+                // "Count" is mostly List<T>.Count and the like: only a static Count goes further.
+                if (((IPropertyReferenceOperation)c.Operation).Property.IsStatic)
+                    Analyze(c, bodies);
+            },
+            "Count");
     }
 
-    [MethodImpl(Hot.Path)]
     private static bool IsVariableWidthCount(IOperation operation)
     {
         return operation is IPropertyReferenceOperation { Property: { Name: "Count", IsStatic: true } } reference
@@ -36,7 +42,6 @@ public sealed class VectorWidthAnalyzer : RuleAnalyzer
             && reference.Property.ContainingType.IsFloatVector();
     }
 
-    [MethodImpl(Hot.Path)]
     private static void Analyze(OperationAnalysisContext context, ConditionalWeakTable<IOperation, Body> bodies)
     {
         var reference = context.Operation;

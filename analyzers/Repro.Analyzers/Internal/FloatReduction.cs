@@ -29,7 +29,6 @@ internal static class FloatReduction
     }
 
     /// <summary>True when this one operation (not its children) accumulates floats.</summary>
-    [MethodImpl(Hot.Path)]
     public static bool IsAccumulation(IOperation operation)
     {
         switch (operation)

@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
+using System.Linq;
 
 namespace Repro.Analyzers.Internal;
 
@@ -17,6 +17,10 @@ internal sealed class NameSet
         _names = new HashSet<string>(names, StringComparer.Ordinal);
     }
 
-    [MethodImpl(Hot.Path)]
     public bool Contains(string name) => _names.Contains(name);
+
+    public string[] ToArray() => _names.ToArray();
+
+    /// <summary>The names in either set, each once.</summary>
+    public static string[] Union(NameSet first, NameSet second) => first._names.Union(second._names).ToArray();
 }

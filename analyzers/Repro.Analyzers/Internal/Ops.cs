@@ -31,7 +31,6 @@ internal static class Ops
     }
 
     /// <summary>The parent, skipping conversions and parentheses.</summary>
-    [MethodImpl(Hot.Path)]
     public static IOperation? UsefulParent(this IOperation operation)
     {
         var parent = operation.Parent;
@@ -42,7 +41,6 @@ internal static class Ops
     }
 
     /// <summary>The outermost operation of the member body that contains <paramref name="operation"/>.</summary>
-    [MethodImpl(Hot.Path)]
     public static IOperation Root(this IOperation operation)
     {
         while (operation.Parent is not null)
@@ -77,7 +75,6 @@ internal static class Ops
     }
 
     /// <summary>The symbol a reference reads, when it is a local, parameter, field or property.</summary>
-    [MethodImpl(Hot.Path)]
     public static ISymbol? ReferencedSymbol(this IOperation operation)
     {
         return operation.Unwrap() switch
@@ -140,7 +137,6 @@ internal static class Ops
         return operand.Unwrap().Syntax.IsEquivalentTo(target.Syntax, topLevel: false);
     }
 
-    [MethodImpl(Hot.Path)]
     public static bool IsFloatingPoint(this ITypeSymbol? type)
     {
         if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
@@ -150,7 +146,6 @@ internal static class Ops
             || Is(type, "System.Half"));
     }
 
-    [MethodImpl(Hot.Path)]
     public static bool IsFloatVector(this ITypeSymbol? type)
     {
         return type is INamedTypeSymbol { IsGenericType: true } named
@@ -159,7 +154,6 @@ internal static class Ops
     }
 
     /// <summary>True when the namespace's fully qualified name equals <paramref name="name"/>; allocates nothing.</summary>
-    [MethodImpl(Hot.Path)]
     public static bool Is(this INamespaceSymbol? ns, string name)
     {
         var end = name.Length;
@@ -181,7 +175,6 @@ internal static class Ops
     }
 
     /// <summary>True when the namespace is <paramref name="name"/> or one nested in it.</summary>
-    [MethodImpl(Hot.Path)]
     public static bool IsIn(this INamespaceSymbol? ns, string name)
     {
         for (; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
@@ -195,7 +188,6 @@ internal static class Ops
 
     /// <summary>True when the type's fully qualified metadata name (generic arity included) equals <paramref name="name"/>.</summary>
     /// <remarks>Compares the simple name first and then walks the namespaces, so the common mismatch allocates nothing.</remarks>
-    [MethodImpl(Hot.Path)]
     public static bool Is(this ITypeSymbol? type, string name)
     {
         if (type is null)
@@ -236,47 +228,40 @@ internal static class Ops
     }
 
     // Fixed-arity overloads: these run for every call or property reference, and a params array would allocate each time.
-    [MethodImpl(Hot.Path)]
     public static bool IsMethod(this IMethodSymbol method, string typeName, string name)
     {
         return method.Name == name && method.ContainingType.Is(typeName);
     }
 
-    [MethodImpl(Hot.Path)]
     public static bool IsMethod(this IMethodSymbol method, string typeName, string name1, string name2)
     {
         var name = method.Name;
         return (name == name1 || name == name2) && method.ContainingType.Is(typeName);
     }
 
-    [MethodImpl(Hot.Path)]
     public static bool IsMethod(this IMethodSymbol method, string typeName, string name1, string name2, string name3)
     {
         var name = method.Name;
         return (name == name1 || name == name2 || name == name3) && method.ContainingType.Is(typeName);
     }
 
-    [MethodImpl(Hot.Path)]
     public static bool IsMember(this IPropertyReferenceOperation reference, string typeName, string name)
     {
         return reference.Property.Name == name && reference.Property.ContainingType.Is(typeName);
     }
 
-    [MethodImpl(Hot.Path)]
     public static bool IsMember(this IPropertyReferenceOperation reference, string typeName, string name1, string name2)
     {
         var name = reference.Property.Name;
         return (name == name1 || name == name2) && reference.Property.ContainingType.Is(typeName);
     }
 
-    [MethodImpl(Hot.Path)]
     public static bool IsMember(this IPropertyReferenceOperation reference, string typeName, string name1, string name2, string name3)
     {
         var name = reference.Property.Name;
         return (name == name1 || name == name2 || name == name3) && reference.Property.ContainingType.Is(typeName);
     }
 
-    [MethodImpl(Hot.Path)]
     public static bool IsMember(
         this IPropertyReferenceOperation reference, string typeName, string name1, string name2, string name3, string name4)
     {

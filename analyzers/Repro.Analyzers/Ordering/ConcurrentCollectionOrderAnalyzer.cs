@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Immutable;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -26,18 +25,13 @@ public sealed class ConcurrentCollectionOrderAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(Analyze, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.Loop);
+        registrar.RegisterOperandAction(AnalyzeCandidate, "ConcurrentBag", "ConcurrentQueue", "ConcurrentStack");
     }
 
-    [MethodImpl(Hot.Path)]
-    private static void Analyze(OperationAnalysisContext context) => Consumers.ForEachOperand(context, AnalyzeOperand);
-
-    [MethodImpl(Hot.Path)]
-    private static void AnalyzeOperand(OperationAnalysisContext context, IOperation reference)
+    private static void AnalyzeCandidate(OperationAnalysisContext context, IOperation reference)
     {
-        // Cheap name test first: this runs for every operand of every call.
-        if (reference.Type?.Name is not ("ConcurrentBag" or "ConcurrentQueue" or "ConcurrentStack")
-            || !IsCollectionType(reference.Type) || reference.ReferencedSymbol() is not { } symbol)
+        var type = reference.Type!;
+        if (!IsCollectionType(type) || reference.ReferencedSymbol() is not { } symbol)
         {
             return;
         }

@@ -23,17 +23,15 @@ public sealed class DirectoryOrderAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, Methods.ToArray());
     }
 
-    [MethodImpl(Hot.Path)]
     internal static bool IsDirectoryListing(IMethodSymbol method)
     {
         return Methods.Contains(method.Name)
             && (method.ContainingType.Is("System.IO.Directory") || method.ContainingType.Is("System.IO.DirectoryInfo"));
     }
 
-    [MethodImpl(Hot.Path)]
     private static void Analyze(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;

@@ -18,10 +18,9 @@ public sealed class FloatCompareExchangeAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, "CompareExchange");
     }
 
-    [MethodImpl(Hot.Path)]
     private static void Analyze(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Repro.Analyzers.Internal;
@@ -17,18 +16,13 @@ public sealed class UnorderedCollectionAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(Analyze, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.Loop);
+        registrar.RegisterOperandAction(AnalyzeCandidate, "ConcurrentDictionary", "Hashtable");
     }
 
-    [MethodImpl(Hot.Path)]
-    private static void Analyze(OperationAnalysisContext context) => Consumers.ForEachOperand(context, AnalyzeOperand);
-
-    [MethodImpl(Hot.Path)]
-    private static void AnalyzeOperand(OperationAnalysisContext context, IOperation reference)
+    private static void AnalyzeCandidate(OperationAnalysisContext context, IOperation reference)
     {
-        var type = reference.Type;
-        if (type?.Name is not ("ConcurrentDictionary" or "Hashtable")
-            || !(type.Is("System.Collections.Concurrent.ConcurrentDictionary`2") || type.Is("System.Collections.Hashtable"))
+        var type = reference.Type!;
+        if (!(type.Is("System.Collections.Concurrent.ConcurrentDictionary`2") || type.Is("System.Collections.Hashtable"))
             || reference.ReferencedSymbol() is null || !OrderUse.IsOrderSensitive(reference, reference.Root(), 0))
         {
             return;

@@ -19,10 +19,9 @@ public sealed class PerProcessHashAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, "GetHashCode", "Combine", "ToHashCode");
     }
 
-    [MethodImpl(Hot.Path)]
     private static void Analyze(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;

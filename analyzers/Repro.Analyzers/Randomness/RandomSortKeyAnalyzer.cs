@@ -22,10 +22,9 @@ public sealed class RandomSortKeyAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, SortMethods.ToArray());
     }
 
-    [MethodImpl(Hot.Path)]
     private static void Analyze(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;

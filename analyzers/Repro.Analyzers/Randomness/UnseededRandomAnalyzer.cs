@@ -18,16 +18,14 @@ public sealed class UnseededRandomAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(AnalyzeCreation, OperationKind.ObjectCreation);
-        registrar.RegisterOperationAction(AnalyzeShared, OperationKind.PropertyReference);
+        registrar.RegisterObjectCreationAction(AnalyzeCreation, "Random");
+        registrar.RegisterPropertyReferenceAction(AnalyzeShared, "Shared");
     }
 
     // System.Random is recognized by name (simple name first) rather than through a metadata lookup at compilation
     // start: the lookup searches every reference, and the name test rejects nearly every operation at once.
-    [MethodImpl(Hot.Path)]
     private static bool IsSystemRandom(ITypeSymbol? type) => type is { Name: "Random" } && type.Is("System.Random");
 
-    [MethodImpl(Hot.Path)]
     private static void AnalyzeCreation(OperationAnalysisContext context)
     {
         var creation = (IObjectCreationOperation)context.Operation;
@@ -48,7 +46,6 @@ public sealed class UnseededRandomAnalyzer : RuleAnalyzer
         }
     }
 
-    [MethodImpl(Hot.Path)]
     private static void AnalyzeShared(OperationAnalysisContext context)
     {
         var reference = (IPropertyReferenceOperation)context.Operation;

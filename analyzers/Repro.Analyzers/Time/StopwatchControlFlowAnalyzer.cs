@@ -19,11 +19,10 @@ public sealed class StopwatchControlFlowAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(AnalyzeProperty, OperationKind.PropertyReference);
-        registrar.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation);
+        registrar.RegisterPropertyReferenceAction(AnalyzeProperty, "Elapsed", "ElapsedMilliseconds", "ElapsedTicks");
+        registrar.RegisterInvocationAction(AnalyzeCall, "GetElapsedTime");
     }
 
-    [MethodImpl(Hot.Path)]
     private static void AnalyzeProperty(OperationAnalysisContext context)
     {
         var reference = (IPropertyReferenceOperation)context.Operation;
@@ -31,7 +30,6 @@ public sealed class StopwatchControlFlowAnalyzer : RuleAnalyzer
             Report(context, reference, "Stopwatch." + reference.Property.Name);
     }
 
-    [MethodImpl(Hot.Path)]
     private static void AnalyzeCall(OperationAnalysisContext context)
     {
         var call = (IInvocationOperation)context.Operation;

@@ -19,10 +19,9 @@ public sealed class WallClockAnalyzer : RuleAnalyzer
 
     internal override void Register(RuleRegistrar registrar)
     {
-        registrar.RegisterOperationAction(Analyze, OperationKind.PropertyReference);
+        registrar.RegisterPropertyReferenceAction(Analyze, "Now", "UtcNow", "Today", "TickCount", "TickCount64", "System");
     }
 
-    [MethodImpl(Hot.Path)]
     private static void Analyze(OperationAnalysisContext context)
     {
         var reference = (IPropertyReferenceOperation)context.Operation;
@@ -37,7 +36,6 @@ public sealed class WallClockAnalyzer : RuleAnalyzer
         }
     }
 
-    [MethodImpl(Hot.Path)]
     private static bool IsClock(IPropertyReferenceOperation reference)
     {
         // The name decides first: almost every property reference is rejected without looking at its type.
