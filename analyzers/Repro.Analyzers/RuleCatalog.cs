@@ -6,7 +6,11 @@ namespace Repro.Analyzers;
 /// <summary>Every rule's metadata in one table: id, title, message, category, severity, help link.</summary>
 public static class RuleCatalog
 {
-    public const string HelpRoot = "https://github.com/repro-dev/repro/blob/main/docs/rules/";
+    /// <summary>
+    /// Where the rule pages live: the help link of rule X is <c>HelpRoot + "X.md"</c>. Set through the
+    /// <c>RepositoryUrl</c> (or <c>ReproRuleHelpRoot</c>) MSBuild property in Directory.Build.props; see docs/analyzers.md.
+    /// </summary>
+    public const string HelpRoot = RuleHelp.Root;
 
     public const string Randomness = "Reproducibility.Randomness";
     public const string Ordering = "Reproducibility.Ordering";

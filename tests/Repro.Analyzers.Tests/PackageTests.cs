@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using Repro.Analyzers.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -95,33 +94,6 @@ public class PackageTests(ITestOutputHelper output)
         }
     }
 
-    private async Task<string> RunDotnetAsync(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        start.ArgumentList.Add("--disable-build-servers");
-        start.ArgumentList.Add("-nologo");
-
-        // The test host runs under MSBuild-related variables of the outer `dotnet test`; the child build needs none of them.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
-            start.Environment.Remove(key);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        await process.WaitForExitAsync(timeout.Token);
-        var text = await stdout + await stderr;
-        output.WriteLine($"dotnet {string.Join(' ', arguments)} -> {process.ExitCode}");
-        Assert.True(process.ExitCode == 0, text);
-        return text;
-    }
+    private Task<string> RunDotnetAsync(string directory, params string[] arguments) =>
+        DotnetCli.RunAsync(output, directory, noBuildServers: true, arguments);
 }

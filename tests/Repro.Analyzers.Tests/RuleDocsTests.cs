@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Repro.Analyzers.Tests.Infrastructure;
@@ -23,7 +24,9 @@ public class RuleDocsTests
         Assert.Matches(new Regex(@"^RPR[1-5]\d{3}$"), rule.Id);
         Assert.False(string.IsNullOrWhiteSpace(rule.Title.ToString()));
         Assert.StartsWith("Reproducibility.", rule.Category, StringComparison.Ordinal);
+        Assert.Equal(RuleCatalog.HelpRoot + id + ".md", rule.HelpLinkUri);
         Assert.EndsWith("docs/rules/" + id + ".md", rule.HelpLinkUri, StringComparison.Ordinal);
+        Assert.True(Uri.TryCreate(rule.HelpLinkUri, UriKind.Absolute, out var link) && link.Scheme == Uri.UriSchemeHttps, rule.HelpLinkUri);
         Assert.Contains("{0}", rule.MessageFormat.ToString(), StringComparison.Ordinal);
 
         var page = Path.Combine(RepoPaths.Root, "docs", "rules", id + ".md");
@@ -38,6 +41,27 @@ public class RuleDocsTests
         var releases = File.ReadAllText(Path.Combine(RepoPaths.Root, "analyzers", "Repro.Analyzers", "AnalyzerReleases.Unshipped.md"));
         Assert.Contains(id + " | " + rule.Category + " | " + rule.DefaultSeverity, releases, StringComparison.Ordinal);
         Assert.Contains(id, File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "analyzers.md")), StringComparison.Ordinal);
+    }
+
+    /// <summary>The help root is the one Directory.Build.props configures (ReproRuleHelpRoot, from RepositoryUrl).</summary>
+    [Fact]
+    public void Help_root_is_the_value_the_build_configures()
+    {
+        // This test project records the ReproRuleHelpRoot its build evaluated; the analyzers were built with the same.
+        var configured = typeof(RuleDocsTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "ReproRuleHelpRoot").Value;
+        Assert.Equal(RuleCatalog.HelpRoot, configured);
+        Assert.EndsWith("/docs/rules/", RuleCatalog.HelpRoot, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_root_follows_RepositoryUrl()
+    {
+        var project = Path.Combine(RepoPaths.Root, "analyzers", "Repro.Analyzers", "Repro.Analyzers.csproj");
+        var evaluated = await DotnetCli.RunAsync(
+            null, RepoPaths.Root, noBuildServers: false, "msbuild", project, "-getProperty:ReproRuleHelpRoot",
+            "-p:RepositoryUrl=https://git.example.org/team/repro.git");
+        Assert.Equal("https://git.example.org/team/repro/blob/main/docs/rules/", evaluated.Trim());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -14,48 +15,48 @@ namespace Repro.Analyzers.FloatingPoint;
 /// RPR3005: TensorPrimitives reductions and transcendentals, documented to vary by OS and architecture;
 /// RPR3006 (information): Math/MathF/float/double transcendentals, computed by the platform's C runtime.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class BitExactAnalyzer : DiagnosticAnalyzer
+public sealed class BitExactAnalyzer : RuleAnalyzer
 {
     public const string EditorConfigKey = "repro_bit_exact";
 
-    private static readonly string[] TensorMethods =
-    {
+    private static readonly NameSet TensorMethods = new(
         "Sum", "Dot", "Norm", "SumOfSquares", "SumOfMagnitudes", "CosineSimilarity", "Product", "Distance", "Average",
-        "Exp", "Log", "Log2", "Sin", "Cos", "Tan", "Tanh", "Sigmoid", "SoftMax", "Pow", "Cbrt", "Atan", "Atan2",
-    };
+        "Exp", "Log", "Log2", "Sin", "Cos", "Tan", "Tanh", "Sigmoid", "SoftMax", "Pow", "Cbrt", "Atan", "Atan2");
 
-    private static readonly string[] Transcendentals =
-    {
+    private static readonly NameSet Transcendentals = new(
         "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Tanh", "Asinh", "Acosh", "Atanh",
-        "Exp", "Exp2", "Exp10", "ExpM1", "Log", "Log2", "Log10", "LogP1", "Pow", "Cbrt", "SinCos", "Hypot",
-    };
+        "Exp", "Exp2", "Exp10", "ExpM1", "Log", "Log2", "Log10", "LogP1", "Pow", "Cbrt", "SinCos", "Hypot");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.TensorPrimitivesInBitExactCode, RuleCatalog.TranscendentalInBitExactCode);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, NameSet.Union(TensorMethods, Transcendentals));
     }
 
     private static void Analyze(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
+        var name = method.Name;
+        var isTensorName = TensorMethods.Contains(name);
+        var isTranscendentalName = Transcendentals.Contains(name);
+        if (!isTensorName && !isTranscendentalName)
+            return;
+
+        var type = method.ContainingType;
         DiagnosticDescriptor rule;
         string api;
-        if (method.ContainingType.Is("System.Numerics.Tensors.TensorPrimitives") && Array.IndexOf(TensorMethods, method.Name) >= 0)
+        if (isTensorName && type.Is("System.Numerics.Tensors.TensorPrimitives"))
         {
             rule = RuleCatalog.TensorPrimitivesInBitExactCode;
-            api = method.Name;
+            api = name;
         }
-        else if (Array.IndexOf(Transcendentals, method.Name) >= 0 && IsScalarMathType(method.ContainingType))
+        else if (isTranscendentalName && IsScalarMathType(type))
         {
             rule = RuleCatalog.TranscendentalInBitExactCode;
-            api = method.ContainingType.Name + "." + method.Name;
+            api = type.Name + "." + name;
         }
         else
         {

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using Repro.Analyzers.Internal;
 
 namespace Repro.Analyzers.FloatingPoint;
 
@@ -11,33 +13,30 @@ namespace Repro.Analyzers.FloatingPoint;
 /// float, double, Half, the vector types and the generic-math interfaces) and the x86 <c>Reciprocal*</c>
 /// approximation intrinsics, whose results depend on the CPU.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class EstimateApiAnalyzer : DiagnosticAnalyzer
+public sealed class EstimateApiAnalyzer : RuleAnalyzer
 {
-    private static readonly string[] EstimateMethods = { "MultiplyAddEstimate", "ReciprocalEstimate", "ReciprocalSqrtEstimate" };
-    private static readonly string[] X86Approximations = { "Reciprocal", "ReciprocalSqrt", "ReciprocalScalar", "ReciprocalSqrtScalar" };
+    private static readonly NameSet EstimateMethods = new("MultiplyAddEstimate", "ReciprocalEstimate", "ReciprocalSqrtEstimate");
+    private static readonly NameSet X86Approximations = new("Reciprocal", "ReciprocalSqrt", "ReciprocalScalar", "ReciprocalSqrtScalar");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.EstimateApi);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, NameSet.Union(EstimateMethods, X86Approximations));
     }
 
     private static void Analyze(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        var estimate = Array.IndexOf(EstimateMethods, method.Name) >= 0;
-        if (!estimate && Array.IndexOf(X86Approximations, method.Name) < 0)
+        var estimate = EstimateMethods.Contains(method.Name);
+        if (!estimate && !X86Approximations.Contains(method.Name))
             return;
 
-        var ns = method.ContainingType.ContainingNamespace?.ToDisplayString() ?? string.Empty;
-        var isEstimate = estimate && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal));
-        var isX86 = !estimate && ns == "System.Runtime.Intrinsics.X86";
+        var ns = method.ContainingType.ContainingNamespace;
+        var isEstimate = estimate && ns.IsIn("System");
+        var isX86 = !estimate && ns.Is("System.Runtime.Intrinsics.X86");
         if (!isEstimate && !isX86)
             return;
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -12,35 +11,47 @@ namespace Repro.Analyzers.FloatingPoint;
 /// or an instruction-set <c>IsSupported</c> when a branch (or the method, if it returns a float) reduces floats.
 /// RPR3004: any branch on <c>Fma.IsSupported</c>, whose two sides round differently.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HardwareBranchAnalyzer : DiagnosticAnalyzer
+public sealed class HardwareBranchAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.HardwareBranch, RuleCatalog.FmaBranch);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Conditional);
+        // Starts from the probes, found by name, rather than from every if and ?: in the program.
+        registrar.RegisterPropertyReferenceAction(Analyze, "IsSupported", "IsHardwareAccelerated");
     }
 
     private static void Analyze(OperationAnalysisContext context)
     {
-        var conditional = (IConditionalOperation)context.Operation;
-        var condition = conditional.Condition;
-        var probes = new[] { condition }.Concat(condition.Descendants()).OfType<IPropertyReferenceOperation>().ToList();
+        var reference = (IPropertyReferenceOperation)context.Operation;
 
-        var fma = probes.FirstOrDefault(p => p.Property.Name == "IsSupported" && p.Property.ContainingType.Name == "Fma"
-            && p.Property.ContainingType.ContainingNamespace?.ToDisplayString() == "System.Runtime.Intrinsics.X86");
+        // The branches this probe is part of the condition of: each conditional reached through its Condition.
+        for (IOperation child = reference, parent = reference.Parent!; parent is not null; child = parent, parent = parent.Parent!)
+        {
+            if (parent is IConditionalOperation conditional && conditional.Condition == child)
+                AnalyzeBranch(context, conditional, reference);
+        }
+    }
+
+    /// <summary>A branch is decided by one probe of its condition (the first Fma.IsSupported, else the first other), so it is reported once.</summary>
+    private static void AnalyzeBranch(OperationAnalysisContext context, IConditionalOperation conditional, IPropertyReferenceOperation reference)
+    {
+        var condition = conditional.Condition;
+        IPropertyReferenceOperation? fma = null;
+        IPropertyReferenceOperation? probe = null;
+        Classify(condition, ref fma, ref probe);
+        foreach (var operation in condition.Descendants())
+            Classify(operation, ref fma, ref probe);
+
         if (fma is not null)
         {
-            context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.FmaBranch, condition.Syntax.GetLocation(), Describe(fma)));
+            if (fma == reference)
+                context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.FmaBranch, condition.Syntax.GetLocation(), Describe(fma)));
             return;
         }
 
-        var probe = probes.FirstOrDefault(IsHardwareProbe);
-        if (probe is null)
+        if (probe != reference)
             return;
 
         var reduces = FloatReduction.Performs(conditional.WhenTrue)
@@ -52,20 +63,45 @@ public sealed class HardwareBranchAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.HardwareBranch, condition.Syntax.GetLocation(), Describe(probe)));
     }
 
+    private static void Classify(IOperation operation, ref IPropertyReferenceOperation? fma, ref IPropertyReferenceOperation? probe)
+    {
+        if (operation is not IPropertyReferenceOperation { Property.Name: "IsSupported" or "IsHardwareAccelerated" } reference)
+            return;
+
+        var type = reference.Property.ContainingType;
+        if (fma is null && type.Name == "Fma" && reference.Property.Name == "IsSupported"
+            && type.ContainingNamespace.Is("System.Runtime.Intrinsics.X86"))
+        {
+            fma = reference;
+        }
+        else if (probe is null && IsHardwareProbe(reference))
+        {
+            probe = reference;
+        }
+    }
+
     private static bool ContainsReturn(IOperation operation)
     {
-        return operation is IReturnOperation || operation.Descendants().OfType<IReturnOperation>().Any();
+        if (operation is IReturnOperation)
+            return true;
+
+        foreach (var descendant in operation.Descendants())
+        {
+            if (descendant is IReturnOperation)
+                return true;
+        }
+
+        return false;
     }
 
     private static bool IsHardwareProbe(IPropertyReferenceOperation reference)
     {
-        var type = reference.Property.ContainingType;
-        var ns = type.ContainingNamespace?.ToDisplayString();
+        var ns = reference.Property.ContainingType.ContainingNamespace;
         if (reference.Property.Name == "IsHardwareAccelerated")
-            return ns is "System.Numerics" or "System.Runtime.Intrinsics";
+            return ns.Is("System.Numerics") || ns.Is("System.Runtime.Intrinsics");
 
         return reference.Property.Name == "IsSupported"
-            && ns is "System.Runtime.Intrinsics.X86" or "System.Runtime.Intrinsics.Arm" or "System.Runtime.Intrinsics.Wasm";
+            && (ns.Is("System.Runtime.Intrinsics.X86") || ns.Is("System.Runtime.Intrinsics.Arm") || ns.Is("System.Runtime.Intrinsics.Wasm"));
     }
 
     private static string Describe(IPropertyReferenceOperation reference)

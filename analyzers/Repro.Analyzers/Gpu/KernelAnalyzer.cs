@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -13,41 +14,54 @@ namespace Repro.Analyzers.Gpu;
 /// RPR5001: float or double <c>Atomic.Add</c>; RPR5002: XMath/Math/MathF transcendentals;
 /// RPR5003: <c>a * b + c</c> on floats, which the GPU assembler may contract into an FMA.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class KernelAnalyzer : DiagnosticAnalyzer
+public sealed class KernelAnalyzer : RuleAnalyzer
 {
-    private static readonly string[] Transcendentals =
-    {
+    private static readonly NameSet Transcendentals = new(
         "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Tanh", "Exp", "Exp2", "Log", "Log2",
-        "Log10", "Pow", "Rsqrt", "Rcp", "Cbrt", "SinCos",
-    };
+        "Log10", "Pow", "Rsqrt", "Rcp", "Cbrt", "SinCos");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.KernelFloatAtomicAdd, RuleCatalog.KernelTranscendental, RuleCatalog.KernelImplicitFma);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
+        // Whether the compilation can contain kernels is decided at the first body, not at compilation start: a
+        // compilation start action can run before the compiler has bound the references, and then it pays for that.
+        var compilation = registrar.Compilation;
+        var hasIlgpu = new Lazy<bool>(() => ReferencesIlgpu(compilation) && compilation.GetTypeByMetadataName("ILGPU.Index1D") is not null);
+
+        // Kernels are few: their callbacks are registered per kernel body, not through the shared registrar.
+        registrar.RegisterOperationBlockStartAction(block =>
         {
-            if (start.Compilation.GetTypeByMetadataName("ILGPU.Index1D") is null)
+            if (!hasIlgpu.Value || block.OwningSymbol is not IMethodSymbol method || !IsKernel(method, block.OperationBlocks))
                 return;
 
-            start.RegisterOperationBlockStartAction(block =>
-            {
-                if (block.OwningSymbol is not IMethodSymbol method || !IsKernel(method, block.OperationBlocks))
-                    return;
-
-                block.RegisterOperationAction(AnalyzeInvocation, OperationKind.Invocation);
-                block.RegisterOperationAction(AnalyzeBinary, OperationKind.Binary);
-            });
+            block.RegisterOperationAction(AnalyzeInvocation, OperationKind.Invocation);
+            block.RegisterOperationAction(AnalyzeBinary, OperationKind.Binary);
         });
+    }
+
+    /// <summary>ILGPU among the references (by file or assembly name, which binds nothing), or Index1D declared in source.</summary>
+    private static bool ReferencesIlgpu(Compilation compilation)
+    {
+        foreach (var reference in compilation.ExternalReferences)
+        {
+            var name = reference switch
+            {
+                PortableExecutableReference { FilePath: { } path } => Path.GetFileName(path),
+                CompilationReference project => project.Compilation.AssemblyName ?? string.Empty,
+                _ => reference.Display ?? string.Empty,
+            };
+            if (name.StartsWith("ILGPU", StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+
+        return compilation.ContainsSymbolsWithName("Index1D", SymbolFilter.Type);
     }
 
     private static bool IsKernel(IMethodSymbol method, ImmutableArray<IOperation> blocks)
     {
-        if (method.Parameters.Any(p => p.Type.ContainingNamespace?.ToDisplayString() == "ILGPU"
+        if (method.Parameters.Any(p => p.Type.ContainingNamespace.Is("ILGPU")
             && p.Type.Name is "Index1D" or "Index2D" or "Index3D" or "LongIndex1D" or "LongIndex2D" or "LongIndex3D"))
         {
             return true;
@@ -72,7 +86,7 @@ public sealed class KernelAnalyzer : DiagnosticAnalyzer
 
         var isMath = type.Is("ILGPU.Algorithms.XMath") || type.Is("System.Math") || type.Is("System.MathF")
             || type.Is("ILGPU.IntrinsicMath");
-        if (isMath && Array.IndexOf(Transcendentals, method.Name) >= 0)
+        if (isMath && Transcendentals.Contains(method.Name))
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 RuleCatalog.KernelTranscendental, invocation.Syntax.GetLocation(), type.Name + "." + method.Name));

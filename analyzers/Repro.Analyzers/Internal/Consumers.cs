@@ -1,5 +1,8 @@
+using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace Repro.Analyzers.Internal;
@@ -7,27 +10,48 @@ namespace Repro.Analyzers.Internal;
 /// <summary>
 /// The operands an operation consumes as a sequence or receiver: a call's instance and arguments, a constructor's
 /// arguments, a foreach loop's collection. Rules that look at how a collection is used start from these instead of
-/// subscribing to every variable reference, which keeps them cheap.
+/// subscribing to every variable reference, which keeps them cheap. The operands are walked once per operation for
+/// all such rules, which are called only for operands whose type has one of the simple names they registered.
 /// </summary>
-internal static class Consumers
+internal sealed class Consumers
 {
-    public static IEnumerable<IOperation> Operands(IOperation operation)
+    private readonly Dictionary<string, Action<OperationAnalysisContext, IOperation>[]> _byTypeName;
+
+    public Consumers(Dictionary<string, Action<OperationAnalysisContext, IOperation>[]> byTypeName)
     {
-        switch (operation)
+        _byTypeName = byTypeName;
+    }
+
+    /// <summary>Runs for every call, object creation and loop: allocates nothing and looks only at type names.</summary>
+    [MethodImpl(Hot.Path)]
+    public void Visit(OperationAnalysisContext context)
+    {
+        switch (context.Operation)
         {
             case IInvocationOperation call:
                 if (call.Instance is { } instance)
-                    yield return Receiver(instance.Unwrap());
+                    VisitOperand(context, instance);
                 foreach (var argument in call.Arguments)
-                    yield return Receiver(argument.Value.Unwrap());
+                    VisitOperand(context, argument.Value);
                 break;
             case IObjectCreationOperation creation:
                 foreach (var argument in creation.Arguments)
-                    yield return Receiver(argument.Value.Unwrap());
+                    VisitOperand(context, argument.Value);
                 break;
             case IForEachLoopOperation loop:
-                yield return Receiver(loop.Collection.Unwrap());
+                VisitOperand(context, loop.Collection);
                 break;
+        }
+    }
+
+    [MethodImpl(Hot.Path)]
+    private void VisitOperand(OperationAnalysisContext context, IOperation operand)
+    {
+        var reference = Receiver(operand.Unwrap());
+        if (reference.Type is { } type && _byTypeName.TryGetValue(type.Name, out var actions))
+        {
+            foreach (var action in actions)
+                action(context, reference);
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -13,12 +13,23 @@ internal static class FloatReduction
         "System.Runtime.Intrinsics.Vector256", "System.Runtime.Intrinsics.Vector512",
     };
 
+    /// <summary>True when <paramref name="scope"/> or any operation below it accumulates floats.</summary>
     public static bool Performs(IOperation scope)
     {
-        return new[] { scope }.Concat(scope.Descendants()).Any(IsAccumulation);
+        if (IsAccumulation(scope))
+            return true;
+
+        foreach (var operation in scope.Descendants())
+        {
+            if (IsAccumulation(operation))
+                return true;
+        }
+
+        return false;
     }
 
-    private static bool IsAccumulation(IOperation operation)
+    /// <summary>True when this one operation (not its children) accumulates floats.</summary>
+    public static bool IsAccumulation(IOperation operation)
     {
         switch (operation)
         {
@@ -30,10 +41,20 @@ internal static class FloatReduction
                     && (Ops.SameTarget(sum.LeftOperand, assignment.Target) || Ops.SameTarget(sum.RightOperand, assignment.Target));
             case IInvocationOperation call:
                 var method = call.TargetMethod;
-                return method.Name is "Sum" or "Dot" && VectorTypes.Any(method.ContainingType.Is)
-                    && method.ReturnType.IsFloatingPoint();
+                return method.Name is "Sum" or "Dot" && IsVectorType(method.ContainingType) && method.ReturnType.IsFloatingPoint();
             default:
                 return false;
         }
+    }
+
+    private static bool IsVectorType(INamedTypeSymbol type)
+    {
+        foreach (var name in VectorTypes)
+        {
+            if (type.Is(name))
+                return true;
+        }
+
+        return false;
     }
 }

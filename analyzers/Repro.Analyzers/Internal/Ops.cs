@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -9,17 +10,19 @@ namespace Repro.Analyzers.Internal;
 /// <summary>Small helpers over the IOperation tree shared by the analyzers.</summary>
 internal static class Ops
 {
+    [MethodImpl(Hot.Path)]
     public static IOperation Unwrap(this IOperation operation)
     {
+        // Kind is a plain property; testing it first avoids interface type checks on every operand.
         while (true)
         {
-            switch (operation)
+            switch (operation.Kind)
             {
-                case IConversionOperation conversion:
-                    operation = conversion.Operand;
+                case OperationKind.Conversion:
+                    operation = ((IConversionOperation)operation).Operand;
                     break;
-                case IParenthesizedOperation parenthesized:
-                    operation = parenthesized.Operand;
+                case OperationKind.Parenthesized:
+                    operation = ((IParenthesizedOperation)operation).Operand;
                     break;
                 default:
                     return operation;
@@ -31,7 +34,7 @@ internal static class Ops
     public static IOperation? UsefulParent(this IOperation operation)
     {
         var parent = operation.Parent;
-        while (parent is IConversionOperation or IParenthesizedOperation)
+        while (parent is { Kind: OperationKind.Conversion or OperationKind.Parenthesized })
             parent = parent.Parent;
 
         return parent;
@@ -147,7 +150,40 @@ internal static class Ops
     {
         return type is INamedTypeSymbol { IsGenericType: true } named
             && named.TypeArguments[0].IsFloatingPoint()
-            && named.ContainingNamespace?.ToDisplayString() is "System.Numerics" or "System.Runtime.Intrinsics";
+            && (named.ContainingNamespace.Is("System.Numerics") || named.ContainingNamespace.Is("System.Runtime.Intrinsics"));
+    }
+
+    /// <summary>True when the namespace's fully qualified name equals <paramref name="name"/>; allocates nothing.</summary>
+    public static bool Is(this INamespaceSymbol? ns, string name)
+    {
+        var end = name.Length;
+        while (ns is { IsGlobalNamespace: false })
+        {
+            if (end <= 0)
+                return false;
+
+            var start = name.LastIndexOf('.', end - 1) + 1;
+            var part = ns.Name;
+            if (end - start != part.Length || string.CompareOrdinal(name, start, part, 0, part.Length) != 0)
+                return false;
+
+            end = start - 1;
+            ns = ns.ContainingNamespace;
+        }
+
+        return ns is not null && end <= 0;
+    }
+
+    /// <summary>True when the namespace is <paramref name="name"/> or one nested in it.</summary>
+    public static bool IsIn(this INamespaceSymbol? ns, string name)
+    {
+        for (; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            if (ns.Is(name))
+                return true;
+        }
+
+        return false;
     }
 
     /// <summary>True when the type's fully qualified metadata name (generic arity included) equals <paramref name="name"/>.</summary>
@@ -191,13 +227,45 @@ internal static class Ops
         return end <= 0 && definition.ContainingType is null;
     }
 
-    public static bool IsMethod(this IMethodSymbol method, string typeName, params string[] names)
+    // Fixed-arity overloads: these run for every call or property reference, and a params array would allocate each time.
+    public static bool IsMethod(this IMethodSymbol method, string typeName, string name)
     {
-        return Array.IndexOf(names, method.Name) >= 0 && method.ContainingType.Is(typeName);
+        return method.Name == name && method.ContainingType.Is(typeName);
     }
 
-    public static bool IsMember(this IPropertyReferenceOperation reference, string typeName, params string[] names)
+    public static bool IsMethod(this IMethodSymbol method, string typeName, string name1, string name2)
     {
-        return Array.IndexOf(names, reference.Property.Name) >= 0 && reference.Property.ContainingType.Is(typeName);
+        var name = method.Name;
+        return (name == name1 || name == name2) && method.ContainingType.Is(typeName);
+    }
+
+    public static bool IsMethod(this IMethodSymbol method, string typeName, string name1, string name2, string name3)
+    {
+        var name = method.Name;
+        return (name == name1 || name == name2 || name == name3) && method.ContainingType.Is(typeName);
+    }
+
+    public static bool IsMember(this IPropertyReferenceOperation reference, string typeName, string name)
+    {
+        return reference.Property.Name == name && reference.Property.ContainingType.Is(typeName);
+    }
+
+    public static bool IsMember(this IPropertyReferenceOperation reference, string typeName, string name1, string name2)
+    {
+        var name = reference.Property.Name;
+        return (name == name1 || name == name2) && reference.Property.ContainingType.Is(typeName);
+    }
+
+    public static bool IsMember(this IPropertyReferenceOperation reference, string typeName, string name1, string name2, string name3)
+    {
+        var name = reference.Property.Name;
+        return (name == name1 || name == name2 || name == name3) && reference.Property.ContainingType.Is(typeName);
+    }
+
+    public static bool IsMember(
+        this IPropertyReferenceOperation reference, string typeName, string name1, string name2, string name3, string name4)
+    {
+        var name = reference.Property.Name;
+        return (name == name1 || name == name2 || name == name3 || name == name4) && reference.Property.ContainingType.Is(typeName);
     }
 }

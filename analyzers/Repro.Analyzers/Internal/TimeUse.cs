@@ -101,9 +101,8 @@ internal static class TimeUse
     private static bool IsFormattingOrSeed(IArgumentOperation argument, IInvocationOperation call)
     {
         var type = call.TargetMethod.ContainingType;
-        var ns = type.ContainingNamespace?.ToDisplayString();
         return argument.Parameter?.Type.SpecialType is SpecialType.System_String or SpecialType.System_Object
-            || ns is "System.IO" || type.Is("System.Console") || type.Is("System.String")
+            || type.ContainingNamespace.Is("System.IO") || type.Is("System.Console") || type.Is("System.String")
             || type.Is("System.Diagnostics.Debug") || type.Is("System.Diagnostics.Trace")
             || call.TargetMethod.Name.StartsWith("Log", StringComparison.Ordinal)
             || Seeds.HasSeedName(argument.Parameter?.Name ?? string.Empty);
@@ -139,7 +138,7 @@ internal static class TimeUse
         var type = method.ContainingType;
         return type.Is("System.Console") || type.Is("System.Diagnostics.Debug") || type.Is("System.Diagnostics.Trace")
             || type.Is("System.Diagnostics.Stopwatch") || type.Is("System.String") || type.Is("System.Text.StringBuilder")
-            || type.ContainingNamespace?.ToDisplayString() == "System.IO" && method.Name.StartsWith("Write", StringComparison.Ordinal)
+            || type.ContainingNamespace.Is("System.IO") && method.Name.StartsWith("Write", StringComparison.Ordinal)
             || method.Name.StartsWith("Log", StringComparison.Ordinal) || method.Name.StartsWith("Report", StringComparison.Ordinal)
             || method.Name == "ToString" || type.SpecialType != SpecialType.None || type.Is("System.TimeSpan") || type.Is("System.DateTime");
     }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -10,23 +11,23 @@ namespace Repro.Analyzers.Ordering;
 /// RPR2004: <c>Task.WhenAny</c> over a collection inside a loop (the "process as they finish" pattern), and
 /// <c>Task.WhenEach</c>. <c>Task.WhenAny(work, Task.Delay(...))</c>, the timeout pattern, is not reported.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class CompletionOrderAnalyzer : DiagnosticAnalyzer
+public sealed class CompletionOrderAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.CompletionOrder);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, "WhenEach", "WhenAny");
     }
 
     private static void Analyze(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
+        if (method.Name is not ("WhenEach" or "WhenAny"))
+            return;
+
         if (method.IsMethod("System.Threading.Tasks.Task", "WhenEach"))
         {
             Report(context, invocation, "Task.WhenEach");

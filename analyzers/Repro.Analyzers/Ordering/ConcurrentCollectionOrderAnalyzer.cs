@@ -12,8 +12,7 @@ namespace Repro.Analyzers.Ordering;
 /// RPR2005: a <c>ConcurrentBag</c>, <c>ConcurrentQueue</c> or <c>ConcurrentStack</c> that the same method fills
 /// from parallel workers and then enumerates into results (foreach, ToArray, LINQ, float Sum, a TryDequeue loop) without sorting.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ConcurrentCollectionOrderAnalyzer : DiagnosticAnalyzer
+public sealed class ConcurrentCollectionOrderAnalyzer : RuleAnalyzer
 {
     private static readonly string[] CollectionTypes =
     {
@@ -24,31 +23,36 @@ public sealed class ConcurrentCollectionOrderAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.ConcurrentCollectionOrder);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.Loop);
+        registrar.RegisterOperandAction(AnalyzeCandidate, "ConcurrentBag", "ConcurrentQueue", "ConcurrentStack");
     }
 
-    private static void Analyze(OperationAnalysisContext context)
+    private static void AnalyzeCandidate(OperationAnalysisContext context, IOperation reference)
     {
-        foreach (var reference in Consumers.Operands(context.Operation))
+        var type = reference.Type!;
+        if (!IsCollectionType(type) || reference.ReferencedSymbol() is not { } symbol)
         {
-            // Cheap name test first: this runs for every operand of every call.
-            if (reference.Type?.Name is not ("ConcurrentBag" or "ConcurrentQueue" or "ConcurrentStack")
-                || !CollectionTypes.Any(reference.Type.Is) || reference.ReferencedSymbol() is not { } symbol)
-            {
-                continue;
-            }
-
-            var root = reference.Root();
-            if (!IsFilledInParallel(symbol, root) || !(OrderUse.IsOrderSensitive(reference, root, 0) || IsDrainedIntoResults(reference)))
-                continue;
-
-            context.ReportDiagnostic(Diagnostic.Create(
-                RuleCatalog.ConcurrentCollectionOrder, reference.Syntax.GetLocation(), reference.Syntax.ToString()));
+            return;
         }
+
+        var root = reference.Root();
+        if (!IsFilledInParallel(symbol, root) || !(OrderUse.IsOrderSensitive(reference, root, 0) || IsDrainedIntoResults(reference)))
+            return;
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            RuleCatalog.ConcurrentCollectionOrder, reference.Syntax.GetLocation(), reference.Syntax.ToString()));
+    }
+
+    private static bool IsCollectionType(ITypeSymbol type)
+    {
+        foreach (var name in CollectionTypes)
+        {
+            if (type.Is(name))
+                return true;
+        }
+
+        return false;
     }
 
     /// <summary><c>while (queue.TryDequeue(out var item)) results.Add(item);</c> and the TryTake/TryPop forms.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,28 +12,23 @@ namespace Repro.Analyzers.Ordering;
 /// RPR2007: <c>Directory.GetFiles</c>/<c>EnumerateFiles</c>/<c>GetDirectories</c> (and the DirectoryInfo forms),
 /// whose order is the file system's, feeding results without being ordered.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class DirectoryOrderAnalyzer : DiagnosticAnalyzer
+public sealed class DirectoryOrderAnalyzer : RuleAnalyzer
 {
-    private static readonly string[] Methods =
-    {
+    private static readonly NameSet Methods = new(
         "GetFiles", "EnumerateFiles", "GetDirectories", "EnumerateDirectories", "GetFileSystemEntries",
-        "EnumerateFileSystemEntries", "GetFileSystemInfos", "EnumerateFileSystemInfos",
-    };
+        "EnumerateFileSystemEntries", "GetFileSystemInfos", "EnumerateFileSystemInfos");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.UnorderedDirectoryEnumeration);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, Methods.ToArray());
     }
 
     internal static bool IsDirectoryListing(IMethodSymbol method)
     {
-        return Array.IndexOf(Methods, method.Name) >= 0
+        return Methods.Contains(method.Name)
             && (method.ContainingType.Is("System.IO.Directory") || method.ContainingType.Is("System.IO.DirectoryInfo"));
     }
 

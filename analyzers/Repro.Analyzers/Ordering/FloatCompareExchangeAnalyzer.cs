@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -10,17 +11,14 @@ namespace Repro.Analyzers.Ordering;
 /// RPR2002: <c>Interlocked.CompareExchange(ref double, ...)</c> (or float) inside a retry loop, the usual way
 /// to emulate an atomic float add. Integer atomics are exact and are not reported.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class FloatCompareExchangeAnalyzer : DiagnosticAnalyzer
+public sealed class FloatCompareExchangeAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.FloatCompareExchangeLoop);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, "CompareExchange");
     }
 
     private static void Analyze(OperationAnalysisContext context)

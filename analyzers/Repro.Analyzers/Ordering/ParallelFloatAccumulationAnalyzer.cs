@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -14,17 +15,14 @@ namespace Repro.Analyzers.Ordering;
 /// variable, or an array slot whose index does not depend on the iteration. Writes to disjoint slots
 /// (<c>sums[i] += ...</c>) and to locals of the delegate are not reported; a surrounding <c>lock</c> does not help.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ParallelFloatAccumulationAnalyzer : DiagnosticAnalyzer
+public sealed class ParallelFloatAccumulationAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.ParallelFloatAccumulation);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, "For", "ForEach", "Invoke", "Run", "StartNew");
     }
 
     private static void Analyze(OperationAnalysisContext context)

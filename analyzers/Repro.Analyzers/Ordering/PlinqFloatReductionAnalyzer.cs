@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -7,17 +8,14 @@ using Repro.Analyzers.Internal;
 namespace Repro.Analyzers.Ordering;
 
 /// <summary>RPR2003: PLINQ <c>Sum</c>, <c>Average</c> or <c>Aggregate</c> over float or double values.</summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PlinqFloatReductionAnalyzer : DiagnosticAnalyzer
+public sealed class PlinqFloatReductionAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.PlinqFloatReduction);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, "Sum", "Average", "Aggregate");
     }
 
     private static void Analyze(OperationAnalysisContext context)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,17 +12,14 @@ namespace Repro.Analyzers.Randomness;
 /// flows into a modulo or mask (splits, shards, buckets), a comparison, a seed, or a writer. Uses as an
 /// in-memory dictionary key, or inside a <c>GetHashCode</c> override, are not reported.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PerProcessHashAnalyzer : DiagnosticAnalyzer
+public sealed class PerProcessHashAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.PerProcessHash);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, "GetHashCode", "Combine", "ToHashCode");
     }
 
     private static void Analyze(OperationAnalysisContext context)
@@ -91,8 +89,7 @@ public sealed class PerProcessHashAnalyzer : DiagnosticAnalyzer
 
     private static bool IsPersisting(IMethodSymbol method)
     {
-        var ns = method.ContainingType.ContainingNamespace?.ToDisplayString();
-        return ns == "System.IO" && (method.Name.StartsWith("Write", System.StringComparison.Ordinal)
+        return method.ContainingType.ContainingNamespace.Is("System.IO") && (method.Name.StartsWith("Write", System.StringComparison.Ordinal)
             || method.Name.StartsWith("Append", System.StringComparison.Ordinal));
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -9,29 +10,26 @@ using Repro.Analyzers.Internal;
 namespace Repro.Analyzers.Randomness;
 
 /// <summary>RPR1004: <c>OrderBy(_ =&gt; Guid.NewGuid())</c> or <c>OrderBy(_ =&gt; rng.Next())</c> used as a shuffle.</summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class RandomSortKeyAnalyzer : DiagnosticAnalyzer
+public sealed class RandomSortKeyAnalyzer : RuleAnalyzer
 {
     /// <summary>Property set on the diagnostic: the syntax text of the Random instance the key selector uses.</summary>
     public const string RandomExpressionKey = "RandomExpression";
 
-    private static readonly string[] SortMethods = { "OrderBy", "OrderByDescending", "ThenBy", "ThenByDescending" };
+    private static readonly NameSet SortMethods = new("OrderBy", "OrderByDescending", "ThenBy", "ThenByDescending");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.RandomSortKey);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.Invocation);
+        registrar.RegisterInvocationAction(Analyze, SortMethods.ToArray());
     }
 
     private static void Analyze(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (Array.IndexOf(SortMethods, method.Name) < 0
+        if (!SortMethods.Contains(method.Name)
             || !(method.ContainingType.Is("System.Linq.Enumerable") || method.ContainingType.Is("System.Linq.Queryable")
                 || method.ContainingType.Is("System.Linq.ParallelEnumerable")))
         {

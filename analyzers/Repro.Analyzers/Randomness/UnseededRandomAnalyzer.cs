@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -10,31 +11,25 @@ namespace Repro.Analyzers.Randomness;
 /// RPR1001: <c>new Random()</c> and <c>Random.Shared</c>, which are seeded from a per-process source.
 /// RPR1003: a <c>Random</c> made inside a per-thread factory (<c>ThreadLocal</c> or <c>localInit</c>).
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class UnseededRandomAnalyzer : DiagnosticAnalyzer
+public sealed class UnseededRandomAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.UnseededRandom, RuleCatalog.PerThreadRandom);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var random = start.Compilation.GetTypeByMetadataName("System.Random");
-            if (random is null)
-                return;
-
-            start.RegisterOperationAction(c => AnalyzeCreation(c, random), OperationKind.ObjectCreation);
-            start.RegisterOperationAction(c => AnalyzeShared(c, random), OperationKind.PropertyReference);
-        });
+        registrar.RegisterObjectCreationAction(AnalyzeCreation, "Random");
+        registrar.RegisterPropertyReferenceAction(AnalyzeShared, "Shared");
     }
 
-    private static void AnalyzeCreation(OperationAnalysisContext context, INamedTypeSymbol random)
+    // System.Random is recognized by name (simple name first) rather than through a metadata lookup at compilation
+    // start: the lookup searches every reference, and the name test rejects nearly every operation at once.
+    private static bool IsSystemRandom(ITypeSymbol? type) => type is { Name: "Random" } && type.Is("System.Random");
+
+    private static void AnalyzeCreation(OperationAnalysisContext context)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (!SymbolEqualityComparer.Default.Equals(creation.Type, random))
+        if (!IsSystemRandom(creation.Type))
             return;
 
         if (creation.Arguments.Length == 0)
@@ -51,14 +46,11 @@ public sealed class UnseededRandomAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeShared(OperationAnalysisContext context, INamedTypeSymbol random)
+    private static void AnalyzeShared(OperationAnalysisContext context)
     {
         var reference = (IPropertyReferenceOperation)context.Operation;
-        if (reference.Property.Name != "Shared"
-            || !SymbolEqualityComparer.Default.Equals(reference.Property.ContainingType, random))
-        {
+        if (reference.Property.Name != "Shared" || !IsSystemRandom(reference.Property.ContainingType))
             return;
-        }
 
         var text = reference.Parent is IInvocationOperation invocation && invocation.Instance == reference
             ? "Random.Shared." + invocation.TargetMethod.Name

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -13,37 +14,54 @@ namespace Repro.Analyzers.Randomness;
 /// like a seed) whose value comes from the clock, a GUID, a thread or process id, or a crypto RNG.
 /// Locals are followed to the values assigned to them.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class VolatileSeedAnalyzer : DiagnosticAnalyzer
+public sealed class VolatileSeedAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.VolatileSeed);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation, OperationKind.ObjectCreation);
-        context.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
+        registrar.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation, OperationKind.ObjectCreation);
+        registrar.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
     }
 
+    [MethodImpl(Hot.Path)]
     private static void AnalyzeCall(OperationAnalysisContext context)
     {
-        var arguments = context.Operation is IInvocationOperation call
-            ? call.Arguments
-            : ((IObjectCreationOperation)context.Operation).Arguments;
+        ImmutableArray<IArgumentOperation> arguments;
+        var isRandom = false;
+        if (context.Operation is IInvocationOperation call)
+        {
+            arguments = call.Arguments;
+        }
+        else
+        {
+            var creation = (IObjectCreationOperation)context.Operation;
+            arguments = creation.Arguments;
+            isRandom = !arguments.IsEmpty && creation.Type.Is("System.Random");
+        }
+
         foreach (var argument in arguments)
         {
-            if (argument.Parameter is not null && argument.ArgumentKind != ArgumentKind.DefaultValue && Seeds.IsSeedParameter(argument))
+            if (argument.Parameter is { } parameter && argument.ArgumentKind != ArgumentKind.DefaultValue
+                && (isRandom || Seeds.IsSeedParameter(parameter)))
+            {
                 Report(context, argument.Value);
+            }
         }
     }
 
+    [MethodImpl(Hot.Path)]
     private static void AnalyzeAssignment(OperationAnalysisContext context)
     {
         var assignment = (ISimpleAssignmentOperation)context.Operation;
-        var target = assignment.Target.ReferencedSymbol();
-        if (target is IFieldSymbol or IPropertySymbol && Seeds.HasSeedName(target.Name))
+        var target = assignment.Target.Unwrap() switch
+        {
+            IFieldReferenceOperation field => (ISymbol)field.Field,
+            IPropertyReferenceOperation { Arguments.Length: 0 } property => property.Property,
+            _ => null,
+        };
+        if (target is not null && Seeds.HasSeedName(target.Name))
             Report(context, assignment.Value);
     }
 
@@ -59,16 +77,34 @@ public sealed class VolatileSeedAnalyzer : DiagnosticAnalyzer
 /// <summary>What counts as a seed, and which values change on every run.</summary>
 internal static class Seeds
 {
-    public static bool HasSeedName(string name) => name.IndexOf("seed", StringComparison.OrdinalIgnoreCase) >= 0;
-
-    public static bool IsSeedParameter(IArgumentOperation argument)
+    /// <summary>True when the name contains "seed" in any case.</summary>
+    /// <remarks>Runs for many parameter names, so ASCII names are matched by hand without a culture-aware search.</remarks>
+    [MethodImpl(Hot.Path)]
+    public static bool HasSeedName(string name)
     {
-        var parameter = argument.Parameter!;
-        if (argument.Parent is IObjectCreationOperation creation && creation.Type.Is("System.Random"))
-            return true;
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (c >= 0x80)
+                return name.IndexOf("seed", StringComparison.OrdinalIgnoreCase) >= 0;
 
-        return HasSeedName(parameter.Name) && parameter.Type.SpecialType is SpecialType.System_Int32
-            or SpecialType.System_Int64 or SpecialType.System_UInt32 or SpecialType.System_UInt64;
+            if ((c | 0x20) == 's' && i + 3 < name.Length && (name[i + 1] | 0x20) == 'e' && (name[i + 2] | 0x20) == 'e'
+                && (name[i + 3] | 0x20) == 'd')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>An integer parameter named like a seed (the arguments of <c>new Random(...)</c> are seeds as well).</summary>
+    [MethodImpl(Hot.Path)]
+    public static bool IsSeedParameter(IParameterSymbol parameter)
+    {
+        // The name first: a parameter's type can be costly to produce (generic substitution), its name is not.
+        return HasSeedName(parameter.Name) && parameter.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64
+            or SpecialType.System_UInt32 or SpecialType.System_UInt64;
     }
 
     /// <summary>Describes the first per-run source found in <paramref name="value"/>, following locals.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,18 +12,15 @@ namespace Repro.Analyzers.Time;
 /// deciding a loop or branch, such as a time-budgeted training loop. Stopwatches that only time and print
 /// progress are not reported.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StopwatchControlFlowAnalyzer : DiagnosticAnalyzer
+public sealed class StopwatchControlFlowAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.StopwatchControlFlow);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(AnalyzeProperty, OperationKind.PropertyReference);
-        context.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation);
+        registrar.RegisterPropertyReferenceAction(AnalyzeProperty, "Elapsed", "ElapsedMilliseconds", "ElapsedTicks");
+        registrar.RegisterInvocationAction(AnalyzeCall, "GetElapsedTime");
     }
 
     private static void AnalyzeProperty(OperationAnalysisContext context)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,17 +12,14 @@ namespace Repro.Analyzers.Time;
 /// <c>Environment.TickCount</c> or <c>TimeProvider.System</c> whose value reaches a condition, a comparison or a
 /// numeric computation. Use only in logs, formatted text, file names or stored timestamps is not reported.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class WallClockAnalyzer : DiagnosticAnalyzer
+public sealed class WallClockAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.WallClockInComputation);
 
-    public override void Initialize(AnalysisContext context)
+    internal override void Register(RuleRegistrar registrar)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(Analyze, OperationKind.PropertyReference);
+        registrar.RegisterPropertyReferenceAction(Analyze, "Now", "UtcNow", "Today", "TickCount", "TickCount64", "System");
     }
 
     private static void Analyze(OperationAnalysisContext context)
@@ -40,9 +38,15 @@ public sealed class WallClockAnalyzer : DiagnosticAnalyzer
 
     private static bool IsClock(IPropertyReferenceOperation reference)
     {
-        return reference.IsMember("System.DateTime", "Now", "UtcNow", "Today")
-            || reference.IsMember("System.DateTimeOffset", "Now", "UtcNow")
-            || reference.IsMember("System.Environment", "TickCount", "TickCount64")
-            || reference.IsMember("System.TimeProvider", "System");
+        // The name decides first: almost every property reference is rejected without looking at its type.
+        var type = reference.Property.ContainingType;
+        return reference.Property.Name switch
+        {
+            "Now" or "UtcNow" => type.Is("System.DateTime") || type.Is("System.DateTimeOffset"),
+            "Today" => type.Is("System.DateTime"),
+            "TickCount" or "TickCount64" => type.Is("System.Environment"),
+            "System" => type.Is("System.TimeProvider"),
+            _ => false,
+        };
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Repro.Analyzers.Tests.Infrastructure;
 
-/// <summary>Compiles real source files (framework, ILGPU and TensorPrimitives references) and runs every Repro analyzer.</summary>
+/// <summary>Compiles real source files (framework, ILGPU and TensorPrimitives references) and runs the Repro analyzers.</summary>
 public static class AnalyzerRunner
 {
     public static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers() =>
@@ -27,8 +27,10 @@ public static class AnalyzerRunner
         global using System.Threading.Tasks;
         """;
 
+    /// <summary>Runs the analyzers a compiler loads (or <paramref name="analyzers"/>) over the files.</summary>
     public static async Task<ImmutableArray<Diagnostic>> RunAsync(
-        IEnumerable<string> files, OutputKind kind = OutputKind.DynamicallyLinkedLibrary, bool implicitUsings = false)
+        IEnumerable<string> files, OutputKind kind = OutputKind.DynamicallyLinkedLibrary, bool implicitUsings = false,
+        ImmutableArray<DiagnosticAnalyzer> analyzers = default)
     {
         var parseOptions = new CSharpParseOptions(LanguageVersion.Preview);
         var trees = new List<SyntaxTree>();
@@ -49,6 +51,6 @@ public static class AnalyzerRunner
         if (errors.Count > 0)
             throw new InvalidOperationException("the sources do not compile: " + string.Join(Environment.NewLine, errors.Take(10)));
 
-        return await compilation.WithAnalyzers(AllAnalyzers()).GetAnalyzerDiagnosticsAsync();
+        return await compilation.WithAnalyzers(analyzers.IsDefault ? AllAnalyzers() : analyzers).GetAnalyzerDiagnosticsAsync();
     }
 }
