@@ -12,130 +12,396 @@ internal static class LogCodec
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    public static byte[] EncodeHeader(LogHeader h) => Encode(w =>
-    {
-        w.WritePropertyName("type");
-        w.WriteValue("header");
-        w.WritePropertyName("format");
-        w.WriteValue(LogFormat.Name);
-        w.WritePropertyName("version");
-        w.WriteValue(h.Version);
-        w.WritePropertyName("repro");
-        w.WriteValue(h.ReproVersion);
-        w.WritePropertyName("capture");
-        w.WriteValue(h.Capture);
-        var e = h.Environment;
-        w.WritePropertyName("env");
-        w.WriteStartObject();
-        Prop(w, "os", e.Os);
-        Prop(w, "runtime", e.Runtime);
-        Prop(w, "cpu", e.Cpu);
-        w.WritePropertyName("isa");
-        w.WriteStartArray();
-        foreach (var i in e.Isa)
-        {
-            w.WriteValue(i);
-        }
-
-        w.WriteEndArray();
-        w.WritePropertyName("processors");
-        w.WriteValue(e.Processors);
-        w.WritePropertyName("threads");
-        w.WriteValue(e.Threads);
-        Prop(w, "backend", e.Backend);
-        Prop(w, "device", e.Device);
-        Prop(w, "dtype", e.DType);
-        w.WritePropertyName("seed");
-        w.WriteValue(e.Seed.ToString(CultureInfo.InvariantCulture));
-        w.WritePropertyName("vars");
-        w.WriteStartObject();
-        foreach (var kv in e.Variables)
-        {
-            Prop(w, kv.Key, kv.Value);
-        }
-
-        w.WriteEndObject();
-        Prop(w, "command", e.CommandLine);
-        w.WriteEndObject();
-    });
+    public static byte[] EncodeHeader(LogHeader h) => Encode(w => WriteHeader(w, h));
 
     public static byte[] EncodeOp(OpRecord r) => Encode(w =>
     {
-        w.WritePropertyName("type");
-        w.WriteValue("op");
-        w.WritePropertyName("seq");
-        w.WriteValue(r.Seq);
-        Prop(w, "op", r.Op);
-        if (r.Phase == OpPhase.Backward)
+        WriteOpStart(w, r.Seq, r.Op, r.Phase, r.BackwardOf, r.IsView, r.Attributes, r.Inputs);
+        for (int i = 0; i < r.Outputs.Length; i++)
         {
-            w.WritePropertyName("phase");
-            w.WriteValue("backward");
-            w.WritePropertyName("of");
-            w.WriteValue(r.BackwardOf);
+            if (i > 0)
+            {
+                w.Byte((byte)',');
+            }
+
+            var t = r.Outputs[i];
+            WriteTensor(w, t.Id, t.Shape, t.DType, t.Hash, t.Blob, t.Stats is { } s ? new SummaryValues(s.Min, s.Max, s.Mean, s.NaN, s.PosInf, s.NegInf, s.Subnormal, s.Zero) : null);
         }
 
-        if (r.IsView)
-        {
-            w.WritePropertyName("view");
-            w.WriteValue(true);
-        }
-
-        if (r.Attributes.Items.Count > 0)
-        {
-            w.WritePropertyName("attrs");
-            WriteAttributes(w, r.Attributes);
-        }
-
-        w.WritePropertyName("in");
-        w.WriteStartArray();
-        foreach (var id in r.Inputs)
-        {
-            w.WriteValue(id);
-        }
-
-        w.WriteEndArray();
-        w.WritePropertyName("out");
-        w.WriteStartArray();
-        foreach (var t in r.Outputs)
-        {
-            WriteTensor(w, t);
-        }
-
-        w.WriteEndArray();
-        Prop(w, "backend", r.Backend);
-        if (r.Source.IsKnown)
-        {
-            w.WritePropertyName("src");
-            w.WriteStartObject();
-            Prop(w, "file", r.Source.File);
-            w.WritePropertyName("line");
-            w.WriteValue(r.Source.Line);
-            Prop(w, "member", r.Source.Member);
-            w.WriteEndObject();
-        }
+        WriteOpEnd(w, r.Backend, r.Source);
     });
 
     public static byte[] EncodeLeaf(LeafRecord r) => Encode(w =>
     {
-        w.WritePropertyName("type");
-        w.WriteValue("leaf");
-        w.WritePropertyName("tensor");
-        WriteTensor(w, r.Tensor);
-        Prop(w, "backend", r.Backend);
+        var t = r.Tensor;
+        WriteLeafStart(w);
+        WriteTensor(w, t.Id, t.Shape, t.DType, t.Hash, t.Blob, t.Stats is { } s ? new SummaryValues(s.Min, s.Max, s.Mean, s.NaN, s.PosInf, s.NegInf, s.Subnormal, s.Zero) : null);
+        WriteLeafEnd(w, r.Backend);
     });
 
-    public static byte[] EncodeEnd(EndRecord r) => Encode(w =>
+    public static byte[] EncodeEnd(EndRecord r) => Encode(w => WriteEnd(w, r));
+
+    // The writers below produce the exact bytes Newtonsoft's JsonTextWriter produced for version 1 logs (the fields in
+    // the same order, the same escaping and number text); tests compare them with that encoder.
+
+    /// <summary>Writes the header record.</summary>
+    public static void WriteHeader(JsonLine w, LogHeader h)
     {
-        w.WritePropertyName("type");
-        w.WriteValue("end");
-        w.WritePropertyName("ops");
-        w.WriteValue(r.Ops);
-        w.WritePropertyName("leaves");
-        w.WriteValue(r.Leaves);
-        w.WritePropertyName("blobs");
-        w.WriteValue(r.Blobs);
-        Prop(w, "status", r.Status);
-    });
+        w.BeginRecord();
+        w.Raw("\"type\":\"header\",\"format\":"u8);
+        w.String(LogFormat.Name);
+        w.Raw(",\"version\":"u8);
+        w.Long(h.Version);
+        w.Raw(",\"repro\":"u8);
+        w.String(h.ReproVersion);
+        w.Raw(",\"capture\":"u8);
+        w.String(h.Capture);
+        var e = h.Environment;
+        w.Raw(",\"env\":{\"os\":"u8);
+        w.String(e.Os);
+        w.Raw(",\"runtime\":"u8);
+        w.String(e.Runtime);
+        w.Raw(",\"cpu\":"u8);
+        w.String(e.Cpu);
+        w.Raw(",\"isa\":["u8);
+        for (int i = 0; i < e.Isa.Count; i++)
+        {
+            if (i > 0)
+            {
+                w.Byte((byte)',');
+            }
+
+            w.String(e.Isa[i]);
+        }
+
+        w.Raw("],\"processors\":"u8);
+        w.Long(e.Processors);
+        w.Raw(",\"threads\":"u8);
+        w.Long(e.Threads);
+        w.Raw(",\"backend\":"u8);
+        w.String(e.Backend);
+        w.Raw(",\"device\":"u8);
+        w.String(e.Device);
+        w.Raw(",\"dtype\":"u8);
+        w.String(e.DType);
+        w.Raw(",\"seed\":"u8);
+        w.String(e.Seed.ToString(CultureInfo.InvariantCulture));
+        w.Raw(",\"vars\":{"u8);
+        bool first = true;
+        foreach (var kv in e.Variables)
+        {
+            if (!first)
+            {
+                w.Byte((byte)',');
+            }
+
+            first = false;
+            w.Name(kv.Key);
+            w.String(kv.Value);
+        }
+
+        w.Raw("},\"command\":"u8);
+        w.String(e.CommandLine);
+        w.Byte((byte)'}');
+        w.EndRecord();
+    }
+
+    /// <summary>Writes an op record up to the opening bracket of its outputs (the tensors follow, then <see cref="WriteOpEnd"/>).</summary>
+    public static void WriteOpStart(JsonLine w, long seq, string op, OpPhase phase, long of, bool view, OpAttributes attrs, ReadOnlySpan<long> inputs)
+    {
+        w.BeginRecord();
+        w.Raw("\"type\":\"op\",\"seq\":"u8);
+        w.Long(seq);
+        w.Raw(",\"op\":"u8);
+        w.String(op);
+        if (phase == OpPhase.Backward)
+        {
+            w.Raw(",\"phase\":\"backward\",\"of\":"u8);
+            w.Long(of);
+        }
+
+        if (view)
+        {
+            w.Raw(",\"view\":true"u8);
+        }
+
+        if (attrs.Items.Count > 0)
+        {
+            w.Raw(",\"attrs\":"u8);
+            WriteAttributes(w, attrs);
+        }
+
+        w.Raw(",\"in\":["u8);
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (i > 0)
+            {
+                w.Byte((byte)',');
+            }
+
+            w.Long(inputs[i]);
+        }
+
+        w.Raw("],\"out\":["u8);
+    }
+
+    /// <summary>Closes an op record's outputs and writes its backend and source location.</summary>
+    public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src)
+    {
+        w.Raw("],\"backend\":"u8);
+        w.String(backend);
+        if (src.IsKnown)
+        {
+            w.Raw(",\"src\":{\"file\":"u8);
+            w.String(src.File);
+            w.Raw(",\"line\":"u8);
+            w.Long(src.Line);
+            w.Raw(",\"member\":"u8);
+            w.String(src.Member);
+            w.Byte((byte)'}');
+        }
+
+        w.EndRecord();
+    }
+
+    /// <summary>Writes a leaf record up to its tensor.</summary>
+    public static void WriteLeafStart(JsonLine w)
+    {
+        w.BeginRecord();
+        w.Raw("\"type\":\"leaf\",\"tensor\":"u8);
+    }
+
+    /// <summary>Writes a leaf record's backend and ends it.</summary>
+    public static void WriteLeafEnd(JsonLine w, string backend)
+    {
+        w.Raw(",\"backend\":"u8);
+        w.String(backend);
+        w.EndRecord();
+    }
+
+    /// <summary>Writes the end record.</summary>
+    public static void WriteEnd(JsonLine w, EndRecord r)
+    {
+        w.BeginRecord();
+        w.Raw("\"type\":\"end\",\"ops\":"u8);
+        w.Long(r.Ops);
+        w.Raw(",\"leaves\":"u8);
+        w.Long(r.Leaves);
+        w.Raw(",\"blobs\":"u8);
+        w.Long(r.Blobs);
+        w.Raw(",\"status\":"u8);
+        w.String(r.Status);
+        w.EndRecord();
+    }
+
+    /// <summary>Writes a tensor whose hash is 16 raw bytes (the writer's case).</summary>
+    public static void WriteTensor(JsonLine w, long id, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash, ReadOnlySpan<byte> blob, in SummaryValues? stats)
+    {
+        WriteTensorHead(w, id, shape, dtype);
+        w.Raw(",\"hash\":"u8);
+        w.Hex32(hash);
+        if (!blob.IsEmpty)
+        {
+            w.Raw(",\"blob\":"u8);
+            w.Hex32(blob);
+        }
+
+        WriteTensorTail(w, stats);
+    }
+
+    /// <summary>Writes a tensor whose hash and blob are strings (re-encoding a record).</summary>
+    public static void WriteTensor(JsonLine w, long id, IReadOnlyList<int> shape, DType dtype, string hash, string? blob, in SummaryValues? stats)
+    {
+        WriteTensorHead(w, id, shape, dtype);
+        w.Raw(",\"hash\":"u8);
+        w.String(hash);
+        if (blob is not null)
+        {
+            w.Raw(",\"blob\":"u8);
+            w.String(blob);
+        }
+
+        WriteTensorTail(w, stats);
+    }
+
+    private static void WriteTensorHead(JsonLine w, long id, IReadOnlyList<int> shape, DType dtype)
+    {
+        w.Raw("{\"id\":"u8);
+        w.Long(id);
+        w.Raw(",\"shape\":["u8);
+        for (int i = 0; i < shape.Count; i++)
+        {
+            if (i > 0)
+            {
+                w.Byte((byte)',');
+            }
+
+            w.Long(shape[i]);
+        }
+
+        w.Raw("],\"dtype\":"u8);
+        w.Raw(dtype switch
+        {
+            DType.Float32 => "\"float32\""u8,
+            DType.Float64 => "\"float64\""u8,
+            DType.Int32 => "\"int32\""u8,
+            DType.Float16 => "\"float16\""u8,
+            DType.BFloat16 => "\"bfloat16\""u8,
+            _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
+        });
+    }
+
+    private static void WriteTensorTail(JsonLine w, in SummaryValues? stats)
+    {
+        if (stats is { } s)
+        {
+            w.Raw(",\"stats\":{\"min\":"u8);
+            OptDouble(w, s.Min);
+            w.Raw(",\"max\":"u8);
+            OptDouble(w, s.Max);
+            w.Raw(",\"mean\":"u8);
+            OptDouble(w, s.Mean);
+            w.Raw(",\"nan\":"u8);
+            w.Long(s.NaN);
+            w.Raw(",\"pinf\":"u8);
+            w.Long(s.PosInf);
+            w.Raw(",\"ninf\":"u8);
+            w.Long(s.NegInf);
+            w.Raw(",\"sub\":"u8);
+            w.Long(s.Subnormal);
+            w.Raw(",\"zero\":"u8);
+            w.Long(s.Zero);
+            w.Byte((byte)'}');
+        }
+
+        w.Byte((byte)'}');
+    }
+
+    private static void OptDouble(JsonLine w, double? v)
+    {
+        if (v is { } d && double.IsFinite(d))
+        {
+            w.Double(d);
+        }
+        else
+        {
+            w.Null();
+        }
+    }
+
+    private static void WriteAttributes(JsonLine w, OpAttributes attrs)
+    {
+        w.Byte((byte)'{');
+        var items = attrs.Items;
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                w.Byte((byte)',');
+            }
+
+            var p = items[i];
+            w.Name(p.Key);
+            WriteAttribute(w, p.Value);
+        }
+
+        w.Byte((byte)'}');
+    }
+
+    private static void WriteAttribute(JsonLine w, object value)
+    {
+        switch (value)
+        {
+            case long l:
+                w.Long(l);
+                break;
+            case int i:
+                w.Long(i);
+                break;
+            case double d:
+                WriteDouble(w, d);
+                break;
+            case float f:
+                WriteDouble(w, f);
+                break;
+            case bool b:
+                w.Bool(b);
+                break;
+            case string s:
+                w.String(s);
+                break;
+            case long[] la:
+                w.Byte((byte)'[');
+                for (int k = 0; k < la.Length; k++)
+                {
+                    if (k > 0)
+                    {
+                        w.Byte((byte)',');
+                    }
+
+                    w.Long(la[k]);
+                }
+
+                w.Byte((byte)']');
+                break;
+            case int[] ia:
+                w.Byte((byte)'[');
+                for (int k = 0; k < ia.Length; k++)
+                {
+                    if (k > 0)
+                    {
+                        w.Byte((byte)',');
+                    }
+
+                    w.Long(ia[k]);
+                }
+
+                w.Byte((byte)']');
+                break;
+            case double[] da:
+                w.Byte((byte)'[');
+                for (int k = 0; k < da.Length; k++)
+                {
+                    if (k > 0)
+                    {
+                        w.Byte((byte)',');
+                    }
+
+                    WriteDouble(w, da[k]);
+                }
+
+                w.Byte((byte)']');
+                break;
+            default:
+                w.String(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
+                break;
+        }
+    }
+
+    private static void WriteDouble(JsonLine w, double d)
+    {
+        if (double.IsFinite(d))
+        {
+            w.Double(d);
+            return;
+        }
+
+        w.Raw(double.IsNaN(d) ? "{\"f64\":\"NaN\"}"u8 : d > 0 ? "{\"f64\":\"Infinity\"}"u8 : "{\"f64\":\"-Infinity\"}"u8);
+    }
+
+    private static byte[] Encode(Action<JsonLine> body)
+    {
+        var w = new JsonLine(512);
+        try
+        {
+            body(w);
+            return w.Written.ToArray();
+        }
+        finally
+        {
+            w.Release();
+        }
+    }
 
     /// <summary>Checks a line's checksum and parses it. <paramref name="line"/> excludes the newline.</summary>
     public static JObject ParseLine(ReadOnlySpan<byte> line, LogPosition pos, LogLimits limits)
@@ -442,175 +708,10 @@ internal static class LogCodec
         throw new LogFormatException(pos, $"{what}: objects are only {{\"f64\":\"NaN\"|\"Infinity\"|\"-Infinity\"}}, got {Clip(o.ToString(Formatting.None))}");
     }
 
-    private static void WriteAttributes(JsonWriter w, OpAttributes attrs)
-    {
-        w.WriteStartObject();
-        foreach (var p in attrs.Items)
-        {
-            w.WritePropertyName(p.Key);
-            WriteAttribute(w, p.Value);
-        }
-
-        w.WriteEndObject();
-    }
-
-    private static void WriteAttribute(JsonWriter w, object value)
-    {
-        switch (value)
-        {
-            case long l:
-                w.WriteValue(l);
-                break;
-            case int i:
-                w.WriteValue((long)i);
-                break;
-            case double d:
-                WriteDouble(w, d);
-                break;
-            case float f:
-                WriteDouble(w, f);
-                break;
-            case bool b:
-                w.WriteValue(b);
-                break;
-            case string s:
-                w.WriteValue(s);
-                break;
-            case long[] la:
-                w.WriteStartArray();
-                foreach (var x in la)
-                {
-                    w.WriteValue(x);
-                }
-
-                w.WriteEndArray();
-                break;
-            case int[] ia:
-                w.WriteStartArray();
-                foreach (var x in ia)
-                {
-                    w.WriteValue((long)x);
-                }
-
-                w.WriteEndArray();
-                break;
-            case double[] da:
-                w.WriteStartArray();
-                foreach (var x in da)
-                {
-                    WriteDouble(w, x);
-                }
-
-                w.WriteEndArray();
-                break;
-            default:
-                w.WriteValue(Convert.ToString(value, CultureInfo.InvariantCulture));
-                break;
-        }
-    }
-
-    private static void WriteDouble(JsonWriter w, double d)
-    {
-        if (double.IsFinite(d))
-        {
-            w.WriteValue(d);
-            return;
-        }
-
-        w.WriteStartObject();
-        w.WritePropertyName("f64");
-        w.WriteValue(double.IsNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
-        w.WriteEndObject();
-    }
-
-    private static void WriteTensor(JsonWriter w, TensorRecord t)
-    {
-        w.WriteStartObject();
-        w.WritePropertyName("id");
-        w.WriteValue(t.Id);
-        w.WritePropertyName("shape");
-        w.WriteStartArray();
-        foreach (var d in t.Shape)
-        {
-            w.WriteValue(d);
-        }
-
-        w.WriteEndArray();
-        Prop(w, "dtype", t.DType.Name());
-        Prop(w, "hash", t.Hash);
-        if (t.Blob is not null)
-        {
-            Prop(w, "blob", t.Blob);
-        }
-
-        if (t.Stats is { } s)
-        {
-            w.WritePropertyName("stats");
-            w.WriteStartObject();
-            OptDouble(w, "min", s.Min);
-            OptDouble(w, "max", s.Max);
-            OptDouble(w, "mean", s.Mean);
-            w.WritePropertyName("nan");
-            w.WriteValue(s.NaN);
-            w.WritePropertyName("pinf");
-            w.WriteValue(s.PosInf);
-            w.WritePropertyName("ninf");
-            w.WriteValue(s.NegInf);
-            w.WritePropertyName("sub");
-            w.WriteValue(s.Subnormal);
-            w.WritePropertyName("zero");
-            w.WriteValue(s.Zero);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndObject();
-    }
-
-    private static void OptDouble(JsonWriter w, string name, double? v)
-    {
-        w.WritePropertyName(name);
-        if (v is { } d && double.IsFinite(d))
-        {
-            w.WriteValue(d);
-        }
-        else
-        {
-            w.WriteNull();
-        }
-    }
-
     private static double? OptDouble(JObject o, string name, LogPosition pos) =>
         !o.TryGetValue(name, StringComparison.Ordinal, out var t) || t.Type == JTokenType.Null ? null
         : t.Type is JTokenType.Float or JTokenType.Integer ? (double)t
         : throw new LogFormatException(pos, $"stats.{name} must be a number or null");
-
-    private static void Prop(JsonWriter w, string name, string value)
-    {
-        w.WritePropertyName(name);
-        w.WriteValue(value);
-    }
-
-    private static byte[] Encode(Action<JsonTextWriter> body)
-    {
-        var sb = new StringBuilder(256);
-        using (var sw = new StringWriter(sb, CultureInfo.InvariantCulture))
-        using (var w = new JsonTextWriter(sw) { Formatting = Formatting.None, FloatFormatHandling = FloatFormatHandling.Symbol })
-        {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
-        }
-
-        // The checksum covers the object's text up to (not including) its closing brace; the crc field closes it.
-        sb.Length--;
-        var text = sb.ToString();
-        int bodyBytes = Utf8.GetByteCount(text);
-        var line = new byte[bodyBytes + LogFormat.CrcSuffixLength + 1];
-        Utf8.GetBytes(text, 0, text.Length, line, 0);
-        uint crc = Crc32.HashToUInt32(line.AsSpan(0, bodyBytes));
-        Encoding.ASCII.GetBytes(LogFormat.CrcPrefix + crc.ToString("x8", CultureInfo.InvariantCulture) + "\"}\n", 0, LogFormat.CrcSuffixLength + 1, line, bodyBytes);
-        return line;
-    }
 
     private static System.Numerics.BigInteger Big(JToken t) => ((JValue)t).Value switch
     {

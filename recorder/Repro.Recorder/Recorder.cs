@@ -56,7 +56,7 @@ public sealed class Recording : IOpObserver, IDisposable
     private bool expectLeaf;
     private bool disposed;
 
-    internal Recording(string path, RecorderOptions options, Action<OpRecord>? opWritten)
+    internal Recording(string path, RecorderOptions options, OpWrittenHandler? opWritten)
     {
         this.options = options;
         Path = System.IO.Path.GetFullPath(path);
@@ -103,33 +103,48 @@ public sealed class Recording : IOpObserver, IDisposable
             // Replay re-creating a tensor that came from outside the original recording: a leaf, not an op.
             expectLeaf = false;
             var t = e.Outputs[0];
-            writer.WriteLeaf(Pending(t, true), t.Backend.Name);
+            writer.WriteLeaf(LogId(t), t, t.Backend.Name);
             return;
         }
 
-        var inputs = new long[e.Inputs.Count];
-        for (int i = 0; i < inputs.Length; i++)
+        var inputs = e.Inputs;
+        for (int i = 0; i < inputs.Count; i++)
         {
-            var t = e.Inputs[i];
+            var t = inputs[i];
             if (!logIds.ContainsKey(t.Id))
             {
-                writer.WriteLeaf(Pending(t, true), t.Backend.Name);
+                writer.WriteLeaf(LogId(t), t, t.Backend.Name);
             }
-
-            inputs[i] = LogId(t);
         }
 
         long seq = expectedSeq >= 0 ? expectedSeq : e.Seq;
         expectedSeq = -1;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
-        var outputs = new PendingTensor[e.Outputs.Count];
-        for (int i = 0; i < outputs.Length; i++)
+        var slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs.Count, e.Backend, e.Source);
+        for (int i = 0; i < inputs.Count; i++)
         {
-            outputs[i] = Pending(e.Outputs[i], byValue);
+            slot.Inputs[i] = logIds[inputs[i].Id];
+        }
+
+        var outputs = e.Outputs;
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            var t = outputs[i];
+            writer.AddTensor(slot, LogId(t), t, byValue);
         }
 
         Ops++;
-        writer.WriteOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs, outputs, e.Backend, e.Source);
+        writer.Publish(slot);
+    }
+
+    /// <inheritdoc/>
+    public void BeforeWrite(Tensor target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (!disposed)
+        {
+            writer.BeforeWrite(target.Storage);
+        }
     }
 
     /// <summary>Stops recording, writes the end record and closes the log.</summary>
@@ -150,6 +165,9 @@ public sealed class Recording : IOpObserver, IDisposable
         }
     }
 
+    /// <summary>Tests: holds the writer thread (nothing is hashed or written) until the handle is disposed.</summary>
+    internal IDisposable HoldWriter() => writer.Hold();
+
     /// <summary>The next op observed gets sequence number <paramref name="seq"/> (replay keeps the original numbering).</summary>
     internal void ExpectSeq(long seq) => expectedSeq = seq;
 
@@ -161,17 +179,23 @@ public sealed class Recording : IOpObserver, IDisposable
     {
         Ops++;
         expectedSeq = -1;
-        writer.WriteOp(
+        var slot = writer.BeginOp(
             original.Seq,
             original.Op,
             original.Attributes,
             original.Phase,
             original.BackwardOf,
             original.IsView,
-            [.. inputs.Select(LogId)],
-            [Pending(output, options.Capture.Includes(original.Seq))],
+            inputs.Count,
             output.Backend.Name,
             original.Source);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            slot.Inputs[i] = LogId(inputs[i]);
+        }
+
+        writer.AddTensor(slot, LogId(output), output, options.Capture.Includes(original.Seq));
+        writer.Publish(slot);
     }
 
     private long LogId(Tensor t)
@@ -183,12 +207,6 @@ public sealed class Recording : IOpObserver, IDisposable
         }
 
         return id;
-    }
-
-    private PendingTensor Pending(Tensor t, bool storeBlob)
-    {
-        var buffer = TensorBytes.Rent(t, out int length);
-        return new PendingTensor(LogId(t), [.. t.Shape], t.DType, buffer, length, storeBlob);
     }
 
     private static void PrepareFolder(string path)

@@ -103,14 +103,15 @@ public static class Replayer
         long mismatches = 0;
         Divergence? first = null;
         var firstGate = new object();
-        void Compare(OpRecord actual)
+        // Runs on the new log's writer thread, once per op, in order.
+        OpWrittenHandler compare = (long _, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash) =>
         {
             if (!check || !expected.TryDequeue(out var want))
             {
                 return;
             }
 
-            string? what = Differ(want, actual);
+            string? what = Differ(want.Output, shape, dtype, hash);
             if (what is null)
             {
                 return;
@@ -121,7 +122,7 @@ public static class Replayer
             {
                 first ??= new Divergence(want.Seq, want.Op, want.Phase, want.Source, what, want.Position);
             }
-        }
+        };
 
         long ops = 0;
         long leaves = 0;
@@ -140,7 +141,7 @@ public static class Replayer
                     CommandLine = "replay of " + header.Environment.CommandLine,
                     StackSourceLocations = false,
                 },
-                Compare);
+                compare);
             var map = new Dictionary<long, Tensor>();
             bool stop = false;
             var context = new Context(reader, backend, recordedDType, dtype, header.Environment.Backend);
@@ -254,21 +255,27 @@ public static class Replayer
         return result;
     }
 
-    private static string? Differ(OpRecord want, OpRecord got)
+    private static string? Differ(TensorRecord want, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash)
     {
-        var a = want.Output;
-        var b = got.Output;
-        if (!a.Shape.AsSpan().SequenceEqual(b.Shape))
+        bool sameShape = want.Shape.Length == shape.Count;
+        for (int i = 0; sameShape && i < shape.Count; i++)
         {
-            return $"shape [{string.Join(", ", b.Shape)}], the log has [{string.Join(", ", a.Shape)}]";
+            sameShape = want.Shape[i] == shape[i];
         }
 
-        if (a.DType != b.DType)
+        if (!sameShape)
         {
-            return $"dtype {b.DType.Name()}, the log has {a.DType.Name()}";
+            return $"shape [{string.Join(", ", shape)}], the log has [{string.Join(", ", want.Shape)}]";
         }
 
-        return a.Hash != b.Hash ? $"hash {b.Hash}, the log has {a.Hash}" : null;
+        if (want.DType != dtype)
+        {
+            return $"dtype {dtype.Name()}, the log has {want.DType.Name()}";
+        }
+
+        Span<char> hex = stackalloc char[32];
+        Convert.TryToHexStringLower(hash, hex, out _);
+        return want.Hash.AsSpan().SequenceEqual(hex) ? null : $"hash {hex}, the log has {want.Hash}";
     }
 
     private static void TryDelete(string path)

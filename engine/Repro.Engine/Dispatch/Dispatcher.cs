@@ -100,6 +100,24 @@ public static class Dispatcher
         }
     }
 
+    /// <summary>Tells the observers that an op is about to write into <paramref name="target"/>'s existing storage (see <see cref="IOpObserver.BeforeWrite"/>).</summary>
+    internal static void BeforeWrite(Tensor target)
+    {
+        var current = Volatile.Read(ref observers);
+        if (current.Length == 0)
+        {
+            return;
+        }
+
+        lock (Gate)
+        {
+            foreach (var o in current)
+            {
+                o.BeforeWrite(target);
+            }
+        }
+    }
+
     /// <summary>Takes the next sequence number, marks the outputs with it, and links them into autograd's graph.</summary>
     private static long Number(string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
     {
