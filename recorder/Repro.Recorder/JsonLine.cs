@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Repro.Recorder;
@@ -116,6 +117,7 @@ internal sealed class JsonLine
     }
 
     /// <summary>Writes a finite double as Newtonsoft does: round-trip digits, ".0" added to integral values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Double(double value)
     {
         Ensure(32);
@@ -153,6 +155,7 @@ internal sealed class JsonLine
     }
 
     /// <summary>Writes a JSON string: UTF-8 (lone surrogates become U+FFFD, as Encoding.UTF8 does), escaped as Newtonsoft escapes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void String(string value)
     {
         Byte((byte)'"');

@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.IO.Hashing;
-using System.Text;
+using System.Runtime.CompilerServices;
 using Repro.Engine;
 
 namespace Repro.Recorder;
@@ -103,6 +102,7 @@ internal static class LogCodec
     }
 
     /// <summary>Writes an op record up to the opening bracket of its outputs (the tensors follow, then <see cref="WriteOpEnd"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WriteOpStart(JsonLine w, long seq, string op, OpPhase phase, long of, bool view, OpAttributes attrs, ReadOnlySpan<long> inputs)
     {
         w.BeginRecord();
@@ -142,6 +142,7 @@ internal static class LogCodec
     }
 
     /// <summary>Closes an op record's outputs and writes its backend and source location.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src)
     {
         w.Raw("],\"backend\":"u8);
@@ -191,6 +192,7 @@ internal static class LogCodec
     }
 
     /// <summary>Writes a tensor whose hash is 16 raw bytes (the writer's case).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WriteTensor(JsonLine w, long id, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash, ReadOnlySpan<byte> blob, in SummaryValues? stats)
     {
         WriteTensorHead(w, id, shape, dtype);
@@ -247,6 +249,7 @@ internal static class LogCodec
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteTensorTail(JsonLine w, in SummaryValues? stats)
     {
         if (stats is { } s)

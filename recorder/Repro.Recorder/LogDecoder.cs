@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Repro.Engine;
@@ -97,6 +98,7 @@ internal sealed class LogDecoder
     }
 
     /// <summary>Checks a line's checksum suffix and CRC (before anything is parsed). <paramref name="line"/> excludes the newline.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CheckLine(ReadOnlySpan<byte> line, LogPosition pos)
     {
         if (line.Length < LogFormat.CrcSuffixLength + 2 || line[0] != (byte)'{')
@@ -242,11 +244,61 @@ internal sealed class LogDecoder
     }
 
     /// <summary>
+    /// The input ids of an op line, for replay's look-ahead (when each tensor is used for the last time); false for
+    /// other records. For a line that <see cref="DecodeEntry"/> accepts, the ids are exactly the record's inputs (the
+    /// same reader, names and checks for "in"); a line it refuses may throw here or later.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool ScanInputs(ReadOnlySpan<byte> line, LogPosition pos, List<long> inputs)
+    {
+        inputs.Clear();
+        CheckLine(line, pos);
+        if (!line.StartsWith("{\"type\":\"op\","u8))
+        {
+            if (DecodeEntry(line, pos) is not OpRecord op)
+            {
+                return false;
+            }
+
+            inputs.AddRange(op.Inputs);
+            return true;
+        }
+
+        long seen = 0;
+        List<string>? others = null;
+        var r = Reader(line);
+        try
+        {
+            r.Read();
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var id = Name(ref r, pos, ref seen, ref others);
+                r.Read();
+                if (id == F.In && r.TokenType == JsonTokenType.StartArray)
+                {
+                    inputs.AddRange(StreamInputs(ref r, pos, 0));
+                }
+                else if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    r.Skip();
+                }
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new LogFormatException(pos, "invalid JSON: " + ex.Message, ex);
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// An op record read in one pass, each field decoded where it stands; what must be present or agree across fields
     /// (missing fields, the backward op's "of", arity, one output) is checked at the end. Accepts and refuses exactly
     /// what <see cref="DecodeOp"/> does (tests compare both with the version 1 reader); only the order in which a
     /// record with several faults reports them can differ.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private OpRecord StreamOp(ReadOnlySpan<byte> line, LogPosition pos)
     {
         long seen = 0;
@@ -395,6 +447,7 @@ internal sealed class LogDecoder
         return new OpRecord(seq, op!, attrs, phase, of, view, inputs!, outputs!, backend!, src) { Position = pos };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private TensorRecord StreamTensor(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos, long seq)
     {
         string What() => $"op {seq} out[0]";
@@ -464,6 +517,7 @@ internal sealed class LogDecoder
         return new TensorRecord(id, shape, dtype, hash!, summary, blob);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private (int[] Shape, long Numel) StreamShape(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos, Func<string> what)
     {
         Span<int> dims = stackalloc int[16];
@@ -511,6 +565,7 @@ internal sealed class LogDecoder
         return (more is not null ? [.. more] : rank == 0 ? [] : dims[..rank].ToArray(), numel);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private HealthSummary StreamStats(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos)
     {
         long seen = 0;
@@ -561,6 +616,7 @@ internal sealed class LogDecoder
         return new HealthSummary(min, max, mean, nan, pinf, ninf, sub, zero);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private SourceLocation StreamSource(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos)
     {
         long seen = 0;
@@ -594,6 +650,7 @@ internal sealed class LogDecoder
         return new SourceLocation(file!, (int)at, member!);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private OpAttributes StreamAttributes(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos, long seq)
     {
         var items = attributeItems;
@@ -616,6 +673,7 @@ internal sealed class LogDecoder
         return new OpAttributes([.. items]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long[] StreamInputs(ref Utf8JsonReader r, LogPosition pos, long seq)
     {
         Span<long> first = stackalloc long[8];
@@ -974,6 +1032,7 @@ internal sealed class LogDecoder
         return new OpAttributes([.. items]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private object ReadAttribute(ReadOnlySpan<byte> json, ref Utf8JsonReader r, LogPosition pos, long seq, string name)
     {
         switch (r.TokenType)

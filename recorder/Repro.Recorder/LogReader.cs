@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Repro.Engine;
 
 namespace Repro.Recorder;
@@ -177,6 +178,30 @@ public sealed class LogReader : IDisposable
         return TensorBytes.ToArray(ReadBlob(tensor.Blob, tensor.Bytes, referencedAt), tensor.DType);
     }
 
+    /// <summary>
+    /// Reads the rest of the log for the inputs of each op only, calling <paramref name="op"/> with the entry's index
+    /// (0 for the first entry after the header) and its input ids. Stops quietly where the log is cut short or a line
+    /// is damaged: reading the entries stops there too. For replay's look-ahead; use a reader of its own.
+    /// </summary>
+    internal void ScanInputs(Action<int, List<long>> op)
+    {
+        var inputs = new List<long>();
+        for (int index = 0; NextLine(out var bytes, out var pos, out bool complete) && complete; index++)
+        {
+            try
+            {
+                if (decoder.ScanInputs(bytes, pos, inputs))
+                {
+                    op(index, inputs);
+                }
+            }
+            catch (LogFormatException)
+            {
+                return;
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose() => stream.Dispose();
 
@@ -189,6 +214,7 @@ public sealed class LogReader : IDisposable
     }
 
     /// <summary>The next entry, or null at the end (or where the log is cut short: <see cref="Truncation"/> says so).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LogEntry? Next()
     {
         if (!NextLine(out var bytes, out var pos, out bool complete))
@@ -241,6 +267,7 @@ public sealed class LogReader : IDisposable
     /// it, else assembled in a reused buffer. False at the end of the file. <paramref name="complete"/> is false for a
     /// last line without newline.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool NextLine(out ReadOnlySpan<byte> text, out LogPosition pos, out bool complete)
     {
         pos = new LogPosition(recordsPath, line + 1, bufOffset + bufStart);

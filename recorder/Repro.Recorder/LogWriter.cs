@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Repro.Engine;
 
 namespace Repro.Recorder;
@@ -44,7 +45,7 @@ internal sealed class LogWriter : IDisposable
     private readonly Slot[] ring = new Slot[Capacity];
     private readonly ManualResetEventSlim wake = new(false, spinCount: 0);
     private readonly ManualResetEventSlim space = new(false, spinCount: 0);
-    private readonly FileStream records;
+    private readonly FileStream? records;
     private readonly string blobsDir;
     private readonly HashSet<string> blobs = new(StringComparer.Ordinal);
     private readonly Thread thread;
@@ -66,18 +67,24 @@ internal sealed class LogWriter : IDisposable
     private bool closed;
     private long lastFlush;
 
-    public LogWriter(string folder)
+    /// <summary>A writer of the log folder <paramref name="folder"/>; with null, no log: only each op's output hash is computed, for <see cref="OpWritten"/> (verify).</summary>
+    public LogWriter(string? folder)
     {
         Folder = folder;
-        blobsDir = Path.Combine(folder, LogFormat.BlobsFolder);
-        Directory.CreateDirectory(blobsDir);
+        blobsDir = folder is null ? string.Empty : Path.Combine(folder, LogFormat.BlobsFolder);
         for (int i = 0; i < ring.Length; i++)
         {
             ring[i] = new Slot();
         }
 
-        // Unbuffered: the writer hands whole batches of lines to the OS.
-        records = new FileStream(Path.Combine(folder, LogFormat.RecordsFile), FileMode.Create, FileAccess.Write, FileShare.Read, 0);
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(blobsDir);
+
+            // Unbuffered: the writer hands whole batches of lines to the OS.
+            records = new FileStream(Path.Combine(folder, LogFormat.RecordsFile), FileMode.Create, FileAccess.Write, FileShare.Read, 0);
+        }
+
         thread = new Thread(Run) { IsBackground = true, Name = "repro-log-writer" };
         thread.Start();
     }
@@ -90,7 +97,7 @@ internal sealed class LogWriter : IDisposable
         End,
     }
 
-    public string Folder { get; }
+    public string? Folder { get; }
 
     /// <summary>Op records written (writer thread).</summary>
     public long OpCount { get; private set; }
@@ -254,7 +261,7 @@ internal sealed class LogWriter : IDisposable
         completed = true;
         wake.Set();
         thread.Join();
-        records.Dispose();
+        records?.Dispose();
         output.Release();
         if (gather.Length > 0)
         {
@@ -327,6 +334,7 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Drain()
     {
         lastFlush = Stopwatch.GetTimestamp();
@@ -402,7 +410,7 @@ internal sealed class LogWriter : IDisposable
         {
             if (Failure is null)
             {
-                records.Write(output.Written);
+                records?.Write(output.Written);
             }
         }
         catch (IOException ex)
@@ -423,6 +431,12 @@ internal sealed class LogWriter : IDisposable
 
         try
         {
+            if (records is null)
+            {
+                HashOnly(slot);
+                return;
+            }
+
             switch (slot.Kind)
             {
                 case SlotKind.Header:
@@ -451,6 +465,7 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteOp(Slot slot)
     {
         LogCodec.WriteOpStart(output, slot.Seq, slot.Op!, slot.Phase, slot.Of, slot.View, slot.Attributes!, slot.Inputs.AsSpan(0, slot.InputCount));
@@ -479,7 +494,43 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
+    /// <summary>No log: an op's outputs are hashed for <see cref="OpWritten"/> (no summary, JSON or blob), then released.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void HashOnly(Slot slot)
+    {
+        if (slot.Kind != SlotKind.Op)
+        {
+            Skip(slot);
+            return;
+        }
+
+        Span<byte> first = stackalloc byte[16];
+        var firstTensor = slot.TensorCount > 0 ? slot.Tensors[0].Tensor : null;
+        for (int i = 0; i < slot.TensorCount; i++)
+        {
+            var e = slot.Tensors[i];
+            try
+            {
+                if (i == 0)
+                {
+                    digester.Hash(ClaimBytes(e), e.Tensor!.DType, first);
+                }
+            }
+            finally
+            {
+                Release(e);
+            }
+        }
+
+        OpCount++;
+        if (OpWritten is { } callback && firstTensor is not null)
+        {
+            callback(slot.Seq, firstTensor.Shape, firstTensor.DType, first);
+        }
+    }
+
     /// <summary>Hashes, summarizes and (when asked) stores one tensor, writes its JSON, and releases it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteTensor(TensorEntry e, Span<byte> hash)
     {
         var t = e.Tensor!;

@@ -56,19 +56,28 @@ public sealed class Recording : IOpObserver, IDisposable
     private bool expectLeaf;
     private bool disposed;
 
-    internal Recording(string path, RecorderOptions options, OpWrittenHandler? opWritten)
+    /// <summary>A recording into the log folder <paramref name="path"/>; with null, no log is written and only each op's output hash is computed for <paramref name="opWritten"/> (verify).</summary>
+    internal Recording(string? path, RecorderOptions options, OpWrittenHandler? opWritten)
     {
         this.options = options;
-        Path = System.IO.Path.GetFullPath(path);
-        PrepareFolder(Path);
-        writer = new LogWriter(Path) { OpWritten = opWritten };
-        var backend = options.Backend ?? Settings.DefaultBackend;
-        var header = new LogHeader(
-            LogFormat.Version,
-            LogFormat.ReproVersion,
-            options.Capture.Text,
-            options.Fingerprint ?? Fingerprint.Capture(backend, options.DType, options.Seed, commandLine: options.CommandLine));
-        writer.WriteHeader(header);
+        Path = path is null ? string.Empty : System.IO.Path.GetFullPath(path);
+        if (path is not null)
+        {
+            PrepareFolder(Path);
+        }
+
+        writer = new LogWriter(path is null ? null : Path) { OpWritten = opWritten };
+        if (path is not null)
+        {
+            var backend = options.Backend ?? Settings.DefaultBackend;
+            var header = new LogHeader(
+                LogFormat.Version,
+                LogFormat.ReproVersion,
+                options.Capture.Text,
+                options.Fingerprint ?? Fingerprint.Capture(backend, options.DType, options.Seed, commandLine: options.CommandLine));
+            writer.WriteHeader(header);
+        }
+
         if (options.ResetSequence && !Dispatcher.IsObserved)
         {
             Dispatcher.ResetSequence();

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Repro.Engine;
 
@@ -59,6 +60,7 @@ public static class TensorBytes
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gather<T>(ReadOnlySpan<T> src, int offset, IReadOnlyList<int> shape, IReadOnlyList<int> strides, Span<T> dst)
     {
         int rank = shape.Count;

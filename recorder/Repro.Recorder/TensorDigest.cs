@@ -132,6 +132,7 @@ internal struct Float32Summary
         return new SummaryValues(lo, hi, sum / finite, nan, pinf, ninf, sub, zero);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int AddVector256(ReadOnlySpan<float> values)
     {
         ref float start = ref MemoryMarshal.GetReference(values);
@@ -228,6 +229,7 @@ internal sealed class Digester
     /// Summarizes <paramref name="bytes"/> and writes the canonical hash (XxHash128 of the bytes with every NaN
     /// rewritten to the canonical pattern) to <paramref name="hash"/>. Float32 goes through one fused pass.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SummaryValues Digest(ReadOnlySpan<byte> bytes, DType dtype, Span<byte> hash)
     {
         if (dtype != DType.Float32)
@@ -266,6 +268,69 @@ internal sealed class Digester
 
         hasher.GetHashAndReset(hash);
         return acc.Result();
+    }
+
+    /// <summary>The canonical hash alone (verify without a log): NaNs are looked for, not counted.</summary>
+    public void Hash(ReadOnlySpan<byte> bytes, DType dtype, Span<byte> hash) => CanonicalHash(bytes, dtype, HasNaN(bytes, dtype) ? 1 : 0, hash);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool HasNaN(ReadOnlySpan<byte> bytes, DType dtype)
+    {
+        switch (dtype)
+        {
+            case DType.Float32:
+                var f = MemoryMarshal.Cast<byte, uint>(bytes);
+                int i = 0;
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    var abs = Vector256.Create(0x7FFFFFFFu);
+                    var inf = Vector256.Create(0x7F800000u);
+                    var any = Vector256<uint>.Zero;
+                    for (; i + 8 <= f.Length; i += 8)
+                    {
+                        any |= Vector256.GreaterThan(Vector256.Create(f.Slice(i, 8)) & abs, inf);
+                    }
+
+                    if (any != Vector256<uint>.Zero)
+                    {
+                        return true;
+                    }
+                }
+
+                for (; i < f.Length; i++)
+                {
+                    if ((f[i] & 0x7FFFFFFFu) > 0x7F800000u)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case DType.Float64:
+                foreach (ulong v in MemoryMarshal.Cast<byte, ulong>(bytes))
+                {
+                    if ((v & 0x7FFFFFFFFFFFFFFFul) > 0x7FF0000000000000ul)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case DType.Float16:
+            case DType.BFloat16:
+                ushort inf16 = dtype == DType.Float16 ? (ushort)0x7C00 : (ushort)0x7F80;
+                foreach (ushort v in MemoryMarshal.Cast<byte, ushort>(bytes))
+                {
+                    if ((v & 0x7FFF) > inf16)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
+        }
     }
 
     /// <summary>A scratch span of at least <paramref name="length"/> bytes, valid until the next call.</summary>
