@@ -246,7 +246,8 @@ internal sealed class LogDecoder
     /// <summary>
     /// The input ids of an op line, for replay's look-ahead (when each tensor is used for the last time); false for
     /// other records. For a line that <see cref="DecodeEntry"/> accepts, the ids are exactly the record's inputs (the
-    /// same reader, names and checks for "in"); a line it refuses may throw here or later.
+    /// same reader, names and checks for "in", which comes before the outputs, so the scan stops there); a line it
+    /// refuses may throw here, or not.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool ScanInputs(ReadOnlySpan<byte> line, LogPosition pos, List<long> inputs)
@@ -276,9 +277,13 @@ internal sealed class LogDecoder
                 r.Read();
                 if (id == F.In && r.TokenType == JsonTokenType.StartArray)
                 {
+                    // The rest of the line (outputs, source) is not needed: if the line repeats "in" or is otherwise
+                    // bad, reading the entries stops at it, so what this scan says about it never matters.
                     inputs.AddRange(StreamInputs(ref r, pos, 0));
+                    return true;
                 }
-                else if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+
+                if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
                     r.Skip();
                 }

@@ -50,7 +50,7 @@ public sealed class Recording : IOpObserver, IDisposable
     private readonly IDisposable attachment;
     // Tensor ids in the log count from 0 in order of first appearance, so a log does not depend on what else the
     // process did before the recording (the engine's ids are process-wide).
-    private readonly Dictionary<long, long> logIds = [];
+    private readonly LogIds logIds = new();
     private readonly RecorderOptions options;
     private long expectedSeq = -1;
     private bool expectLeaf;
@@ -117,12 +117,14 @@ public sealed class Recording : IOpObserver, IDisposable
         }
 
         var inputs = e.Inputs;
+        Span<long> ids = inputs.Count <= 8 ? stackalloc long[8] : new long[inputs.Count];
         for (int i = 0; i < inputs.Count; i++)
         {
             var t = inputs[i];
-            if (!logIds.ContainsKey(t.Id))
+            if (!logIds.TryGetValue(t.Id, out ids[i]))
             {
-                writer.WriteLeaf(LogId(t), t, t.Backend.Name);
+                ids[i] = LogId(t);
+                writer.WriteLeaf(ids[i], t, t.Backend.Name);
             }
         }
 
@@ -130,10 +132,7 @@ public sealed class Recording : IOpObserver, IDisposable
         expectedSeq = -1;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
         var slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs.Count, e.Backend, e.Source);
-        for (int i = 0; i < inputs.Count; i++)
-        {
-            slot.Inputs[i] = logIds[inputs[i].Id];
-        }
+        ids[..inputs.Count].CopyTo(slot.Inputs);
 
         var outputs = e.Outputs;
         for (int i = 0; i < outputs.Count; i++)
@@ -212,7 +211,7 @@ public sealed class Recording : IOpObserver, IDisposable
         if (!logIds.TryGetValue(t.Id, out long id))
         {
             id = logIds.Count;
-            logIds[t.Id] = id;
+            logIds.Add(t.Id, id);
         }
 
         return id;
@@ -246,5 +245,67 @@ public sealed class Recording : IOpObserver, IDisposable
         }
 
         Directory.CreateDirectory(path);
+    }
+}
+
+/// <summary>
+/// Log ids by engine tensor id. The engine's ids increase, so the ids of tensors made during the recording are kept
+/// in pages of a dense table (4096 ids a page, below the large-object size: a long recording does not churn the
+/// large-object heap, which a growing dictionary did, with a full collection each time); the few older ones in a
+/// dictionary.
+/// </summary>
+internal sealed class LogIds
+{
+    private const int PageBits = 12;
+    private const int PageSize = 1 << PageBits;
+
+    private readonly Dictionary<long, long> older = [];
+    private readonly List<long[]?> pages = [];
+    private long first = -1;
+
+    /// <summary>Ids assigned so far.</summary>
+    public long Count { get; private set; }
+
+    public bool TryGetValue(long tensorId, out long logId)
+    {
+        if (first >= 0 && tensorId >= first)
+        {
+            long at = tensorId - first;
+            long page = at >> PageBits;
+            if (page < pages.Count && pages[(int)page] is { } p && p[at & (PageSize - 1)] is var v && v != 0)
+            {
+                logId = v - 1;
+                return true;
+            }
+        }
+
+        return older.TryGetValue(tensorId, out logId);
+    }
+
+    public void Add(long tensorId, long logId)
+    {
+        Count++;
+        if (first < 0)
+        {
+            first = tensorId;
+        }
+
+        long at = tensorId - first;
+        if (at < 0 || at >> PageBits > int.MaxValue / 2)
+        {
+            older[tensorId] = logId;
+            return;
+        }
+
+        int page = (int)(at >> PageBits);
+        while (pages.Count <= page)
+        {
+            pages.Add(null);
+        }
+
+        var p = pages[page] ??= new long[PageSize];
+
+        // Stored plus one: 0 marks an id not seen.
+        p[at & (PageSize - 1)] = logId + 1;
     }
 }

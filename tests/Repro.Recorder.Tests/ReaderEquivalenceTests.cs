@@ -61,7 +61,17 @@ public sealed partial class ReaderEquivalenceTests
             var decoder = new LogDecoder(limits);
             try
             {
-                after = isHeader ? Text(Legacy.EncodeHeader(decoder.DecodeHeader(line, pos))) : Encode(decoder.DecodeEntry(line, pos));
+                var entry = isHeader ? null : decoder.DecodeEntry(line, pos);
+                after = isHeader ? Text(Legacy.EncodeHeader(decoder.DecodeHeader(line, pos))) : Encode(entry!);
+
+                // Replay's look-ahead must see exactly the inputs of every op the reader accepts.
+                var scanned = new List<long>();
+                bool isOp = !isHeader && new LogDecoder(limits).ScanInputs(line, pos, scanned);
+                Assert.Equal(entry is OpRecord, isOp);
+                if (entry is OpRecord op)
+                {
+                    Assert.Equal(op.Inputs, scanned);
+                }
             }
             catch (LogFormatException ex)
             {
