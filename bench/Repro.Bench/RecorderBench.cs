@@ -11,7 +11,10 @@ namespace Repro.Bench;
 /// run without recording, measured in one process: after one warm-up of each, R rounds each time a plain run and a
 /// recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios. Also
 /// log bytes per op and the time of verifying (replaying) the log relative to the plain run.
-/// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M]</c> (defaults 100, 5, default).
+/// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M] [--breakdown]</c> (defaults 100, 5, default).
+/// With <c>--breakdown</c>: instead, where the per-op cost goes, as the minimum over R passes of each configuration
+/// (plain; an observer that does nothing, without and with stack source locations; the recorder without stack source
+/// locations; the recorder), in process CPU time and wall time, and the difference to plain per op.
 /// </summary>
 [Bench("recorder", "recording overhead of digits-mlp (recorded/plain, same process), log bytes per op, replay time")]
 public static class RecorderBench
@@ -19,6 +22,7 @@ public static class RecorderBench
     public static int Run(string[] args)
     {
         int steps = 100, rounds = 5;
+        bool breakdown = false;
         var capture = CapturePolicy.Default;
         for (int i = 0; i < args.Length; i++)
         {
@@ -35,6 +39,9 @@ public static class RecorderBench
                 case "--capture" when i + 1 < args.Length:
                     capture = CapturePolicy.Parse(args[++i]);
                     break;
+                case "--breakdown":
+                    breakdown = true;
+                    break;
                 default:
                     Console.Error.WriteLine($"recorder: expected [--steps N] [--rounds R] [--capture policy], got '{string.Join(' ', args)}'");
                     return 2;
@@ -44,6 +51,11 @@ public static class RecorderBench
         var workload = Workloads.Get("digits-mlp");
         var options = new WorkloadOptions(Seed: 0, Steps: steps);
         var folder = Path.Combine(Path.GetTempPath(), "repro-recorder-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        if (breakdown)
+        {
+            return Breakdown(workload, options, folder, capture, rounds);
+        }
+
         var process = Process.GetCurrentProcess();
         double Cpu()
         {
@@ -108,9 +120,18 @@ public static class RecorderBench
 
         long recordBytes = new FileInfo(Path.Combine(folder, LogFormat.RecordsFile)).Length;
         long blobBytes = Directory.EnumerateFiles(Path.Combine(folder, LogFormat.BlobsFolder)).Order(StringComparer.Ordinal).Sum(f => new FileInfo(f).Length);
-        var verify = Stopwatch.StartNew();
-        var result = Replayer.Verify(folder);
-        double replaySeconds = verify.Elapsed.TotalSeconds;
+        // Verify: the first replay in the process (its code still cold, as in a fresh `repro verify`), then more.
+        var verifyTimes = new List<double>();
+        ReplayResult? result = null;
+        for (int r = 0; r <= rounds; r++)
+        {
+            var verify = Stopwatch.StartNew();
+            result = Replayer.Verify(folder);
+            verifyTimes.Add(verify.Elapsed.TotalSeconds);
+        }
+
+        double replaySeconds = verifyTimes[0];
+        double warmReplay = Median(verifyTimes[1..]);
         Directory.Delete(folder, recursive: true);
 
         double plainMedian = Median(plainTimes);
@@ -122,13 +143,83 @@ public static class RecorderBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| CPU time recorded/plain (median of per-round ratios) | {Median(cpuRatios):F3}x |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ops recorded | {ops} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| log bytes per op (records + blobs) | {(double)(recordBytes + blobBytes) / ops:F1} ({(double)recordBytes / ops:F1} + {(double)blobBytes / ops:F1}) |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| verify (replay + hash check) / plain run | {replaySeconds / plainMedian:F2}x ({replaySeconds:F3} s, identical: {result.Identical}) |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| verify (replay + hash check) / plain run, first in the process | {replaySeconds / plainMedian:F2}x ({replaySeconds:F3} s, identical: {result!.Identical}) |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| verify / plain run, median of the next {rounds} | {warmReplay / plainMedian:F2}x ({warmReplay:F3} s) |"));
         return result.Identical ? 0 : 1;
+    }
+
+    private static int Breakdown(IWorkload workload, WorkloadOptions options, string folder, CapturePolicy capture, int rounds)
+    {
+        var process = Process.GetCurrentProcess();
+        double Cpu()
+        {
+            process.Refresh();
+            return process.TotalProcessorTime.TotalSeconds;
+        }
+
+        long ops = 0;
+        var configurations = new (string Name, Func<IDisposable?> Start)[]
+        {
+            ("plain", () => null),
+            ("observer that does nothing", () => Dispatcher.Observe(new NullObserver(false))),
+            ("observer that does nothing, stack source locations", () => Dispatcher.Observe(new NullObserver(true))),
+            ("recorder without stack source locations", () => Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture, StackSourceLocations = false })),
+            ("recorder (default)", () => Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture })),
+        };
+        var cpu = new double[configurations.Length];
+        var wall = new double[configurations.Length];
+        Array.Fill(cpu, double.MaxValue);
+        Array.Fill(wall, double.MaxValue);
+        Console.WriteLine($"recorder breakdown: digits-mlp, {options.Steps} steps, capture {capture}, minimum of {rounds} passes, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads, {Environment.ProcessorCount} logical CPUs");
+        for (int r = -1; r < rounds; r++)
+        {
+            for (int k = 0; k < configurations.Length; k++)
+            {
+                long seq0 = Dispatcher.NextSeq;
+                double c0 = Cpu();
+                var sw = Stopwatch.StartNew();
+                var scope = configurations[k].Start();
+                workload.Run(options);
+                scope?.Dispose();
+                double w = sw.Elapsed.TotalSeconds;
+                double c = Cpu() - c0;
+                if (k == 0)
+                {
+                    ops = Dispatcher.NextSeq - seq0;
+                }
+
+                if (r >= 0)
+                {
+                    cpu[k] = Math.Min(cpu[k], c);
+                    wall[k] = Math.Min(wall[k], w);
+                }
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ops} ops per run"));
+        Console.WriteLine("| configuration | CPU | per op over plain | wall | per op over plain |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        for (int k = 0; k < configurations.Length; k++)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {configurations[k].Name} | {cpu[k] * 1000:F0} ms | {(cpu[k] - cpu[0]) / ops * 1e6:+0.00;-0.00} µs | {wall[k] * 1000:F0} ms | {(wall[k] - wall[0]) / ops * 1e6:+0.00;-0.00} µs |"));
+        }
+
+        Directory.Delete(folder, recursive: true);
+        return 0;
     }
 
     private static double Median(List<double> xs)
     {
         var s = xs.Order().ToList();
         return s.Count % 2 == 1 ? s[s.Count / 2] : (s[(s.Count / 2) - 1] + s[s.Count / 2]) / 2;
+    }
+
+    private sealed class NullObserver(bool sources) : IOpObserver
+    {
+        public bool WantsSourceLocations => sources;
+
+        public void OnOp(OpEvent e)
+        {
+        }
     }
 }

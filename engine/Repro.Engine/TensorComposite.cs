@@ -3,46 +3,103 @@ using Repro.Engine.Backends;
 namespace Repro.Engine;
 
 /// <summary>Composite ops: built from primitives in the front end, so they need no kernels and no backward rules of their own.</summary>
+/// <remarks>
+/// Operators cannot take caller information, so the dispatcher finds their source location from the stack; each
+/// operator opens a <see cref="Dispatcher.LibraryCall"/> scope so that the stack is walked once per operator call
+/// (a tensor-scalar operator issues two ops) and once for a whole built-in layer or optimizer step that uses them.
+/// </remarks>
 public sealed partial class Tensor
 {
     /// <summary>Unary minus.</summary>
-    public static Tensor operator -(Tensor x) => OpCore.Unary(UnaryOp.Neg, x);
+    public static Tensor operator -(Tensor x)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Unary(UnaryOp.Neg, x);
+    }
 
     /// <summary>Elementwise sum.</summary>
-    public static Tensor operator +(Tensor a, Tensor b) => OpCore.Binary(BinaryOp.Add, a, b);
+    public static Tensor operator +(Tensor a, Tensor b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Add, a, b);
+    }
 
     /// <summary>Elementwise difference.</summary>
-    public static Tensor operator -(Tensor a, Tensor b) => OpCore.Binary(BinaryOp.Sub, a, b);
+    public static Tensor operator -(Tensor a, Tensor b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Sub, a, b);
+    }
 
     /// <summary>Elementwise product.</summary>
-    public static Tensor operator *(Tensor a, Tensor b) => OpCore.Binary(BinaryOp.Mul, a, b);
+    public static Tensor operator *(Tensor a, Tensor b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Mul, a, b);
+    }
 
     /// <summary>Elementwise quotient.</summary>
-    public static Tensor operator /(Tensor a, Tensor b) => OpCore.Binary(BinaryOp.Div, a, b);
+    public static Tensor operator /(Tensor a, Tensor b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Div, a, b);
+    }
 
     /// <summary>Tensor plus scalar.</summary>
-    public static Tensor operator +(Tensor a, double b) => OpCore.Binary(BinaryOp.Add, a, OpCore.Scalar(a, b));
+    public static Tensor operator +(Tensor a, double b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Add, a, OpCore.Scalar(a, b));
+    }
 
     /// <summary>Scalar plus tensor.</summary>
-    public static Tensor operator +(double a, Tensor b) => OpCore.Binary(BinaryOp.Add, OpCore.Scalar(b, a), b);
+    public static Tensor operator +(double a, Tensor b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Add, OpCore.Scalar(b, a), b);
+    }
 
     /// <summary>Tensor minus scalar.</summary>
-    public static Tensor operator -(Tensor a, double b) => OpCore.Binary(BinaryOp.Sub, a, OpCore.Scalar(a, b));
+    public static Tensor operator -(Tensor a, double b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Sub, a, OpCore.Scalar(a, b));
+    }
 
     /// <summary>Scalar minus tensor.</summary>
-    public static Tensor operator -(double a, Tensor b) => OpCore.Binary(BinaryOp.Sub, OpCore.Scalar(b, a), b);
+    public static Tensor operator -(double a, Tensor b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Sub, OpCore.Scalar(b, a), b);
+    }
 
     /// <summary>Tensor times scalar.</summary>
-    public static Tensor operator *(Tensor a, double b) => OpCore.Binary(BinaryOp.Mul, a, OpCore.Scalar(a, b));
+    public static Tensor operator *(Tensor a, double b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Mul, a, OpCore.Scalar(a, b));
+    }
 
     /// <summary>Scalar times tensor.</summary>
-    public static Tensor operator *(double a, Tensor b) => OpCore.Binary(BinaryOp.Mul, OpCore.Scalar(b, a), b);
+    public static Tensor operator *(double a, Tensor b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Mul, OpCore.Scalar(b, a), b);
+    }
 
     /// <summary>Tensor divided by scalar.</summary>
-    public static Tensor operator /(Tensor a, double b) => OpCore.Binary(BinaryOp.Div, a, OpCore.Scalar(a, b));
+    public static Tensor operator /(Tensor a, double b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Div, a, OpCore.Scalar(a, b));
+    }
 
     /// <summary>Scalar divided by tensor.</summary>
-    public static Tensor operator /(double a, Tensor b) => OpCore.Binary(BinaryOp.Div, OpCore.Scalar(b, a), b);
+    public static Tensor operator /(double a, Tensor b)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return OpCore.Binary(BinaryOp.Div, OpCore.Scalar(b, a), b);
+    }
 
     /// <summary>Copies the tensor to another backend (a new tensor; recorded as "to_backend").</summary>
     public Tensor To(Backend backend)

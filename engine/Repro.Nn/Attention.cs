@@ -43,6 +43,7 @@ public sealed class MultiHeadSelfAttention : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
+        using var caller = Dispatcher.LibraryCall();
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 3 || x.Shape[2] != Dim)
         {

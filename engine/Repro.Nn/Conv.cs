@@ -97,6 +97,7 @@ public sealed class Conv2d : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
+        using var caller = Dispatcher.LibraryCall();
         Windows.CheckInput("conv2d", x, InChannels);
         int n = x.Shape[0];
         int ho = Windows.OutSize("conv2d", x.Shape[2], Kernel, Stride, Padding, x);

@@ -33,6 +33,7 @@ public sealed class Linear : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
+        using var caller = Dispatcher.LibraryCall();
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank == 0 || x.Shape[^1] != InFeatures)
         {
@@ -127,6 +128,7 @@ public sealed class Dropout : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
+        using var caller = Dispatcher.LibraryCall();
         ArgumentNullException.ThrowIfNull(x);
         if (!Training || P == 0.0)
         {
@@ -202,6 +204,7 @@ public sealed class LayerNorm : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
+        using var caller = Dispatcher.LibraryCall();
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank == 0 || x.Shape[^1] != Dim)
         {

@@ -11,6 +11,7 @@ public static class Losses
     /// </summary>
     public static Tensor CrossEntropy(Tensor logits, Tensor labels)
     {
+        using var caller = Dispatcher.LibraryCall();
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(labels);
         if (logits.Rank != 2 || labels.Rank != 1 || labels.Shape[0] != logits.Shape[0])
@@ -30,6 +31,7 @@ public static class Losses
     /// <summary>mean((prediction - target)^2).</summary>
     public static Tensor Mse(Tensor prediction, Tensor target)
     {
+        using var caller = Dispatcher.LibraryCall();
         SameShape("mse", prediction, target);
         return (prediction - target).Square().Mean();
     }
@@ -40,6 +42,7 @@ public static class Losses
     /// </summary>
     public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor targets)
     {
+        using var caller = Dispatcher.LibraryCall();
         SameShape("binary_cross_entropy_with_logits", logits, targets);
         var softplus = (1.0 + (-logits.Abs()).Exp()).Log();
         return (logits.Relu() - (logits * targets) + softplus).Mean();

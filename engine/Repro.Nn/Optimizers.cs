@@ -34,6 +34,10 @@ public abstract class Optimizer
     {
         StepCount++;
         using var noGrad = Autograd.NoGrad();
+
+        // The built-in optimizers run no user code in Update, so one stack walk locates all their ops; a user's
+        // subclass may, so its ops are located one by one.
+        using var caller = GetType().Assembly == typeof(Optimizer).Assembly ? Dispatcher.LibraryCall() : default;
         for (int i = 0; i < parameters.Length; i++)
         {
             var p = parameters[i];

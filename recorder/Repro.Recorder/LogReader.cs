@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Repro.Engine;
 
 namespace Repro.Recorder;
@@ -20,6 +21,8 @@ public sealed class LogReader : IDisposable
     private readonly FileStream stream;
     private readonly string recordsPath;
     private readonly byte[] buffer = new byte[1 << 16];
+    private readonly LogDecoder decoder;
+    private byte[] longLine = [];
     private int bufStart;
     private int bufEnd;
     private long bufOffset;
@@ -30,6 +33,7 @@ public sealed class LogReader : IDisposable
     {
         Folder = folder;
         Limits = limits;
+        decoder = new LogDecoder(limits);
         recordsPath = System.IO.Path.Combine(folder, LogFormat.RecordsFile);
         try
         {
@@ -42,8 +46,7 @@ public sealed class LogReader : IDisposable
 
         try
         {
-            var first = NextLine(out var pos, out bool complete);
-            if (first is null)
+            if (!NextLine(out var first, out var pos, out bool complete))
             {
                 throw new LogFormatException(pos, "the log is empty: expected a header record");
             }
@@ -53,7 +56,7 @@ public sealed class LogReader : IDisposable
                 throw new LogFormatException(pos, $"the log is truncated inside its header ({first.Length} bytes, no newline)");
             }
 
-            Header = LogCodec.DecodeHeader(LogCodec.ParseLine(first, pos, limits), pos);
+            Header = decoder.DecodeHeader(first, pos);
         }
         catch
         {
@@ -175,66 +178,101 @@ public sealed class LogReader : IDisposable
         return TensorBytes.ToArray(ReadBlob(tensor.Blob, tensor.Bytes, referencedAt), tensor.DType);
     }
 
+    /// <summary>
+    /// Reads the rest of the log for the inputs of each op only, calling <paramref name="op"/> with the entry's index
+    /// (0 for the first entry after the header) and its input ids. Stops quietly where the log is cut short or a line
+    /// is damaged: reading the entries stops there too. For replay's look-ahead; use a reader of its own.
+    /// </summary>
+    internal void ScanInputs(Action<int, List<long>> op)
+    {
+        var inputs = new List<long>();
+        for (int index = 0; NextLine(out var bytes, out var pos, out bool complete) && complete; index++)
+        {
+            try
+            {
+                if (decoder.ScanInputs(bytes, pos, inputs))
+                {
+                    op(index, inputs);
+                }
+            }
+            catch (LogFormatException)
+            {
+                return;
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose() => stream.Dispose();
 
     private IEnumerable<LogEntry> Read()
     {
-        while (true)
+        while (Next() is { } entry)
         {
-            var bytes = NextLine(out var pos, out bool complete);
-            if (bytes is null)
-            {
-                if (End is null)
-                {
-                    Truncation = new LogTruncation(pos, LastSeq, LastSeq >= 0
-                        ? $"the log has no end record: the run stopped after op {LastSeq} (a crash or a recording still in progress)"
-                        : "the log has no ops and no end record");
-                }
-
-                yield break;
-            }
-
-            if (!complete)
-            {
-                Truncation = new LogTruncation(pos, LastSeq, $"the log is truncated: its last line ({bytes.Length} bytes) is incomplete; the last complete op is {(LastSeq >= 0 ? LastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}");
-                yield break;
-            }
-
-            if (End is not null)
-            {
-                throw new LogFormatException(pos, "a record after the end record");
-            }
-
-            var entry = LogCodec.DecodeEntry(LogCodec.ParseLine(bytes, pos, Limits), pos, Limits);
-            switch (entry)
-            {
-                case OpRecord op:
-                    if (op.Seq <= LastSeq)
-                    {
-                        throw new LogFormatException(pos, $"op sequence numbers must increase: op {op.Seq} follows op {LastSeq}");
-                    }
-
-                    LastSeq = op.Seq;
-                    LastOp = op;
-                    break;
-                case EndRecord end:
-                    End = end;
-                    break;
-                default:
-                    break;
-            }
-
             yield return entry;
         }
     }
 
-    /// <summary>The next line without its newline; null at the end of the file. <paramref name="complete"/> is false for a last line without newline.</summary>
-    private byte[]? NextLine(out LogPosition pos, out bool complete)
+    /// <summary>The next entry, or null at the end (or where the log is cut short: <see cref="Truncation"/> says so).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private LogEntry? Next()
+    {
+        if (!NextLine(out var bytes, out var pos, out bool complete))
+        {
+            if (End is null)
+            {
+                Truncation = new LogTruncation(pos, LastSeq, LastSeq >= 0
+                    ? $"the log has no end record: the run stopped after op {LastSeq} (a crash or a recording still in progress)"
+                    : "the log has no ops and no end record");
+            }
+
+            return null;
+        }
+
+        if (!complete)
+        {
+            Truncation = new LogTruncation(pos, LastSeq, $"the log is truncated: its last line ({bytes.Length} bytes) is incomplete; the last complete op is {(LastSeq >= 0 ? LastSeq.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}");
+            return null;
+        }
+
+        if (End is not null)
+        {
+            throw new LogFormatException(pos, "a record after the end record");
+        }
+
+        var entry = decoder.DecodeEntry(bytes, pos);
+        switch (entry)
+        {
+            case OpRecord op:
+                if (op.Seq <= LastSeq)
+                {
+                    throw new LogFormatException(pos, $"op sequence numbers must increase: op {op.Seq} follows op {LastSeq}");
+                }
+
+                LastSeq = op.Seq;
+                LastOp = op;
+                break;
+            case EndRecord end:
+                End = end;
+                break;
+            default:
+                break;
+        }
+
+        return entry;
+    }
+
+    /// <summary>
+    /// The next line without its newline (valid until the next call): a view of the read buffer when the line lies in
+    /// it, else assembled in a reused buffer. False at the end of the file. <paramref name="complete"/> is false for a
+    /// last line without newline.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool NextLine(out ReadOnlySpan<byte> text, out LogPosition pos, out bool complete)
     {
         pos = new LogPosition(recordsPath, line + 1, bufOffset + bufStart);
         complete = false;
-        using var acc = new MemoryStream();
+        int assembled = 0;
         while (true)
         {
             if (bufStart == bufEnd)
@@ -244,25 +282,42 @@ public sealed class LogReader : IDisposable
                 bufEnd = stream.Read(buffer, 0, buffer.Length);
                 if (bufEnd == 0)
                 {
-                    return acc.Length == 0 ? null : acc.ToArray();
+                    text = longLine.AsSpan(0, assembled);
+                    return assembled > 0;
                 }
             }
 
-            int nl = Array.IndexOf(buffer, (byte)'\n', bufStart, bufEnd - bufStart);
-            int take = (nl < 0 ? bufEnd : nl) - bufStart;
-            if (acc.Length + take > Limits.MaxLineBytes)
+            int nl = buffer.AsSpan(bufStart, bufEnd - bufStart).IndexOf((byte)'\n');
+            int take = nl < 0 ? bufEnd - bufStart : nl;
+            if ((long)assembled + take > Limits.MaxLineBytes)
             {
                 throw new LogFormatException(pos, $"record line is longer than {Limits.MaxLineBytes} bytes");
             }
 
-            acc.Write(buffer, bufStart, take);
+            if (nl >= 0 && assembled == 0)
+            {
+                text = buffer.AsSpan(bufStart, take);
+                bufStart += take + 1;
+                line++;
+                complete = true;
+                return true;
+            }
+
+            if (longLine.Length < assembled + take)
+            {
+                Array.Resize(ref longLine, Math.Max(assembled + take, Math.Min(Math.Max(longLine.Length * 2, 1 << 16), Limits.MaxLineBytes)));
+            }
+
+            buffer.AsSpan(bufStart, take).CopyTo(longLine.AsSpan(assembled));
+            assembled += take;
             bufStart += take;
             if (nl >= 0)
             {
                 bufStart++;
                 line++;
                 complete = true;
-                return acc.ToArray();
+                text = longLine.AsSpan(0, assembled);
+                return true;
             }
         }
     }

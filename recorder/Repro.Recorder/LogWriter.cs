@@ -1,100 +1,248 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Repro.Engine;
 
 namespace Repro.Recorder;
 
-/// <summary>A tensor waiting to be hashed, summarized and (maybe) stored: metadata and a private copy of its bytes.</summary>
-internal sealed class PendingTensor(long id, int[] shape, DType dtype, byte[] buffer, int length, bool storeBlob)
-{
-    public long Id { get; } = id;
-
-    public int[] Shape { get; } = shape;
-
-    public DType DType { get; } = dtype;
-
-    public byte[] Buffer { get; } = buffer;
-
-    public int Length { get; } = length;
-
-    public bool StoreBlob { get; } = storeBlob;
-}
+/// <summary>Called on the writer thread after each op record is written, with its first output (replay compares hashes).</summary>
+internal delegate void OpWrittenHandler(long seq, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash);
 
 /// <summary>
-/// Writes a log folder: records.jsonl (one checksummed JSON line per record) and blobs/. Hashing, summaries,
-/// blob writes and JSON encoding run on one background thread in submission order, so the issuing thread only copies
-/// bytes; the queue is bounded (in items and bytes) so a fast producer waits instead of growing memory without end.
+/// Writes a log folder: records.jsonl (one checksummed JSON line per record) and blobs/. The issuing thread only
+/// fills a slot of a ring (ids, a reference to each output tensor, the op's metadata) and publishes it; hashing,
+/// summaries, blob writes and JSON encoding run on one background thread in submission order, with no allocation per
+/// record. The ring is bounded (in records and in the bytes of the tensors it holds on to), so a fast producer waits
+/// instead of growing memory without end.
 /// </summary>
+/// <remarks>
+/// <para>Outputs are not copied: the writer reads them from their storage when it gets to them. That is safe because
+/// the engine never writes into existing storage except through an in-place op (<c>assign</c>), and the dispatcher
+/// calls <see cref="BeforeWrite"/> before that write: every queued tensor on that storage that the writer has not read
+/// yet is copied then (copy on write), and one the writer is reading is waited for. Tensors on a device (not host
+/// storage) are copied to the host when queued.</para>
+/// <para>Each tensor entry has a state, changed only by compare-and-swap: Live (queued, not copied) → Reading (the
+/// writer claimed it) → Done; or Live → Copying (the issuing thread claimed it) → Copied → Done.</para>
+/// </remarks>
 internal sealed class LogWriter : IDisposable
 {
-    private const int MaxQueuedItems = 4096;
+    private const int Capacity = 1024;
+    private const int Mask = Capacity - 1;
     private const long MaxQueuedBytes = 256L << 20;
+    private const int WakeBacklog = 64;
+    private const int PollMilliseconds = 1;
+    private const int FlushBytes = 64 << 10;
+    private const long FlushTicks = TimeSpan.TicksPerMillisecond * 5;
 
-    private readonly object gate = new();
-    private List<Func<byte[]?>> pending = [];
-    private List<Func<byte[]?>> draining = [];
-    private bool completed;
-    private readonly FileStream records;
+    private const int Live = 0;
+    private const int Reading = 1;
+    private const int Done = 2;
+    private const int Copying = 3;
+    private const int Copied = 4;
+
+    private static long allocatedOnWriterThreads;
+
+    private readonly Slot[] ring = new Slot[Capacity];
+    private readonly ManualResetEventSlim wake = new(false, spinCount: 0);
+    private readonly ManualResetEventSlim space = new(false, spinCount: 0);
+    private readonly FileStream? records;
     private readonly string blobsDir;
     private readonly HashSet<string> blobs = new(StringComparer.Ordinal);
     private readonly Thread thread;
-    private readonly object budgetGate = new();
-    private long queuedBytes;
+    private readonly JsonLine output = new(1 << 16);
+    private readonly Digester digester = new();
+    private byte[] gather = [];
+
+    // Each counter is written by one side only and sits on a cache line of its own, so publishing a record does not
+    // pull the writer's line over (and back) every time. Producer side (the recording's thread, serialized by the
+    // dispatcher): the next slot to fill and the bytes of all tensors queued so far. Consumer side (the writer
+    // thread): the next slot to process and the bytes released so far.
+    private Padded head;
+    private Padded producedBytes;
+    private Padded tail;
+    private Padded releasedBytes;
+    private int consumerSleeping;
+    private int producerWaiting;
+    private int held;
+    private volatile bool completed;
     private Exception? failure;
     private bool closed;
+    private long lastFlush;
 
-    public LogWriter(string folder)
+    /// <summary>A writer of the log folder <paramref name="folder"/>; with null, no log: only each op's output hash is computed, for <see cref="OpWritten"/> (verify).</summary>
+    public LogWriter(string? folder)
     {
         Folder = folder;
-        blobsDir = Path.Combine(folder, LogFormat.BlobsFolder);
-        Directory.CreateDirectory(blobsDir);
-        records = new FileStream(Path.Combine(folder, LogFormat.RecordsFile), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+        blobsDir = folder is null ? string.Empty : Path.Combine(folder, LogFormat.BlobsFolder);
+        for (int i = 0; i < ring.Length; i++)
+        {
+            ring[i] = new Slot();
+        }
+
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(blobsDir);
+
+            // Unbuffered: the writer hands whole batches of lines to the OS.
+            records = new FileStream(Path.Combine(folder, LogFormat.RecordsFile), FileMode.Create, FileAccess.Write, FileShare.Read, 0);
+        }
+
         thread = new Thread(Run) { IsBackground = true, Name = "repro-log-writer" };
         thread.Start();
     }
 
-    public string Folder { get; }
+    internal enum SlotKind
+    {
+        Header,
+        Op,
+        Leaf,
+        End,
+    }
 
+    public string? Folder { get; }
+
+    /// <summary>Op records written (writer thread).</summary>
     public long OpCount { get; private set; }
 
+    /// <summary>Leaf records written (writer thread).</summary>
     public long LeafCount { get; private set; }
 
     public int BlobCount => blobs.Count;
 
     /// <summary>Called on the writer thread after each op record is written (replay uses it to compare hashes).</summary>
-    public Action<OpRecord>? OpWritten { get; init; }
+    public OpWrittenHandler? OpWritten { get; init; }
 
     public Exception? Failure => Volatile.Read(ref failure);
 
-    public void WriteHeader(LogHeader header) => Enqueue(() => LogCodec.EncodeHeader(header), 0);
+    /// <summary>Bytes allocated by all finished writer threads of this process (tests check that records cost none).</summary>
+    internal static long AllocatedOnWriterThreads => Interlocked.Read(ref allocatedOnWriterThreads);
 
-    public void WriteOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, long[] inputs, PendingTensor[] outputs, string backend, SourceLocation src)
+    public void WriteHeader(LogHeader header)
     {
-        long bytes = outputs.Sum(o => (long)o.Length);
-        Enqueue(
-            () =>
-            {
-                var outs = outputs.Select(Finish).ToArray();
-                var rec = new OpRecord(seq, op, attrs, phase, of, view, inputs, outs, backend, src);
-                OpCount++;
-                var line = LogCodec.EncodeOp(rec);
-                Release(bytes);
-                OpWritten?.Invoke(rec);
-                return line;
-            },
-            bytes);
+        var slot = Claim();
+        slot.Kind = SlotKind.Header;
+        slot.Header = header;
+        Publish(slot);
     }
 
-    public void WriteLeaf(PendingTensor tensor, string backend)
+    /// <summary>Claims the next slot for an op with <paramref name="inputs"/> inputs; fill it, add its outputs, then <see cref="Publish"/>.</summary>
+    public Slot BeginOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, int inputs, string backend, SourceLocation src)
     {
-        long bytes = tensor.Length;
-        Enqueue(
-            () =>
+        var slot = Claim();
+        slot.Kind = SlotKind.Op;
+        slot.Seq = seq;
+        slot.Op = op;
+        slot.Attributes = attrs;
+        slot.Phase = phase;
+        slot.Of = of;
+        slot.View = view;
+        slot.Backend = backend;
+        slot.Source = src;
+        if (slot.Inputs.Length < inputs)
+        {
+            slot.Inputs = new long[Math.Max(inputs, slot.Inputs.Length * 2)];
+        }
+
+        slot.InputCount = inputs;
+        return slot;
+    }
+
+    /// <summary>Adds a tensor to a claimed slot: an op output, or the tensor of a leaf.</summary>
+    public void AddTensor(Slot slot, long id, Tensor t, bool storeBlob)
+    {
+        if (slot.TensorCount == slot.Tensors.Length)
+        {
+            var bigger = new TensorEntry[slot.Tensors.Length * 2];
+            slot.Tensors.CopyTo(bigger, 0);
+            for (int i = slot.Tensors.Length; i < bigger.Length; i++)
             {
-                var rec = new LeafRecord(Finish(tensor), backend);
-                LeafCount++;
-                Release(bytes);
-                return LogCodec.EncodeLeaf(rec);
-            },
-            bytes);
+                bigger[i] = new TensorEntry();
+            }
+
+            slot.Tensors = bigger;
+        }
+
+        var e = slot.Tensors[slot.TensorCount++];
+        e.Id = id;
+        e.Tensor = t;
+        e.StoreBlob = storeBlob;
+        e.Length = checked((int)((long)t.Numel * t.DType.SizeOf()));
+        slot.Bytes += e.Length;
+        if (t.Storage is HostStorage)
+        {
+            e.State = Live;
+        }
+        else
+        {
+            // Device memory is read through the backend on the issuing thread: copy it now.
+            e.HostCopy = t.ToHostArray();
+            e.State = Copied;
+        }
+    }
+
+    public void WriteLeaf(long id, Tensor tensor, string backend)
+    {
+        var slot = Claim();
+        slot.Kind = SlotKind.Leaf;
+        slot.Backend = backend;
+        AddTensor(slot, id, tensor, true);
+        Publish(slot);
+    }
+
+    /// <summary>
+    /// Copy on write: an op is about to write into <paramref name="storage"/>. Every queued tensor on it that the
+    /// writer has not read yet is copied now; one the writer is reading is waited for. Issuing thread only.
+    /// </summary>
+    public void BeforeWrite(Storage storage)
+    {
+        for (long i = Volatile.Read(ref tail.Value); i < head.Value; i++)
+        {
+            var slot = ring[i & Mask];
+            for (int k = 0; k < slot.TensorCount; k++)
+            {
+                var e = slot.Tensors[k];
+                if (!ReferenceEquals(e.Tensor?.Storage, storage))
+                {
+                    continue;
+                }
+
+                int state = Interlocked.CompareExchange(ref e.State, Copying, Live);
+                if (state == Live)
+                {
+                    var copy = ArrayPool<byte>.Shared.Rent(Math.Max(e.Length, 1));
+                    CopyOut(e.Tensor!, copy.AsSpan(0, e.Length));
+                    e.Copy = copy;
+                    Volatile.Write(ref e.State, Copied);
+                }
+                else if (state == Reading)
+                {
+                    var spin = default(SpinWait);
+                    while (Volatile.Read(ref e.State) == Reading)
+                    {
+                        spin.SpinOnce();
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Makes a filled slot visible to the writer; waits while the ring holds too many bytes.</summary>
+    public void Publish(Slot slot)
+    {
+        long bytes = slot.Bytes;
+        long produced = producedBytes.Value + bytes;
+        Volatile.Write(ref producedBytes.Value, produced);
+        long h = head.Value + 1;
+        Volatile.Write(ref head.Value, h);
+        if (Volatile.Read(ref consumerSleeping) != 0 && h - Volatile.Read(ref tail.Value) >= WakeBacklog)
+        {
+            wake.Set();
+        }
+
+        if (bytes > 0 && produced - Volatile.Read(ref releasedBytes.Value) > MaxQueuedBytes)
+        {
+            WaitFor(() => producedBytes.Value - Volatile.Read(ref releasedBytes.Value) <= MaxQueuedBytes || Volatile.Read(ref tail.Value) == head.Value);
+        }
     }
 
     /// <summary>Writes the end record, drains the queue, flushes and closes. Returns the writer thread's failure, if any.</summary>
@@ -108,42 +256,409 @@ internal sealed class LogWriter : IDisposable
         closed = true;
         if (writeEnd)
         {
-            Enqueue(() => LogCodec.EncodeEnd(new EndRecord(OpCount, LeafCount, blobs.Count, "complete")), 0);
+            var slot = Claim();
+            slot.Kind = SlotKind.End;
+            Publish(slot);
         }
 
-        lock (gate)
-        {
-            completed = true;
-            Monitor.PulseAll(gate);
-        }
-
+        completed = true;
+        wake.Set();
         thread.Join();
-        records.Dispose();
+        records?.Dispose();
+        output.Release();
+        if (gather.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(gather);
+            gather = [];
+        }
+
+        wake.Dispose();
+        space.Dispose();
         return Failure;
     }
 
     public void Dispose() => Close();
 
-    private TensorRecord Finish(PendingTensor t)
+    /// <summary>Tests: the writer takes nothing from the ring until the returned handle is disposed (or the log closes).</summary>
+    internal IDisposable Hold()
     {
-        try
+        Interlocked.Increment(ref held);
+        return new HoldHandle(this);
+    }
+
+    private Slot Claim()
+    {
+        if (closed && completed)
         {
-            var span = t.Buffer.AsSpan(0, t.Length);
-            var stats = TensorBytes.Summarize(span, t.DType);
-            string? blob = null;
-            if (t.StoreBlob)
+            throw new ObjectDisposedException(nameof(LogWriter), "the recording is closed");
+        }
+
+        if (head.Value - Volatile.Read(ref tail.Value) >= Capacity)
+        {
+            WaitFor(() => head.Value - Volatile.Read(ref tail.Value) < Capacity);
+        }
+
+        return ring[head.Value & Mask];
+    }
+
+    private void WaitFor(Func<bool> ready)
+    {
+        var spin = default(SpinWait);
+        while (!ready())
+        {
+            if (spin.Count < 20)
             {
-                blob = TensorBytes.Address(span);
-                WriteBlob(blob, span);
+                spin.SpinOnce(sleep1Threshold: -1);
+                continue;
             }
 
-            string hash = stats.NaN == 0 && blob is not null ? blob : TensorBytes.CanonicalHash(span, t.DType, stats.NaN);
-            return new TensorRecord(t.Id, t.Shape, t.DType, hash, stats, blob);
+            space.Reset();
+            Volatile.Write(ref producerWaiting, 1);
+            if (!ready())
+            {
+                wake.Set();
+                space.Wait(10);
+            }
+
+            Volatile.Write(ref producerWaiting, 0);
+        }
+    }
+
+    private void Run()
+    {
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            Drain();
         }
         finally
         {
-            TensorBytes.Return(t.Buffer);
+            Interlocked.Add(ref allocatedOnWriterThreads, GC.GetAllocatedBytesForCurrentThread() - allocated);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Drain()
+    {
+        lastFlush = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            if (Volatile.Read(ref held) != 0 && !completed)
+            {
+                wake.Reset();
+                wake.Wait(PollMilliseconds);
+                continue;
+            }
+
+            long h = Volatile.Read(ref head.Value);
+            if (tail.Value == h)
+            {
+                Flush();
+                if (completed && Volatile.Read(ref head.Value) == tail.Value)
+                {
+                    break;
+                }
+
+                wake.Reset();
+                Volatile.Write(ref consumerSleeping, 1);
+                if (Volatile.Read(ref head.Value) == tail.Value && !completed)
+                {
+                    wake.Wait(PollMilliseconds);
+                }
+
+                Volatile.Write(ref consumerSleeping, 0);
+                continue;
+            }
+
+            while (tail.Value < h)
+            {
+                var slot = ring[tail.Value & Mask];
+                long bytes = slot.Bytes;
+                Process(slot);
+                slot.Reset();
+                if (bytes > 0)
+                {
+                    Volatile.Write(ref releasedBytes.Value, releasedBytes.Value + bytes);
+                }
+
+                Volatile.Write(ref tail.Value, tail.Value + 1);
+
+                if (Volatile.Read(ref producerWaiting) != 0)
+                {
+                    space.Set();
+                }
+
+                if (output.Length >= FlushBytes)
+                {
+                    Flush();
+                }
+            }
+
+            if (Stopwatch.GetTimestamp() - lastFlush >= FlushTicks * Stopwatch.Frequency / TimeSpan.TicksPerSecond)
+            {
+                Flush();
+            }
+        }
+    }
+
+    /// <summary>Hands the lines written so far to the OS (the file is unbuffered), so the log streams as the run goes.</summary>
+    private void Flush()
+    {
+        lastFlush = Stopwatch.GetTimestamp();
+        if (output.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (Failure is null)
+            {
+                records?.Write(output.Written);
+            }
+        }
+        catch (IOException ex)
+        {
+            Fail(ex);
+        }
+
+        output.Clear();
+    }
+
+    private void Process(Slot slot)
+    {
+        if (Failure is not null)
+        {
+            Skip(slot);
+            return;
+        }
+
+        try
+        {
+            if (records is null)
+            {
+                HashOnly(slot);
+                return;
+            }
+
+            switch (slot.Kind)
+            {
+                case SlotKind.Header:
+                    LogCodec.WriteHeader(output, slot.Header!);
+                    break;
+                case SlotKind.Op:
+                    WriteOp(slot);
+                    break;
+                case SlotKind.Leaf:
+                    LogCodec.WriteLeafStart(output);
+                    WriteTensor(slot.Tensors[0], stackalloc byte[16]);
+                    LogCodec.WriteLeafEnd(output, slot.Backend!);
+                    LeafCount++;
+                    break;
+                case SlotKind.End:
+                    LogCodec.WriteEnd(output, new EndRecord(OpCount, LeafCount, blobs.Count, "complete"));
+                    break;
+                default:
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            Fail(ex);
+            Skip(slot);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void WriteOp(Slot slot)
+    {
+        LogCodec.WriteOpStart(output, slot.Seq, slot.Op!, slot.Phase, slot.Of, slot.View, slot.Attributes!, slot.Inputs.AsSpan(0, slot.InputCount));
+        Span<byte> first = stackalloc byte[16];
+        Span<byte> hash = stackalloc byte[16];
+        var firstTensor = slot.TensorCount > 0 ? slot.Tensors[0].Tensor : null;
+        for (int i = 0; i < slot.TensorCount; i++)
+        {
+            if (i > 0)
+            {
+                output.Byte((byte)',');
+            }
+
+            WriteTensor(slot.Tensors[i], hash);
+            if (i == 0)
+            {
+                hash.CopyTo(first);
+            }
+        }
+
+        LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source);
+        OpCount++;
+        if (OpWritten is { } callback && firstTensor is not null)
+        {
+            callback(slot.Seq, firstTensor.Shape, firstTensor.DType, first);
+        }
+    }
+
+    /// <summary>No log: an op's outputs are hashed for <see cref="OpWritten"/> (no summary, JSON or blob), then released.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void HashOnly(Slot slot)
+    {
+        if (slot.Kind != SlotKind.Op)
+        {
+            Skip(slot);
+            return;
+        }
+
+        Span<byte> first = stackalloc byte[16];
+        var firstTensor = slot.TensorCount > 0 ? slot.Tensors[0].Tensor : null;
+        for (int i = 0; i < slot.TensorCount; i++)
+        {
+            var e = slot.Tensors[i];
+            try
+            {
+                if (i == 0)
+                {
+                    digester.Hash(ClaimBytes(e), e.Tensor!.DType, first);
+                }
+            }
+            finally
+            {
+                Release(e);
+            }
+        }
+
+        OpCount++;
+        if (OpWritten is { } callback && firstTensor is not null)
+        {
+            callback(slot.Seq, firstTensor.Shape, firstTensor.DType, first);
+        }
+    }
+
+    /// <summary>Hashes, summarizes and (when asked) stores one tensor, writes its JSON, and releases it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void WriteTensor(TensorEntry e, Span<byte> hash)
+    {
+        var t = e.Tensor!;
+        Span<byte> blob = stackalloc byte[16];
+        try
+        {
+            var bytes = ClaimBytes(e);
+            var stats = digester.Digest(bytes, t.DType, hash);
+            bool stored = false;
+            if (e.StoreBlob)
+            {
+                if (stats.NaN == 0)
+                {
+                    ((ReadOnlySpan<byte>)hash).CopyTo(blob);
+                }
+                else
+                {
+                    System.IO.Hashing.XxHash128.Hash(bytes, blob);
+                }
+
+                WriteBlob(Convert.ToHexStringLower(blob), bytes);
+                stored = true;
+            }
+
+            LogCodec.WriteTensor(output, e.Id, t.Shape, t.DType, hash, stored ? blob : [], stats);
+        }
+        finally
+        {
+            Release(e);
+        }
+    }
+
+    /// <summary>The tensor's bytes: its live storage (claimed so no copy-on-write races it), or the copy made for it.</summary>
+    private ReadOnlySpan<byte> ClaimBytes(TensorEntry e)
+    {
+        int state = Interlocked.CompareExchange(ref e.State, Reading, Live);
+        if (state == Live)
+        {
+            return LiveBytes(e.Tensor!, e.Length);
+        }
+
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref e.State) == Copying)
+        {
+            spin.SpinOnce();
+        }
+
+        return e.Copy is { } c ? c.AsSpan(0, e.Length) : TensorBytes.AsBytes(e.HostCopy!);
+    }
+
+    private ReadOnlySpan<byte> LiveBytes(Tensor t, int length)
+    {
+        var all = TensorBytes.AsBytes(((HostStorage)t.Storage).Data);
+        if (t.IsContiguous)
+        {
+            return all.Slice(t.Offset * t.DType.SizeOf(), length);
+        }
+
+        if (gather.Length < length)
+        {
+            if (gather.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(gather);
+            }
+
+            gather = ArrayPool<byte>.Shared.Rent(length);
+        }
+
+        var dst = gather.AsSpan(0, length);
+        TensorBytes.Gather(all, t.DType.SizeOf(), t.Offset, t.Shape, t.Strides, dst);
+        return dst;
+    }
+
+    /// <summary>Copies a tensor's elements, row-major, into <paramref name="dst"/> (issuing thread, before an in-place write).</summary>
+    private static void CopyOut(Tensor t, Span<byte> dst)
+    {
+        var all = TensorBytes.AsBytes(((HostStorage)t.Storage).Data);
+        int size = t.DType.SizeOf();
+        if (t.IsContiguous)
+        {
+            all.Slice(t.Offset * size, dst.Length).CopyTo(dst);
+        }
+        else
+        {
+            TensorBytes.Gather(all, size, t.Offset, t.Shape, t.Strides, dst);
+        }
+    }
+
+    private static void Release(TensorEntry e)
+    {
+        Volatile.Write(ref e.State, Done);
+        if (e.Copy is { } c)
+        {
+            ArrayPool<byte>.Shared.Return(c);
+        }
+
+        e.Copy = null;
+        e.HostCopy = null;
+        e.Tensor = null;
+    }
+
+    private static void Skip(Slot slot)
+    {
+        for (int i = 0; i < slot.TensorCount; i++)
+        {
+            var e = slot.Tensors[i];
+            if (e.Tensor is not null)
+            {
+                Interlocked.CompareExchange(ref e.State, Reading, Live);
+                var spin = default(SpinWait);
+                while (Volatile.Read(ref e.State) == Copying)
+                {
+                    spin.SpinOnce();
+                }
+
+                Release(e);
+            }
+        }
+    }
+
+    private void Fail(Exception ex)
+    {
+        Interlocked.CompareExchange(ref failure, ex, null);
+        space.Set();
     }
 
     private void WriteBlob(string address, ReadOnlySpan<byte> bytes)
@@ -169,114 +684,91 @@ internal sealed class LogWriter : IDisposable
         File.Move(temp, final, overwrite: true);
     }
 
-    private void Enqueue(Func<byte[]?> work, long bytes)
+    /// <summary>A counter alone on its cache line (64 bytes either side).</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 136)]
+    private struct Padded
     {
-        if (bytes > 0)
+        [System.Runtime.InteropServices.FieldOffset(64)]
+        public long Value;
+    }
+
+    private sealed class HoldHandle(LogWriter writer) : IDisposable
+    {
+        private LogWriter? writer = writer;
+
+        public void Dispose()
         {
-            lock (budgetGate)
+            if (writer is { } w)
             {
-                while (queuedBytes > 0 && queuedBytes + bytes > MaxQueuedBytes && Failure is null)
-                {
-                    Monitor.Wait(budgetGate, 100);
-                }
-
-                queuedBytes += bytes;
-            }
-        }
-
-        // No signal per item: the writer wakes on its own every few milliseconds and takes everything queued, so
-        // the issuing thread pays for a list append under an uncontended lock, not for waking a thread per op.
-        lock (gate)
-        {
-            if (completed)
-            {
-                throw new ObjectDisposedException(nameof(LogWriter), "the recording is closed");
-            }
-
-            pending.Add(work);
-            if (pending.Count >= MaxQueuedItems)
-            {
-                Monitor.PulseAll(gate);
-                while (pending.Count >= MaxQueuedItems && Failure is null)
-                {
-                    Monitor.Wait(gate, 100);
-                }
+                Interlocked.Decrement(ref w.held);
+                w.wake.Set();
+                writer = null;
             }
         }
     }
 
-    private void Release(long bytes)
+    /// <summary>One record waiting for the writer. Reused: the writer resets it after writing.</summary>
+    internal sealed class Slot
     {
-        if (bytes == 0)
-        {
-            return;
-        }
+        public SlotKind Kind { get; set; }
 
-        lock (budgetGate)
+        public LogHeader? Header { get; set; }
+
+        public long Seq { get; set; }
+
+        public string? Op { get; set; }
+
+        public OpAttributes? Attributes { get; set; }
+
+        public OpPhase Phase { get; set; }
+
+        public long Of { get; set; }
+
+        public bool View { get; set; }
+
+        public long[] Inputs { get; set; } = new long[4];
+
+        public int InputCount { get; set; }
+
+        public TensorEntry[] Tensors { get; set; } = [new()];
+
+        public int TensorCount { get; set; }
+
+        public string? Backend { get; set; }
+
+        public SourceLocation Source { get; set; }
+
+        public long Bytes { get; set; }
+
+        public void Reset()
         {
-            queuedBytes -= bytes;
-            Monitor.PulseAll(budgetGate);
+            Header = null;
+            Op = null;
+            Attributes = null;
+            Backend = null;
+            Source = default;
+            TensorCount = 0;
+            InputCount = 0;
+            Bytes = 0;
         }
     }
 
-    private void Run()
+    /// <summary>One tensor of a slot.</summary>
+    internal sealed class TensorEntry
     {
-        while (true)
-        {
-            bool done;
-            lock (gate)
-            {
-                if (pending.Count == 0 && !completed)
-                {
-                    Monitor.Wait(gate, 10);
-                }
+        // A field, not a property: it is changed with Interlocked.
+        public int State;
 
-                (pending, draining) = (draining, pending);
-                done = completed && draining.Count == 0;
-                Monitor.PulseAll(gate);
-            }
+        public long Id { get; set; }
 
-            if (done)
-            {
-                break;
-            }
+        public Tensor? Tensor { get; set; }
 
-            foreach (var work in draining)
-            {
-                if (Failure is not null)
-                {
-                    break;
-                }
+        public bool StoreBlob { get; set; }
 
-                try
-                {
-                    var line = work();
-                    if (line is not null)
-                    {
-                        records.Write(line);
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
-                {
-                    Volatile.Write(ref failure, ex);
-                    lock (budgetGate)
-                    {
-                        Monitor.PulseAll(budgetGate);
-                    }
-                }
-            }
+        public int Length { get; set; }
 
-            draining.Clear();
+        public byte[]? Copy { get; set; }
 
-            // Stream as the run goes: after each batch, what the writer has is handed to the OS.
-            try
-            {
-                records.Flush();
-            }
-            catch (IOException ex)
-            {
-                failure ??= ex;
-            }
-        }
+        public Array? HostCopy { get; set; }
     }
 }

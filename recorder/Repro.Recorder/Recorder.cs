@@ -50,25 +50,34 @@ public sealed class Recording : IOpObserver, IDisposable
     private readonly IDisposable attachment;
     // Tensor ids in the log count from 0 in order of first appearance, so a log does not depend on what else the
     // process did before the recording (the engine's ids are process-wide).
-    private readonly Dictionary<long, long> logIds = [];
+    private readonly LogIds logIds = new();
     private readonly RecorderOptions options;
     private long expectedSeq = -1;
     private bool expectLeaf;
     private bool disposed;
 
-    internal Recording(string path, RecorderOptions options, Action<OpRecord>? opWritten)
+    /// <summary>A recording into the log folder <paramref name="path"/>; with null, no log is written and only each op's output hash is computed for <paramref name="opWritten"/> (verify).</summary>
+    internal Recording(string? path, RecorderOptions options, OpWrittenHandler? opWritten)
     {
         this.options = options;
-        Path = System.IO.Path.GetFullPath(path);
-        PrepareFolder(Path);
-        writer = new LogWriter(Path) { OpWritten = opWritten };
-        var backend = options.Backend ?? Settings.DefaultBackend;
-        var header = new LogHeader(
-            LogFormat.Version,
-            LogFormat.ReproVersion,
-            options.Capture.Text,
-            options.Fingerprint ?? Fingerprint.Capture(backend, options.DType, options.Seed, commandLine: options.CommandLine));
-        writer.WriteHeader(header);
+        Path = path is null ? string.Empty : System.IO.Path.GetFullPath(path);
+        if (path is not null)
+        {
+            PrepareFolder(Path);
+        }
+
+        writer = new LogWriter(path is null ? null : Path) { OpWritten = opWritten };
+        if (path is not null)
+        {
+            var backend = options.Backend ?? Settings.DefaultBackend;
+            var header = new LogHeader(
+                LogFormat.Version,
+                LogFormat.ReproVersion,
+                options.Capture.Text,
+                options.Fingerprint ?? Fingerprint.Capture(backend, options.DType, options.Seed, commandLine: options.CommandLine));
+            writer.WriteHeader(header);
+        }
+
         if (options.ResetSequence && !Dispatcher.IsObserved)
         {
             Dispatcher.ResetSequence();
@@ -103,33 +112,47 @@ public sealed class Recording : IOpObserver, IDisposable
             // Replay re-creating a tensor that came from outside the original recording: a leaf, not an op.
             expectLeaf = false;
             var t = e.Outputs[0];
-            writer.WriteLeaf(Pending(t, true), t.Backend.Name);
+            writer.WriteLeaf(LogId(t), t, t.Backend.Name);
             return;
         }
 
-        var inputs = new long[e.Inputs.Count];
-        for (int i = 0; i < inputs.Length; i++)
+        var inputs = e.Inputs;
+        Span<long> ids = inputs.Count <= 8 ? stackalloc long[8] : new long[inputs.Count];
+        for (int i = 0; i < inputs.Count; i++)
         {
-            var t = e.Inputs[i];
-            if (!logIds.ContainsKey(t.Id))
+            var t = inputs[i];
+            if (!logIds.TryGetValue(t.Id, out ids[i]))
             {
-                writer.WriteLeaf(Pending(t, true), t.Backend.Name);
+                ids[i] = LogId(t);
+                writer.WriteLeaf(ids[i], t, t.Backend.Name);
             }
-
-            inputs[i] = LogId(t);
         }
 
         long seq = expectedSeq >= 0 ? expectedSeq : e.Seq;
         expectedSeq = -1;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
-        var outputs = new PendingTensor[e.Outputs.Count];
-        for (int i = 0; i < outputs.Length; i++)
+        var slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs.Count, e.Backend, e.Source);
+        ids[..inputs.Count].CopyTo(slot.Inputs);
+
+        var outputs = e.Outputs;
+        for (int i = 0; i < outputs.Count; i++)
         {
-            outputs[i] = Pending(e.Outputs[i], byValue);
+            var t = outputs[i];
+            writer.AddTensor(slot, LogId(t), t, byValue);
         }
 
         Ops++;
-        writer.WriteOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs, outputs, e.Backend, e.Source);
+        writer.Publish(slot);
+    }
+
+    /// <inheritdoc/>
+    public void BeforeWrite(Tensor target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (!disposed)
+        {
+            writer.BeforeWrite(target.Storage);
+        }
     }
 
     /// <summary>Stops recording, writes the end record and closes the log.</summary>
@@ -150,6 +173,9 @@ public sealed class Recording : IOpObserver, IDisposable
         }
     }
 
+    /// <summary>Tests: holds the writer thread (nothing is hashed or written) until the handle is disposed.</summary>
+    internal IDisposable HoldWriter() => writer.Hold();
+
     /// <summary>The next op observed gets sequence number <paramref name="seq"/> (replay keeps the original numbering).</summary>
     internal void ExpectSeq(long seq) => expectedSeq = seq;
 
@@ -161,17 +187,23 @@ public sealed class Recording : IOpObserver, IDisposable
     {
         Ops++;
         expectedSeq = -1;
-        writer.WriteOp(
+        var slot = writer.BeginOp(
             original.Seq,
             original.Op,
             original.Attributes,
             original.Phase,
             original.BackwardOf,
             original.IsView,
-            [.. inputs.Select(LogId)],
-            [Pending(output, options.Capture.Includes(original.Seq))],
+            inputs.Count,
             output.Backend.Name,
             original.Source);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            slot.Inputs[i] = LogId(inputs[i]);
+        }
+
+        writer.AddTensor(slot, LogId(output), output, options.Capture.Includes(original.Seq));
+        writer.Publish(slot);
     }
 
     private long LogId(Tensor t)
@@ -179,16 +211,10 @@ public sealed class Recording : IOpObserver, IDisposable
         if (!logIds.TryGetValue(t.Id, out long id))
         {
             id = logIds.Count;
-            logIds[t.Id] = id;
+            logIds.Add(t.Id, id);
         }
 
         return id;
-    }
-
-    private PendingTensor Pending(Tensor t, bool storeBlob)
-    {
-        var buffer = TensorBytes.Rent(t, out int length);
-        return new PendingTensor(LogId(t), [.. t.Shape], t.DType, buffer, length, storeBlob);
     }
 
     private static void PrepareFolder(string path)
@@ -219,5 +245,67 @@ public sealed class Recording : IOpObserver, IDisposable
         }
 
         Directory.CreateDirectory(path);
+    }
+}
+
+/// <summary>
+/// Log ids by engine tensor id. The engine's ids increase, so the ids of tensors made during the recording are kept
+/// in pages of a dense table (4096 ids a page, below the large-object size: a long recording does not churn the
+/// large-object heap, which a growing dictionary did, with a full collection each time); the few older ones in a
+/// dictionary.
+/// </summary>
+internal sealed class LogIds
+{
+    private const int PageBits = 12;
+    private const int PageSize = 1 << PageBits;
+
+    private readonly Dictionary<long, long> older = [];
+    private readonly List<long[]?> pages = [];
+    private long first = -1;
+
+    /// <summary>Ids assigned so far.</summary>
+    public long Count { get; private set; }
+
+    public bool TryGetValue(long tensorId, out long logId)
+    {
+        if (first >= 0 && tensorId >= first)
+        {
+            long at = tensorId - first;
+            long page = at >> PageBits;
+            if (page < pages.Count && pages[(int)page] is { } p && p[at & (PageSize - 1)] is var v && v != 0)
+            {
+                logId = v - 1;
+                return true;
+            }
+        }
+
+        return older.TryGetValue(tensorId, out logId);
+    }
+
+    public void Add(long tensorId, long logId)
+    {
+        Count++;
+        if (first < 0)
+        {
+            first = tensorId;
+        }
+
+        long at = tensorId - first;
+        if (at < 0 || at >> PageBits > int.MaxValue / 2)
+        {
+            older[tensorId] = logId;
+            return;
+        }
+
+        int page = (int)(at >> PageBits);
+        while (pages.Count <= page)
+        {
+            pages.Add(null);
+        }
+
+        var p = pages[page] ??= new long[PageSize];
+
+        // Stored plus one: 0 marks an id not seen.
+        p[at & (PageSize - 1)] = logId + 1;
     }
 }

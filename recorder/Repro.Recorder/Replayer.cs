@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Repro.Engine;
+using System.Runtime.CompilerServices;
 using Repro.Engine.Backends;
+using Repro.Engine;
 
 namespace Repro.Recorder;
 
@@ -17,7 +18,7 @@ public sealed record ReplayOptions
     /// <summary>Dtype to run at (default: the recorded one). See <see cref="Replayer"/> for the rewrite rule.</summary>
     public DType? DType { get; init; }
 
-    /// <summary>Where to write the replayed run's log (default: a temporary folder, removed afterwards).</summary>
+    /// <summary>Where to write the replayed run's log (default: none; the replay then only computes each output's hash, to check it).</summary>
     public string? OutPath { get; init; }
 
     /// <summary>What the new log stores by value.</summary>
@@ -98,19 +99,21 @@ public static class Replayer
         bool matches = backend.Name == header.Environment.Backend && dtype == recordedDType;
         bool check = options.CheckHashes && matches;
 
-        var outPath = options.OutPath ?? Path.Combine(Path.GetTempPath(), "repro-replay-" + Guid.NewGuid().ToString("N"));
+        // Without an output path nobody reads the new log: none is written, only the output hashes are computed.
+        var outPath = options.OutPath;
         var expected = new ConcurrentQueue<OpRecord>();
         long mismatches = 0;
         Divergence? first = null;
         var firstGate = new object();
-        void Compare(OpRecord actual)
+        // Runs on the new log's writer thread, once per op, in order.
+        OpWrittenHandler compare = (long _, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash) =>
         {
             if (!check || !expected.TryDequeue(out var want))
             {
                 return;
             }
 
-            string? what = Differ(want, actual);
+            string? what = Differ(want.Output, shape, dtype, hash);
             if (what is null)
             {
                 return;
@@ -121,7 +124,7 @@ public static class Replayer
             {
                 first ??= new Divergence(want.Seq, want.Op, want.Phase, want.Source, what, want.Position);
             }
-        }
+        };
 
         long ops = 0;
         long leaves = 0;
@@ -140,19 +143,27 @@ public static class Replayer
                     CommandLine = "replay of " + header.Environment.CommandLine,
                     StackSourceLocations = false,
                 },
-                Compare);
+                compare);
             var map = new Dictionary<long, Tensor>();
+            var lastUse = LastUses.Of(logPath);
+            int index = -1;
             bool stop = false;
             var context = new Context(reader, backend, recordedDType, dtype, header.Environment.Backend);
             try
             {
                 foreach (var entry in reader.Entries())
                 {
+                    index++;
                     switch (entry)
                     {
                         case LeafRecord leaf:
                             recording.ExpectLeaf();
-                            map[leaf.Tensor.Id] = context.Leaf(leaf.Tensor, leaf.Position);
+                            var value = context.Leaf(leaf.Tensor, leaf.Position);
+                            if (lastUse.UsedAfter(leaf.Tensor.Id, index))
+                            {
+                                map[leaf.Tensor.Id] = value;
+                            }
+
                             leaves++;
                             break;
                         case OpRecord op:
@@ -161,7 +172,27 @@ public static class Replayer
                                 expected.Enqueue(op);
                             }
 
-                            map[op.Output.Id] = RunOp(op, map, recording, context);
+                            var result = RunOp(op, map, recording, context);
+
+                            // Tensors no later record reads are let go (a long log would otherwise keep every
+                            // intermediate alive, and the collector would copy them all through its generations).
+                            foreach (long id in op.Inputs)
+                            {
+                                if (!lastUse.UsedAfter(id, index))
+                                {
+                                    map.Remove(id);
+                                }
+                            }
+
+                            if (lastUse.UsedAfter(op.Output.Id, index))
+                            {
+                                map[op.Output.Id] = result;
+                            }
+                            else
+                            {
+                                map.Remove(op.Output.Id);
+                            }
+
                             ops++;
                             if (op.Seq >= options.StopAfterSeq)
                             {
@@ -187,15 +218,11 @@ public static class Replayer
             finally
             {
                 recording.Dispose();
-                if (options.OutPath is null)
-                {
-                    TryDelete(outPath);
-                }
             }
         }
 
         options.Progress?.Invoke(total, total, ops);
-        return new ReplayResult(header, backend.Name, dtype, threads, ops, leaves, matches, check, mismatches, first, reader.Truncation, options.OutPath is null ? null : Path.GetFullPath(outPath), sw.Elapsed);
+        return new ReplayResult(header, backend.Name, dtype, threads, ops, leaves, matches, check, mismatches, first, reader.Truncation, outPath is null ? null : Path.GetFullPath(outPath), sw.Elapsed);
     }
 
     /// <summary>Replays on the recorded configuration (optionally another thread count) and checks every hash.</summary>
@@ -209,6 +236,7 @@ public static class Replayer
         return Replay(logPath, new ReplayOptions { Threads = threads, OutPath = outPath, Progress = progress });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tensor RunOp(OpRecord op, Dictionary<long, Tensor> map, Recording recording, Context context)
     {
         var inputs = new Tensor[op.Inputs.Length];
@@ -254,39 +282,73 @@ public static class Replayer
         return result;
     }
 
-    private static string? Differ(OpRecord want, OpRecord got)
+    private static string? Differ(TensorRecord want, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash)
     {
-        var a = want.Output;
-        var b = got.Output;
-        if (!a.Shape.AsSpan().SequenceEqual(b.Shape))
+        bool sameShape = want.Shape.Length == shape.Count;
+        for (int i = 0; sameShape && i < shape.Count; i++)
         {
-            return $"shape [{string.Join(", ", b.Shape)}], the log has [{string.Join(", ", a.Shape)}]";
+            sameShape = want.Shape[i] == shape[i];
         }
 
-        if (a.DType != b.DType)
+        if (!sameShape)
         {
-            return $"dtype {b.DType.Name()}, the log has {a.DType.Name()}";
+            return $"shape [{string.Join(", ", shape)}], the log has [{string.Join(", ", want.Shape)}]";
         }
 
-        return a.Hash != b.Hash ? $"hash {b.Hash}, the log has {a.Hash}" : null;
+        if (want.DType != dtype)
+        {
+            return $"dtype {dtype.Name()}, the log has {want.DType.Name()}";
+        }
+
+        Span<char> hex = stackalloc char[32];
+        Convert.TryToHexStringLower(hash, hex, out _);
+        return want.Hash.AsSpan().SequenceEqual(hex) ? null : $"hash {hex}, the log has {want.Hash}";
     }
 
-    private static void TryDelete(string path)
+    /// <summary>For each tensor id, the index of the last entry that reads it (read ahead with a reader of its own).</summary>
+    private sealed class LastUses
     {
-        try
+        private const int DenseIds = 1 << 22;
+
+        private readonly Dictionary<long, int> sparse = [];
+        private int[] dense = [];
+
+        public static LastUses Of(string logPath)
         {
-            if (Directory.Exists(path))
+            var uses = new LastUses();
+            using var reader = LogReader.Open(logPath);
+            reader.ScanInputs((index, inputs) =>
             {
-                Directory.Delete(path, recursive: true);
+                foreach (long id in inputs)
+                {
+                    uses.Set(id, index);
+                }
+            });
+            return uses;
+        }
+
+        /// <summary>True when an entry after <paramref name="index"/> reads tensor <paramref name="id"/>.</summary>
+        public bool UsedAfter(long id, int index) => Get(id) > index;
+
+        private int Get(long id) =>
+            id >= 0 && id < dense.Length ? dense[id] - 1
+            : sparse.TryGetValue(id, out int at) ? at : -1;
+
+        private void Set(long id, int index)
+        {
+            if (id >= 0 && id < DenseIds)
+            {
+                if (id >= dense.Length)
+                {
+                    Array.Resize(ref dense, (int)Math.Min(DenseIds, Math.Max(id + 1, dense.Length * 2L)));
+                }
+
+                // Stored plus one, so 0 means never read.
+                dense[id] = index + 1;
+                return;
             }
-        }
-        catch (IOException)
-        {
-            // A temporary folder left behind is harmless.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Same.
+
+            sparse[id] = index;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Repro.Engine;
 
@@ -36,6 +37,85 @@ public static class TensorBytes
         ushort[] u => MemoryMarshal.AsBytes(u.AsSpan()),
         _ => throw new ArgumentException($"unsupported storage array {data.GetType().Name}", nameof(data)),
     };
+
+    /// <summary>
+    /// Copies the elements of a strided view (row-major order) out of a storage's bytes: <paramref name="size"/> bytes
+    /// per element, the view's offset, shape and strides in elements.
+    /// </summary>
+    internal static void Gather(ReadOnlySpan<byte> src, int size, int offset, IReadOnlyList<int> shape, IReadOnlyList<int> strides, Span<byte> dst)
+    {
+        switch (size)
+        {
+            case 2:
+                Gather(MemoryMarshal.Cast<byte, ushort>(src), offset, shape, strides, MemoryMarshal.Cast<byte, ushort>(dst));
+                break;
+            case 4:
+                Gather(MemoryMarshal.Cast<byte, uint>(src), offset, shape, strides, MemoryMarshal.Cast<byte, uint>(dst));
+                break;
+            case 8:
+                Gather(MemoryMarshal.Cast<byte, ulong>(src), offset, shape, strides, MemoryMarshal.Cast<byte, ulong>(dst));
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(size), size, "element size must be 2, 4 or 8 bytes");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gather<T>(ReadOnlySpan<T> src, int offset, IReadOnlyList<int> shape, IReadOnlyList<int> strides, Span<T> dst)
+    {
+        int rank = shape.Count;
+        if (dst.IsEmpty)
+        {
+            return;
+        }
+
+        if (rank == 0)
+        {
+            dst[0] = src[offset];
+            return;
+        }
+
+        Span<int> index = stackalloc int[rank];
+        index.Clear();
+        int inner = shape[rank - 1];
+        int step = strides[rank - 1];
+        int at = offset;
+        int k = 0;
+        while (true)
+        {
+            if (step == 1)
+            {
+                src.Slice(at, inner).CopyTo(dst.Slice(k, inner));
+                k += inner;
+            }
+            else
+            {
+                for (int j = 0, o = at; j < inner; j++, o += step)
+                {
+                    dst[k++] = src[o];
+                }
+            }
+
+            // Next row: odometer over the outer axes.
+            int d = rank - 2;
+            for (; d >= 0; d--)
+            {
+                at += strides[d];
+                if (++index[d] < shape[d])
+                {
+                    break;
+                }
+
+                at -= strides[d] * shape[d];
+                index[d] = 0;
+            }
+
+            if (d < 0)
+            {
+                return;
+            }
+        }
+    }
 
     /// <summary>A new storage-type array of <paramref name="dtype"/> holding <paramref name="bytes"/>.</summary>
     public static Array ToArray(ReadOnlySpan<byte> bytes, DType dtype)
@@ -126,13 +206,18 @@ public static class TensorBytes
     }
 
     /// <summary>Min, max and mean of the finite values, and counts of NaN, +Inf, -Inf, subnormal and zero elements.</summary>
-    public static HealthSummary Summarize(ReadOnlySpan<byte> bytes, DType dtype)
+    public static HealthSummary Summarize(ReadOnlySpan<byte> bytes, DType dtype) => SummarizeValues(bytes, dtype).ToHealthSummary();
+
+    /// <summary>The health summary as a value (no allocation).</summary>
+    internal static SummaryValues SummarizeValues(ReadOnlySpan<byte> bytes, DType dtype)
     {
         var acc = new Accumulator();
         switch (dtype)
         {
             case DType.Float32:
-                return SummarizeFloat32(MemoryMarshal.Cast<byte, float>(bytes));
+                var f = new Float32Summary();
+                f.Add(MemoryMarshal.Cast<byte, float>(bytes));
+                return f.Result();
             case DType.Float64:
                 foreach (double v in MemoryMarshal.Cast<byte, double>(bytes))
                 {
@@ -158,8 +243,8 @@ public static class TensorBytes
             case DType.BFloat16:
                 foreach (ushort v in MemoryMarshal.Cast<byte, ushort>(bytes))
                 {
-                    float f = BitConverter.Int32BitsToSingle(v << 16);
-                    acc.Add(f, float.IsSubnormal(f));
+                    float bf = BitConverter.Int32BitsToSingle(v << 16);
+                    acc.Add(bf, float.IsSubnormal(bf));
                 }
 
                 break;
@@ -168,63 +253,6 @@ public static class TensorBytes
         }
 
         return acc.Result();
-    }
-
-    /// <summary>
-    /// The float32 summary in one branch-light pass (the common case, so it is kept cheap): classes from the bits, min and
-    /// max of the finite values, and the sum of the finite values in double over 8 lanes (element i goes to lane i mod 8,
-    /// lanes added 0..7 in order), a fixed order that does not depend on the machine.
-    /// </summary>
-    private static HealthSummary SummarizeFloat32(ReadOnlySpan<float> values)
-    {
-        Span<double> lanes = stackalloc double[8];
-        lanes.Clear();
-        long nan = 0, pinf = 0, ninf = 0, sub = 0, zero = 0;
-        float min = float.PositiveInfinity, max = float.NegativeInfinity;
-        var bits = MemoryMarshal.Cast<float, uint>(values);
-        for (int i = 0; i < values.Length; i++)
-        {
-            uint b = bits[i];
-            uint mag = b & 0x7FFFFFFFu;
-            if (mag >= 0x7F800000u)
-            {
-                if (mag > 0x7F800000u)
-                {
-                    nan++;
-                }
-                else if (b == 0x7F800000u)
-                {
-                    pinf++;
-                }
-                else
-                {
-                    ninf++;
-                }
-
-                continue;
-            }
-
-            float v = values[i];
-            zero += mag == 0 ? 1 : 0;
-            sub += mag != 0 && mag < 0x00800000u ? 1 : 0;
-            min = v < min ? v : min;
-            max = v > max ? v : max;
-            lanes[i & 7] += v;
-        }
-
-        long finite = values.Length - nan - pinf - ninf;
-        if (finite == 0)
-        {
-            return new HealthSummary(null, null, null, nan, pinf, ninf, sub, zero);
-        }
-
-        double sum = 0;
-        foreach (double l in lanes)
-        {
-            sum += l;
-        }
-
-        return new HealthSummary(min, max, sum / finite, nan, pinf, ninf, sub, zero);
     }
 
     private struct Accumulator
@@ -284,8 +312,8 @@ public static class TensorBytes
             }
         }
 
-        public readonly HealthSummary Result() => finite == 0
-            ? new HealthSummary(null, null, null, nan, pinf, ninf, sub, zero)
-            : new HealthSummary(min, max, sum / finite, nan, pinf, ninf, sub, zero);
+        public readonly SummaryValues Result() => finite == 0
+            ? new SummaryValues(null, null, null, nan, pinf, ninf, sub, zero)
+            : new SummaryValues(min, max, sum / finite, nan, pinf, ninf, sub, zero);
     }
 }

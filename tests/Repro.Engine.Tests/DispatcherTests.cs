@@ -63,6 +63,29 @@ public class DispatcherTests
     }
 
     [Fact]
+    public void An_operator_call_walks_the_stack_once_for_all_its_ops_and_locates_the_users_line()
+    {
+        var c = new Collect();
+        int line;
+        long walks;
+        using (Dispatcher.Observe(c))
+        {
+            var x = Tensor.Randn([3, 4], new Generator(1));
+
+            // Two tensor-scalar operators: four ops (full, mul, full, add), two walks.
+            long before = Dispatcher.StackWalks;
+            line = Line(); _ = (x * 2.0) + 1.0;
+            walks = Dispatcher.StackWalks - before;
+        }
+
+        var ops = c.Events.Where(e => e.Source.Line == line).ToList();
+        Assert.Equal(["full", "mul", "full", "add"], ops.Select(e => e.Op));
+        Assert.All(ops, e => Assert.EndsWith("DispatcherTests.cs", e.Source.File, StringComparison.Ordinal));
+        Assert.All(ops, e => Assert.Equal(nameof(An_operator_call_walks_the_stack_once_for_all_its_ops_and_locates_the_users_line), e.Source.Member));
+        Assert.Equal(2, walks);
+    }
+
+    [Fact]
     public void Every_emitted_op_can_be_re_executed_by_the_registry_with_the_same_bits()
     {
         var c = new Collect();

@@ -187,4 +187,32 @@ public sealed class RecorderTests
         Assert.Contains("not empty", ex.Message);
         Assert.True(File.Exists(Path.Combine(folder, "notes.txt")));
     }
+
+    [Fact]
+    public void Log_ids_map_engine_ids_across_pages_and_from_before_the_first()
+    {
+        var ids = new LogIds();
+        var rng = new Random(3);
+        var expected = new Dictionary<long, long>();
+        foreach (long tensorId in new long[] { 5000, 4999, 1, 5001, 5000 + 4096, 5000 + 4095, 5000 + (10 * 4096) + 7, long.MaxValue - 1 }
+            .Concat(Enumerable.Range(0, 3000).Select(_ => 5000 + rng.NextInt64(0, 100_000))))
+        {
+            if (!expected.ContainsKey(tensorId))
+            {
+                Assert.False(ids.TryGetValue(tensorId, out _));
+                expected[tensorId] = ids.Count;
+                ids.Add(tensorId, ids.Count);
+            }
+        }
+
+        Assert.Equal(expected.Count, ids.Count);
+        foreach (var (tensorId, logId) in expected)
+        {
+            Assert.True(ids.TryGetValue(tensorId, out long got));
+            Assert.Equal(logId, got);
+        }
+
+        Assert.False(ids.TryGetValue(5000 + 200_000, out _));
+        Assert.False(ids.TryGetValue(2, out _));
+    }
 }

@@ -17,6 +17,18 @@ public static class Dispatcher
     private static SiteFrame? site;
 
     [ThreadStatic]
+    private static StackSite? library;
+
+    [ThreadStatic]
+    private static StackSite? spareLibrary;
+
+    [ThreadStatic]
+    private static bool libraryCallsIgnored;
+
+    [ThreadStatic]
+    private static long stackWalks;
+
+    [ThreadStatic]
     private static long backwardOf;
 
     [ThreadStatic]
@@ -66,6 +78,38 @@ public static class Dispatcher
         return new SiteScope(true);
     }
 
+    /// <summary>
+    /// Opens a scope for a call into code that only issues ops and runs no user code (no callbacks, no virtual calls
+    /// that user types can override): an operator, a built-in layer, loss or optimizer. An op inside it that has no
+    /// source location from an API call gets the location found from the stack, which is the same for every op in the
+    /// scope (the first frame outside the engine and the library assemblies is the scope's caller, at the same call),
+    /// so the stack is walked once for the whole scope, on its first such op, and only while an observer wants
+    /// source locations. The outermost scope wins. Costs nothing measurable when nothing observes.
+    /// </summary>
+    public static LibraryCallScope LibraryCall()
+    {
+        if (library is not null || libraryCallsIgnored || Volatile.Read(ref observers).Length == 0)
+        {
+            return default;
+        }
+
+        var frame = spareLibrary ?? new StackSite();
+        spareLibrary = null;
+        frame.Resolved = false;
+        library = frame;
+        return new LibraryCallScope(frame);
+    }
+
+    /// <summary>Tests: on this thread, <see cref="LibraryCall"/> opens nothing, so every op without an API location walks the stack.</summary>
+    internal static bool LibraryCallsIgnored
+    {
+        get => libraryCallsIgnored;
+        set => libraryCallsIgnored = value;
+    }
+
+    /// <summary>Tests: stack walks for source locations on this thread so far.</summary>
+    internal static long StackWalks => stackWalks;
+
     /// <summary>Opens a scope in which every op is a backward op of forward op <paramref name="forwardSeq"/>, located at <paramref name="source"/>.</summary>
     public static BackwardScope Backward(long forwardSeq, SourceLocation source)
     {
@@ -85,7 +129,7 @@ public static class Dispatcher
             return Number(op, attributes, inputs, outputs, site?.Location ?? SourceLocation.Unknown);
         }
 
-        var source = site?.Location ?? (WantSources(current) ? FromStack() : SourceLocation.Unknown);
+        var source = site?.Location ?? (WantSources(current) ? (library is { } scope ? scope.Resolve() : FromStack()) : SourceLocation.Unknown);
         var phase = inBackward ? OpPhase.Backward : OpPhase.Forward;
         lock (Gate)
         {
@@ -97,6 +141,24 @@ public static class Dispatcher
             }
 
             return seq;
+        }
+    }
+
+    /// <summary>Tells the observers that an op is about to write into <paramref name="target"/>'s existing storage (see <see cref="IOpObserver.BeforeWrite"/>).</summary>
+    internal static void BeforeWrite(Tensor target)
+    {
+        var current = Volatile.Read(ref observers);
+        if (current.Length == 0)
+        {
+            return;
+        }
+
+        lock (Gate)
+        {
+            foreach (var o in current)
+            {
+                o.BeforeWrite(target);
+            }
         }
     }
 
@@ -131,6 +193,7 @@ public static class Dispatcher
 
     private static SourceLocation FromStack()
     {
+        stackWalks++;
         // Walk the stack without file information (cheap), and resolve file and line once per call site
         // (method and IL offset): reading line numbers from the PDB is the expensive part.
         var trace = new StackTrace(2, false);
@@ -174,6 +237,27 @@ public static class Dispatcher
         }
     }
 
+    /// <summary>Ends a scope opened by <see cref="LibraryCall"/>.</summary>
+    public readonly struct LibraryCallScope : IDisposable
+    {
+        private readonly StackSite? frame;
+
+        internal LibraryCallScope(StackSite frame)
+        {
+            this.frame = frame;
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            if (frame is not null && ReferenceEquals(library, frame))
+            {
+                library = null;
+                spareLibrary = frame;
+            }
+        }
+    }
+
     /// <summary>Ends a backward scope, restoring the enclosing state.</summary>
     public readonly struct BackwardScope : IDisposable
     {
@@ -194,6 +278,25 @@ public static class Dispatcher
             site = savedSite;
             backwardOf = savedOf;
             inBackward = savedIn;
+        }
+    }
+
+    /// <summary>The location of a library call's caller, found from the stack on first use.</summary>
+    internal sealed class StackSite
+    {
+        private SourceLocation location;
+
+        public bool Resolved { get; set; }
+
+        public SourceLocation Resolve()
+        {
+            if (!Resolved)
+            {
+                location = FromStack();
+                Resolved = true;
+            }
+
+            return location;
         }
     }
 

@@ -167,4 +167,14 @@ public interface IOpObserver
 
     /// <summary>Called after each op, on the thread that issued it, in sequence order.</summary>
     void OnOp(OpEvent e);
+
+    /// <summary>
+    /// Called before an op writes into the storage of an existing tensor (today only <c>assign</c>; every other op
+    /// writes only into storage it allocated), on the issuing thread, serialized with <see cref="OnOp"/>. Until it
+    /// returns, the storage still holds what earlier ops left in it: an observer that reads outputs later (instead of
+    /// copying them in <see cref="OnOp"/>) copies what it still needs of <paramref name="target"/>'s storage here.
+    /// </summary>
+    void BeforeWrite(Tensor target)
+    {
+    }
 }

@@ -69,6 +69,9 @@ internal static partial class OpCore
     {
         Same("assign", target, source);
         var v = Expanded("assign", source.View, target.ShapeArray);
+
+        // The only write into existing storage: observers that read outputs lazily keep what they still need first.
+        Dispatcher.BeforeWrite(target);
         target.Backend.Copy(v, target.View);
         Dispatcher.Emit("assign", OpAttributes.Empty, [target, source], [target]);
         return target;
