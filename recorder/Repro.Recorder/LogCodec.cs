@@ -142,23 +142,42 @@ internal static class LogCodec
     }
 
     /// <summary>Closes an op record's outputs and writes its backend and source location.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src)
     {
         w.Raw("],\"backend\":"u8);
         w.String(backend);
         if (src.IsKnown)
         {
-            w.Raw(",\"src\":{\"file\":"u8);
-            w.String(src.File);
-            w.Raw(",\"line\":"u8);
-            w.Long(src.Line);
-            w.Raw(",\"member\":"u8);
-            w.String(src.Member);
-            w.Byte((byte)'}');
+            WriteSource(w, src);
         }
 
         w.EndRecord();
+    }
+
+    /// <summary>As <see cref="WriteOpEnd(JsonLine, string, SourceLocation)"/>, the source's JSON taken from <paramref name="sources"/> (consecutive ops mostly share one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src, SourceCache sources)
+    {
+        w.Raw("],\"backend\":"u8);
+        w.String(backend);
+        if (src.IsKnown)
+        {
+            w.Raw(sources.Json(src));
+        }
+
+        w.EndRecord();
+    }
+
+    /// <summary>Writes <c>,"src":{...}</c>.</summary>
+    public static void WriteSource(JsonLine w, SourceLocation src)
+    {
+        w.Raw(",\"src\":{\"file\":"u8);
+        w.String(src.File);
+        w.Raw(",\"line\":"u8);
+        w.Long(src.Line);
+        w.Raw(",\"member\":"u8);
+        w.String(src.Member);
+        w.Byte((byte)'}');
     }
 
     /// <summary>Writes a leaf record up to its tensor.</summary>
@@ -417,4 +436,29 @@ internal static class LogCodec
 
         return true;
     }
+}
+
+/// <summary>The encoded source field of the last source location written (the writer thread's).</summary>
+internal sealed class SourceCache
+{
+    private readonly JsonLine encoded = new(256);
+    private SourceLocation last;
+    private bool any;
+
+    /// <summary>The bytes of <c>,"src":{...}</c> for <paramref name="src"/>, valid until the next call.</summary>
+    public ReadOnlySpan<byte> Json(SourceLocation src)
+    {
+        if (!any || !src.Equals(last))
+        {
+            encoded.Clear();
+            LogCodec.WriteSource(encoded, src);
+            last = src;
+            any = true;
+        }
+
+        return encoded.Written;
+    }
+
+    /// <summary>Returns the buffer to the pool.</summary>
+    public void Release() => encoded.Release();
 }

@@ -51,6 +51,7 @@ internal sealed class LogWriter : IDisposable
     private readonly Thread thread;
     private readonly JsonLine output = new(1 << 16);
     private readonly Digester digester = new();
+    private readonly SourceCache sources = new();
     private byte[] gather = [];
 
     // Each counter is written by one side only and sits on a cache line of its own, so publishing a record does not
@@ -266,6 +267,7 @@ internal sealed class LogWriter : IDisposable
         thread.Join();
         records?.Dispose();
         output.Release();
+        sources.Release();
         if (gather.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(gather);
@@ -490,7 +492,7 @@ internal sealed class LogWriter : IDisposable
             }
         }
 
-        LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source);
+        LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source, sources);
         OpCount++;
         if (OpWritten is { } callback && firstTensor is not null)
         {
