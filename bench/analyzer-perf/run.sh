@@ -63,8 +63,12 @@ build() { # $1 = label, $2 = run, $3 = project, rest = extra properties
     -p:ReportAnalyzer=true -p:UseSharedCompilation=false "$@" > "$log" 2>&1
   local line; line="$(summarize < "$log") load=$load"
   if [ "${PERF:-0}" = 1 ]; then
-    line="$line cpu_share=$(perf script -i "$OUT/$label-$run.perf" -F comm,pid,ip,sym 2>/dev/null | python3 bench/analyzer-perf/perf_share.py)"
-    rm -f "$OUT/$label-$run.perf" /tmp/perf-*.map /tmp/perfinfo-*.map
+    # Per-rule CPU samples go to $label-$run.cpu.txt; the first line is the share.
+    perf script -i "$OUT/$label-$run.perf" -F comm,pid,ip,sym 2>/dev/null | python3 bench/analyzer-perf/perf_share.py -v > "$OUT/$label-$run.cpu.txt"
+    line="$line cpu_share=$(head -1 "$OUT/$label-$run.cpu.txt" | cut -d' ' -f1)"
+    # The runtime's perf maps of the processes recorded here (only those).
+    for pid in $(perf script -i "$OUT/$label-$run.perf" -F pid 2>/dev/null | sort -u); do rm -f "/tmp/perf-$pid.map" "/tmp/perfinfo-$pid.map"; done
+    rm -f "$OUT/$label-$run.perf"
   fi
   echo "$label run $run: $line" | tee -a "$OUT/results.txt"
 }
