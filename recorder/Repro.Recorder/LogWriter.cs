@@ -29,7 +29,7 @@ internal sealed class LogWriter : IDisposable
     private const int Capacity = 1024;
     private const int Mask = Capacity - 1;
     private const long MaxQueuedBytes = 256L << 20;
-    private const int WakeBacklog = 64;
+    private const int WakeBacklog = 256;
     private const int PollMilliseconds = 1;
     private const int FlushBytes = 64 << 10;
     private const long FlushTicks = TimeSpan.TicksPerMillisecond * 5;
@@ -238,7 +238,10 @@ internal sealed class LogWriter : IDisposable
         Volatile.Write(ref producedBytes.Value, produced);
         long h = head.Value + 1;
         Volatile.Write(ref head.Value, h);
-        if (Volatile.Read(ref consumerSleeping) != 0 && h - Volatile.Read(ref tail.Value) >= WakeBacklog)
+        // One wake-up per sleep: whoever clears the flag signals (signalling costs a system call, and the writer
+        // takes a while to run after it, during which every record would otherwise signal again).
+        if (Volatile.Read(ref consumerSleeping) != 0 && h - Volatile.Read(ref tail.Value) >= WakeBacklog
+            && Interlocked.Exchange(ref consumerSleeping, 0) != 0)
         {
             wake.Set();
         }
