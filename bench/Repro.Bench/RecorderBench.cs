@@ -201,11 +201,17 @@ public static class RecorderBench
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
         for (int k = 0; k < configurations.Length; k++)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {configurations[k].Name} | {cpu[k] * 1000:F0} ms | {(cpu[k] - cpu[0]) / ops * 1e6:+0.00;-0.00} µs | {wall[k] * 1000:F0} ms | {(wall[k] - wall[0]) / ops * 1e6:+0.00;-0.00} µs |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {configurations[k].Name} | {cpu[k] * 1000:F0} ms | {PerOp(cpu[k] - cpu[0], ops)} µs | {wall[k] * 1000:F0} ms | {PerOp(wall[k] - wall[0], ops)} µs |"));
         }
 
         Directory.Delete(folder, recursive: true);
         return 0;
+    }
+
+    private static string PerOp(double seconds, long ops)
+    {
+        double us = Math.Round(seconds / ops * 1e6, 2);
+        return (us >= 0 ? "+" : "-") + Math.Abs(us).ToString("F2", CultureInfo.InvariantCulture);
     }
 
     private static double Median(List<double> xs)

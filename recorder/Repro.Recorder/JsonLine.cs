@@ -25,6 +25,9 @@ internal sealed class JsonLine
         + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F"
         + "\"\\\u0085\u2028\u2029");
 
+    private const int RecentBits = 6;
+
+    private readonly RecentDouble[] recentDoubles = new RecentDouble[1 << RecentBits];
     private byte[] buffer;
     private int length;
     private int lineStart = -1;
@@ -117,11 +120,25 @@ internal sealed class JsonLine
     }
 
     /// <summary>Writes a finite double as Newtonsoft does: round-trip digits, ".0" added to integral values.</summary>
+    /// <remarks>
+    /// Formatting a double is the costliest part of a record, and the same values recur (a scalar's min, max and mean
+    /// and its "value" attribute; constants every step), so the text of recent values is kept in a small table.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Double(double value)
     {
         Ensure(32);
         var d = buffer.AsSpan(length);
+        ulong bits = BitConverter.DoubleToUInt64Bits(value);
+        int slot = (int)((bits * 0x9E3779B97F4A7C15ul) >> (64 - RecentBits));
+        ref var recent = ref recentDoubles[slot];
+        if (recent.Length > 0 && recent.Bits == bits)
+        {
+            recent.Text[..recent.Length].CopyTo(d);
+            length += recent.Length;
+            return;
+        }
+
         value.TryFormat(d, out int n, "R", CultureInfo.InvariantCulture);
         if (d[..n].IndexOfAny((byte)'.', (byte)'E', (byte)'e') < 0)
         {
@@ -129,6 +146,9 @@ internal sealed class JsonLine
             d[n++] = (byte)'0';
         }
 
+        recent.Bits = bits;
+        recent.Length = (byte)n;
+        d[..n].CopyTo(recent.Text);
         length += n;
     }
 
@@ -238,5 +258,19 @@ internal sealed class JsonLine
         }
 
         buffer = bigger;
+    }
+
+    /// <summary>A double and its text (round-trip formatting needs at most 25 bytes).</summary>
+    private struct RecentDouble
+    {
+        public ulong Bits;
+        public byte Length;
+        public Text32 Text;
+    }
+
+    [InlineArray(32)]
+    private struct Text32
+    {
+        private byte element;
     }
 }

@@ -29,7 +29,7 @@ internal sealed class LogWriter : IDisposable
     private const int Capacity = 1024;
     private const int Mask = Capacity - 1;
     private const long MaxQueuedBytes = 256L << 20;
-    private const int WakeBacklog = 64;
+    private const int WakeBacklog = 256;
     private const int PollMilliseconds = 1;
     private const int FlushBytes = 64 << 10;
     private const long FlushTicks = TimeSpan.TicksPerMillisecond * 5;
@@ -127,6 +127,7 @@ internal sealed class LogWriter : IDisposable
     }
 
     /// <summary>Claims the next slot for an op with <paramref name="inputs"/> inputs; fill it, add its outputs, then <see cref="Publish"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Slot BeginOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, int inputs, string backend, SourceLocation src)
     {
         var slot = Claim();
@@ -149,6 +150,7 @@ internal sealed class LogWriter : IDisposable
     }
 
     /// <summary>Adds a tensor to a claimed slot: an op output, or the tensor of a leaf.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddTensor(Slot slot, long id, Tensor t, bool storeBlob)
     {
         if (slot.TensorCount == slot.Tensors.Length)
@@ -228,6 +230,7 @@ internal sealed class LogWriter : IDisposable
     }
 
     /// <summary>Makes a filled slot visible to the writer; waits while the ring holds too many bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Publish(Slot slot)
     {
         long bytes = slot.Bytes;
@@ -235,7 +238,10 @@ internal sealed class LogWriter : IDisposable
         Volatile.Write(ref producedBytes.Value, produced);
         long h = head.Value + 1;
         Volatile.Write(ref head.Value, h);
-        if (Volatile.Read(ref consumerSleeping) != 0 && h - Volatile.Read(ref tail.Value) >= WakeBacklog)
+        // One wake-up per sleep: whoever clears the flag signals (signalling costs a system call, and the writer
+        // takes a while to run after it, during which every record would otherwise signal again).
+        if (Volatile.Read(ref consumerSleeping) != 0 && h - Volatile.Read(ref tail.Value) >= WakeBacklog
+            && Interlocked.Exchange(ref consumerSleeping, 0) != 0)
         {
             wake.Set();
         }
@@ -288,6 +294,7 @@ internal sealed class LogWriter : IDisposable
         return new HoldHandle(this);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Slot Claim()
     {
         if (closed && completed)
@@ -427,6 +434,7 @@ internal sealed class LogWriter : IDisposable
         output.Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Process(Slot slot)
     {
         if (Failure is not null)
@@ -570,6 +578,7 @@ internal sealed class LogWriter : IDisposable
     }
 
     /// <summary>The tensor's bytes: its live storage (claimed so no copy-on-write races it), or the copy made for it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<byte> ClaimBytes(TensorEntry e)
     {
         int state = Interlocked.CompareExchange(ref e.State, Reading, Live);
@@ -587,6 +596,7 @@ internal sealed class LogWriter : IDisposable
         return e.Copy is { } c ? c.AsSpan(0, e.Length) : TensorBytes.AsBytes(e.HostCopy!);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<byte> LiveBytes(Tensor t, int length)
     {
         var all = TensorBytes.AsBytes(((HostStorage)t.Storage).Data);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Repro.Engine;
 using Repro.Engine.Backends;
 
@@ -99,6 +100,7 @@ public sealed class Recording : IOpObserver, IDisposable
     internal int Observed { get; private set; }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnOp(OpEvent e)
     {
         if (disposed)
@@ -266,6 +268,7 @@ internal sealed class LogIds
     /// <summary>Ids assigned so far.</summary>
     public long Count { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGetValue(long tensorId, out long logId)
     {
         if (first >= 0 && tensorId >= first)
@@ -282,6 +285,7 @@ internal sealed class LogIds
         return older.TryGetValue(tensorId, out logId);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(long tensorId, long logId)
     {
         Count++;

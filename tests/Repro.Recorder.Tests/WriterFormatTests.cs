@@ -97,6 +97,30 @@ public sealed class WriterFormatTests
         }
     }
 
+    [Fact]
+    public void Doubles_written_again_from_the_recent_table_are_the_same_text()
+    {
+        // One writer, many values with repeats, signed zeros and values that share a table slot.
+        var rng = new Random(99);
+        var pool = Doubles.Concat(Enumerable.Range(0, 200).Select(_ => RandomDouble(rng))).ToArray();
+        var w = new JsonLine();
+        try
+        {
+            for (int i = 0; i < 20000; i++)
+            {
+                double v = rng.Next(4) == 0 ? RandomDouble(rng) : Pick(rng, pool);
+                w.Clear();
+                w.Double(v);
+                string want = Newtonsoft.Json.JsonConvert.ToString(v);
+                Assert.Equal(want, Encoding.UTF8.GetString(w.Written));
+            }
+        }
+        finally
+        {
+            w.Release();
+        }
+    }
+
     private static string Text(byte[] line) => Encoding.UTF8.GetString(line);
 
     private static T Pick<T>(Random rng, T[] items) => items[rng.Next(items.Length)];
