@@ -7,11 +7,13 @@ using Repro.Samples;
 namespace Repro.Bench;
 
 /// <summary>
-/// Recording overhead of digits-mlp training in the default capture mode, as the ratio of a recorded run to the same
-/// run without recording, measured in one process: after one warm-up of each, R rounds each time a plain run and a
+/// Recording overhead of a workload's training (digits-mlp unless <c>--workload</c> names another) in the default capture mode, as the ratio of a recorded run to the same
+/// run without recording, measured in one process: after W warm-ups of each (default 3, so that tiered compilation
+/// has settled, as it has in any training run longer than a few seconds), R rounds each time a plain run and a
 /// recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios. Also
 /// log bytes per op and the time of verifying (replaying) the log relative to the plain run.
-/// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M] [--breakdown]</c> (defaults 100, 5, default).
+/// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M] [--warmup W] [--workload NAME] [--breakdown | --only plain|recorded]</c> (defaults 100, 5, default, 3).
+/// With <c>--only plain</c> or <c>--only recorded</c>: R runs of that kind alone, for a profiler.
 /// With <c>--breakdown</c>: instead, where the per-op cost goes, as the minimum over R passes of each configuration
 /// (plain; an observer that does nothing, without and with stack source locations; the recorder without stack source
 /// locations; the recorder), in process CPU time and wall time, and the difference to plain per op.
@@ -21,8 +23,10 @@ public static class RecorderBench
 {
     public static int Run(string[] args)
     {
-        int steps = 100, rounds = 5;
+        int steps = 100, rounds = 5, warmups = 3;
+        string workloadName = "digits-mlp";
         bool breakdown = false;
+        string? only = null;
         var capture = CapturePolicy.Default;
         for (int i = 0; i < args.Length; i++)
         {
@@ -36,24 +40,45 @@ public static class RecorderBench
                     rounds = r;
                     i++;
                     break;
+                case "--warmup" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int w) && w >= 0:
+                    warmups = w;
+                    i++;
+                    break;
+                case "--workload" when i + 1 < args.Length:
+                    workloadName = args[++i];
+                    break;
                 case "--capture" when i + 1 < args.Length:
                     capture = CapturePolicy.Parse(args[++i]);
                     break;
                 case "--breakdown":
                     breakdown = true;
                     break;
+                case "--only" when i + 1 < args.Length && args[i + 1] is "plain" or "recorded":
+                    only = args[++i];
+                    break;
                 default:
-                    Console.Error.WriteLine($"recorder: expected [--steps N] [--rounds R] [--capture policy], got '{string.Join(' ', args)}'");
+                    Console.Error.WriteLine($"recorder: expected [--steps N] [--rounds R] [--capture policy] [--warmup W] [--workload NAME] [--breakdown | --only plain|recorded], got '{string.Join(' ', args)}'");
                     return 2;
             }
         }
 
-        var workload = Workloads.Get("digits-mlp");
+        if (!Workloads.All.Any(w => w.Name == workloadName))
+        {
+            Console.Error.WriteLine($"recorder: unknown workload '{workloadName}'; known: {string.Join(", ", Workloads.All.Select(w => w.Name))}");
+            return 2;
+        }
+
+        var workload = Workloads.Get(workloadName);
         var options = new WorkloadOptions(Seed: 0, Steps: steps);
         var folder = Path.Combine(Path.GetTempPath(), "repro-recorder-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         if (breakdown)
         {
             return Breakdown(workload, options, folder, capture, rounds);
+        }
+
+        if (only is not null)
+        {
+            return Only(only == "recorded", workload, options, folder, capture, rounds);
         }
 
         var process = Process.GetCurrentProcess();
@@ -85,9 +110,13 @@ public static class RecorderBench
             return (sw.Elapsed.TotalSeconds, rec.Ops);
         }
 
-        Console.WriteLine($"recorder: digits-mlp, {steps} steps, capture {capture}, {rounds} rounds, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads, {Environment.ProcessorCount} logical CPUs");
-        Plain();
-        Recorded();
+        Console.WriteLine($"recorder: {workloadName}, {steps} steps, capture {capture}, {warmups} warm-ups, {rounds} rounds, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads, {Environment.ProcessorCount} logical CPUs");
+        for (int w = 0; w < warmups; w++)
+        {
+            Plain();
+            Recorded();
+        }
+
         var ratios = new List<double>();
         var plainTimes = new List<double>();
         var recTimes = new List<double>();
@@ -170,7 +199,7 @@ public static class RecorderBench
         var wall = new double[configurations.Length];
         Array.Fill(cpu, double.MaxValue);
         Array.Fill(wall, double.MaxValue);
-        Console.WriteLine($"recorder breakdown: digits-mlp, {options.Steps} steps, capture {capture}, minimum of {rounds} passes, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads, {Environment.ProcessorCount} logical CPUs");
+        Console.WriteLine($"recorder breakdown: {workload.Name}, {options.Steps} steps, capture {capture}, minimum of {rounds} passes, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads, {Environment.ProcessorCount} logical CPUs");
         for (int r = -1; r < rounds; r++)
         {
             for (int k = 0; k < configurations.Length; k++)
@@ -205,6 +234,32 @@ public static class RecorderBench
         }
 
         Directory.Delete(folder, recursive: true);
+        return 0;
+    }
+
+    /// <summary>Only plain or only recorded runs, one after another (for a profiler: every sample is of one kind).</summary>
+    private static int Only(bool recorded, IWorkload workload, WorkloadOptions options, string folder, CapturePolicy capture, int rounds)
+    {
+        for (int r = 0; r < rounds; r++)
+        {
+            int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
+            var pause = GC.GetTotalPauseDuration();
+            long promoted = GC.GetTotalAllocatedBytes();
+            var sw = Stopwatch.StartNew();
+            using (var rec = recorded ? Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture }) : null)
+            {
+                workload.Run(options);
+            }
+
+            double seconds = sw.Elapsed.TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - promoted) >> 20} MiB"));
+        }
+
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
         return 0;
     }
 

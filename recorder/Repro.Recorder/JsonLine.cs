@@ -162,14 +162,9 @@ internal sealed class JsonLine
     public void Hex32(ReadOnlySpan<byte> hash16)
     {
         Ensure(34);
-        var d = buffer.AsSpan(length);
+        var d = buffer.AsSpan(length, 34);
         d[0] = (byte)'"';
-        for (int i = 0; i < 16; i++)
-        {
-            d[1 + (2 * i)] = Hex(hash16[i] >> 4);
-            d[2 + (2 * i)] = Hex(hash16[i] & 0xF);
-        }
-
+        Convert.TryToHexStringLower(hash16[..16], d[1..33], out _);
         d[33] = (byte)'"';
         length += 34;
     }

@@ -60,8 +60,14 @@ public static class TensorBytes
         }
     }
 
+    /// <remarks>
+    /// The view's reach (its offset plus, per axis, (extent - 1) times a stride that must not be negative) is checked
+    /// against the storage once, so the row loops below run without per-element bounds checks: a contiguous row is
+    /// one copy, a broadcast row (stride 0) one fill, any other row a strided loop.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gather<T>(ReadOnlySpan<T> src, int offset, IReadOnlyList<int> shape, IReadOnlyList<int> strides, Span<T> dst)
+        where T : unmanaged
     {
         int rank = shape.Count;
         if (dst.IsEmpty)
@@ -69,9 +75,29 @@ public static class TensorBytes
             return;
         }
 
+        long reach = offset;
+        long count = 1;
+        for (int d = 0; d < rank; d++)
+        {
+            if (strides[d] < 0 || shape[d] <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(strides), $"view axis {d}: extent {shape[d]}, stride {strides[d]}: gather needs positive extents and non-negative strides");
+            }
+
+            reach += (long)(shape[d] - 1) * strides[d];
+            count *= shape[d];
+        }
+
+        if (offset < 0 || reach >= src.Length || count != dst.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"view (offset {offset}, reach {reach}, {count} elements) does not fit a storage of {src.Length} into {dst.Length} elements");
+        }
+
+        ref T from = ref MemoryMarshal.GetReference(src);
+        ref T to = ref MemoryMarshal.GetReference(dst);
         if (rank == 0)
         {
-            dst[0] = src[offset];
+            to = Unsafe.Add(ref from, offset);
             return;
         }
 
@@ -85,16 +111,23 @@ public static class TensorBytes
         {
             if (step == 1)
             {
-                src.Slice(at, inner).CopyTo(dst.Slice(k, inner));
-                k += inner;
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref from, at), inner).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref to, k), inner));
+            }
+            else if (step == 0)
+            {
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref to, k), inner).Fill(Unsafe.Add(ref from, at));
             }
             else
             {
-                for (int j = 0, o = at; j < inner; j++, o += step)
+                ref T row = ref Unsafe.Add(ref to, k);
+                ref T first = ref Unsafe.Add(ref from, at);
+                for (int j = 0, o = 0; j < inner; j++, o += step)
                 {
-                    dst[k++] = src[o];
+                    Unsafe.Add(ref row, j) = Unsafe.Add(ref first, o);
                 }
             }
+
+            k += inner;
 
             // Next row: odometer over the outer axes.
             int d = rank - 2;

@@ -96,6 +96,34 @@ public sealed class DigestTests
         }
     }
 
+    [Theory]
+    [InlineData(DType.Float64)]
+    [InlineData(DType.BFloat16)]
+    [InlineData(DType.Int32)]
+    public void Gather_handles_every_element_size_and_scalars(DType dtype)
+    {
+        var t = Tensor.FromArray([.. Enumerable.Range(0, 24).Select(i => (float)i)], [2, 3, 4]).To(dtype);
+        foreach (var view in new[] { t.Permute([2, 1, 0]), t.Slice(2, 1, 3).Expand([2, 3, 2]).Transpose(), t.Slice(0, 1, 2).Slice(1, 2, 3).Slice(2, 3, 4).Reshape([]) })
+        {
+            var dst = new byte[view.Numel * dtype.SizeOf()];
+            TensorBytes.Gather(TensorBytes.AsBytes(((HostStorage)view.Storage).Data), dtype.SizeOf(), view.Offset, view.Shape, view.Strides, dst);
+            Assert.Equal(view.ToBytes(), dst);
+        }
+    }
+
+    [Fact]
+    public void Gather_refuses_a_view_that_reaches_past_its_storage()
+    {
+        var storage = new float[12];
+        var dst = new byte[4 * 12];
+
+        // Offset 1 with shape [3, 4] and strides [4, 1] reaches element 12 of 12.
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => TensorBytes.Gather(TensorBytes.AsBytes(storage), 4, 1, [3, 4], [4, 1], dst));
+        Assert.Contains("reach 12", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TensorBytes.Gather(TensorBytes.AsBytes(storage), 4, 11, [3, 4], [-4, 1], dst));
+        TensorBytes.Gather(TensorBytes.AsBytes(storage), 4, 0, [3, 4], [4, 1], dst);
+    }
+
     private static float[] RandomFloats(Random rng, int length, int trial)
     {
         var values = new float[length];
