@@ -96,6 +96,17 @@ public static class OpSuite
 
         yield return ("add[5]:int32", () => Tensor.Arange(5) + Tensor.Arange(5));
         yield return ("where", () => Tensor.Where(Input([4, 5], 50).Gt(0), Input([4, 5], 51), Input([5], 52)));
+
+        // Conditions that are not 0/1 masks: NaN counts as true and -0 as false, in every dtype.
+        yield return ("where[cond specials]", () => Tensor.Where(Input([3, 12], 54, specials: true), Input([3, 12], 55), Input([12], 56)));
+        foreach (var dtype in new[] { DType.Float64, DType.Float16, DType.BFloat16, DType.Int32 })
+        {
+            yield return ($"where[cond:{dtype.Name()}]", () => Tensor.Where(Input([5, 7], 57, 2, specials: true, dtype: dtype), Input([5, 7], 58), Input([7], 59)));
+            yield return ($"where[values:{dtype.Name()}]", () => Tensor.Where(Input([5, 7], 64).Gt(0), Input([5, 7], 65, 4, dtype: dtype), Input([1, 7], 66, 4, dtype: dtype)));
+        }
+
+        yield return ("where[broadcast cond, transposed values]", () => Tensor.Where(Input([6, 1], 67).Gt(0), Input([8, 6], 68).Transpose(), Input([6, 8], 69)));
+        yield return ("where[scalar]", () => Tensor.Where(Input([], 70).Gt(0), Input([], 71), Input([], 72)));
         yield return ("clamp", () => Input([50], 53, 3, specials: true).Clamp(-1, 1));
 
         foreach (var (a, b) in new (int[] A, int[] B)[]

@@ -340,6 +340,101 @@ public class ManagedBackend : ReferenceBackend
         });
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Row by row over the last axis, like <see cref="BinaryCore"/>: a pure selection, so the result is the reference
+    /// backend's bit for bit (a condition element is true when it is not zero; NaN is true, -0 is false).
+    /// </remarks>
+    protected override void WhereCore(in View cond, in View a, in View b, Storage y, int[] shape)
+    {
+        var ys = (HostStorage)y;
+        int n = ys.Length;
+        if (n == 0)
+        {
+            return;
+        }
+
+        int rank = shape.Length;
+        int inner = rank == 0 ? 1 : shape[rank - 1];
+        int rows = n / inner;
+        int stc = rank == 0 ? 0 : cond.Strides[rank - 1];
+        int sta = rank == 0 ? 0 : a.Strides[rank - 1];
+        int stb = rank == 0 ? 0 : b.Strides[rank - 1];
+        var cv = cond;
+        var av = a;
+        var bv = b;
+        var cs = (HostStorage)cv.Storage;
+        var @as = (HostStorage)av.Storage;
+        var bs = (HostStorage)bv.Storage;
+        Parallelism.For(rows, inner, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                int oc = RowOffset(r, shape, cv.Strides, cv.Offset);
+                int oa = RowOffset(r, shape, av.Strides, av.Offset);
+                int ob = RowOffset(r, shape, bv.Strides, bv.Offset);
+                int oy = r * inner;
+                switch (ys.DType)
+                {
+                    case DType.Float32:
+                        WhereRow(cs, oc, stc, @as.F32, oa, sta, bs.F32, ob, stb, ys.F32, oy, inner);
+                        break;
+                    case DType.Float64:
+                        WhereRow(cs, oc, stc, @as.F64, oa, sta, bs.F64, ob, stb, ys.F64, oy, inner);
+                        break;
+                    case DType.Int32:
+                        WhereRow(cs, oc, stc, @as.I32, oa, sta, bs.I32, ob, stb, ys.I32, oy, inner);
+                        break;
+                    default:
+                        throw Throw.UnknownDType(ys.DType);
+                }
+            }
+        });
+    }
+
+    private static void WhereRow<T>(HostStorage c, int oc, int stc, T[] a, int oa, int sa, T[] b, int ob, int sb, T[] y, int oy, int n)
+    {
+        switch (c.DType)
+        {
+            case DType.Float32:
+                var cf = c.F32;
+                for (int j = 0; j < n; j++)
+                {
+                    y[oy + j] = cf[oc + (j * stc)] != 0f ? a[oa + (j * sa)] : b[ob + (j * sb)];
+                }
+
+                break;
+            case DType.Float64:
+                var cd = c.F64;
+                for (int j = 0; j < n; j++)
+                {
+                    y[oy + j] = cd[oc + (j * stc)] != 0.0 ? a[oa + (j * sa)] : b[ob + (j * sb)];
+                }
+
+                break;
+            case DType.Int32:
+                var ci = c.I32;
+                for (int j = 0; j < n; j++)
+                {
+                    y[oy + j] = ci[oc + (j * stc)] != 0 ? a[oa + (j * sa)] : b[ob + (j * sb)];
+                }
+
+                break;
+            case DType.Float16:
+            case DType.BFloat16:
+                // Both are zero exactly when every bit but the sign is clear.
+                var cu = c.U16;
+                for (int j = 0; j < n; j++)
+                {
+                    y[oy + j] = (cu[oc + (j * stc)] & 0x7FFF) != 0 ? a[oa + (j * sa)] : b[ob + (j * sb)];
+                }
+
+                break;
+            default:
+                throw Throw.UnknownDType(c.DType);
+        }
+    }
+
     /// <summary>Offset of the first element of row r (all axes but the last) in a strided view.</summary>
     private static int RowOffset(int r, int[] shape, int[] strides, int offset)
     {
