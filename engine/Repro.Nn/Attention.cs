@@ -102,6 +102,7 @@ public sealed class TransformerBlock : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
+        using var caller = Dispatcher.LibraryCall();
         var h = x + Attention.Forward(Norm1.Forward(x));
         return h + Mlp.Forward(Norm2.Forward(h));
     }

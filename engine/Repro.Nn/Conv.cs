@@ -151,6 +151,7 @@ internal static class Pool
 {
     public static Tensor Apply(string op, Tensor x, int k, int stride, int padding, bool max)
     {
+        using var caller = Dispatcher.LibraryCall();
         Windows.CheckInput(op, x, 0);
         int n = x.Shape[0];
         int c = x.Shape[1];

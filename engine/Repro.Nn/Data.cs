@@ -71,6 +71,7 @@ public sealed class DataLoader
     public Tensor Order(int epoch)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        using var caller = Dispatcher.LibraryCall();
         return Shuffle
             ? Tensor.Permutation(dataset.Count, new Generator(EpochSeed(Seed, epoch)), dataset.Features.Backend)
             : Tensor.Arange(dataset.Count, DType.Int32, dataset.Features.Backend);
@@ -85,8 +86,15 @@ public sealed class DataLoader
         {
             int start = b * BatchSize;
             int end = Math.Min(start + BatchSize, dataset.Count);
-            var index = order.Slice(0, start, end);
-            yield return new Batch(dataset.Features.IndexSelect(0, index), dataset.Labels.IndexSelect(0, index), b);
+            // The scope closes before the yield: the caller's code runs between batches.
+            Batch batch;
+            using (Dispatcher.LibraryCall())
+            {
+                var index = order.Slice(0, start, end);
+                batch = new Batch(dataset.Features.IndexSelect(0, index), dataset.Labels.IndexSelect(0, index), b);
+            }
+
+            yield return batch;
         }
     }
 

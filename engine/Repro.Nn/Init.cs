@@ -10,12 +10,18 @@ namespace Repro.Nn;
 public static class Init
 {
     /// <summary>Uniform on [lo, hi).</summary>
-    public static Tensor Uniform(int[] shape, double lo, double hi, Generator generator) =>
-        (Tensor.Rand(shape, generator) * (hi - lo)) + lo;
+    public static Tensor Uniform(int[] shape, double lo, double hi, Generator generator)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return (Tensor.Rand(shape, generator) * (hi - lo)) + lo;
+    }
 
     /// <summary>Normal with the given mean and standard deviation.</summary>
-    public static Tensor Normal(int[] shape, double mean, double std, Generator generator) =>
-        (Tensor.Randn(shape, generator) * std) + mean;
+    public static Tensor Normal(int[] shape, double mean, double std, Generator generator)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return (Tensor.Randn(shape, generator) * std) + mean;
+    }
 
     /// <summary>Kaiming (He) uniform: bound = gain * sqrt(3 / fanIn); gain sqrt(2) suits ReLU.</summary>
     public static Tensor KaimingUniform(int[] shape, int fanIn, Generator generator, double gain = 1.4142135623730951)

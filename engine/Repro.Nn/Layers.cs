@@ -64,6 +64,7 @@ public sealed class Flatten : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
+        using var caller = Dispatcher.LibraryCall();
         ArgumentNullException.ThrowIfNull(x);
         return x.Rank <= 2 ? x : x.Flatten(1);
     }
@@ -73,7 +74,11 @@ public sealed class Flatten : Module
 public sealed class ReLU : Module
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => Checked(x).Relu();
+    public override Tensor Forward(Tensor x)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return Checked(x).Relu();
+    }
 
     internal static Tensor Checked(Tensor x) => x ?? throw new ArgumentNullException(nameof(x));
 }
@@ -82,21 +87,33 @@ public sealed class ReLU : Module
 public sealed class GELU : Module
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => ReLU.Checked(x).Gelu();
+    public override Tensor Forward(Tensor x)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return ReLU.Checked(x).Gelu();
+    }
 }
 
 /// <summary>tanh(x).</summary>
 public sealed class Tanh : Module
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => ReLU.Checked(x).Tanh();
+    public override Tensor Forward(Tensor x)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return ReLU.Checked(x).Tanh();
+    }
 }
 
 /// <summary>1 / (1 + exp(-x)).</summary>
 public sealed class Sigmoid : Module
 {
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor x) => ReLU.Checked(x).Sigmoid();
+    public override Tensor Forward(Tensor x)
+    {
+        using var caller = Dispatcher.LibraryCall();
+        return ReLU.Checked(x).Sigmoid();
+    }
 }
 
 /// <summary>
@@ -165,6 +182,7 @@ public sealed class Embedding : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
+        using var caller = Dispatcher.LibraryCall();
         ArgumentNullException.ThrowIfNull(x);
         if (x.DType != DType.Int32)
         {
@@ -231,14 +249,24 @@ public sealed class Sequential : Module
         {
             AddModule(i.ToString(System.Globalization.CultureInfo.InvariantCulture), layers[i]);
         }
+
+        IsBuiltIn = Array.TrueForAll(layers, l => l is Sequential s ? s.IsBuiltIn : l is not null && l.GetType().Assembly == typeof(Sequential).Assembly);
     }
+
+    /// <summary>True when every layer, at any depth, is one of this library's (sealed) layers.</summary>
+    internal bool IsBuiltIn { get; }
 
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<Module> Layers => layers;
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// A chain of built-in layers runs no user code, so it is one library call (one stack walk locates all its ops
+    /// at the user's call); a chain with a user's layer is not, so that layer's own calls locate its ops.
+    /// </remarks>
     public override Tensor Forward(Tensor x)
     {
+        using var caller = IsBuiltIn ? Dispatcher.LibraryCall() : default;
         foreach (var layer in layers)
         {
             x = layer.Forward(x);

@@ -13,6 +13,8 @@ internal static class NnLibrary
 #pragma warning restore CA2255
     internal static void Register()
     {
+        // Calls this library makes to the tensor API are located at the user's call into the library.
+        Dispatcher.AddLibrarySources(ThisFile(), isFile: true);
         lock (Dispatcher.LibraryAssemblies)
         {
             if (!Dispatcher.LibraryAssemblies.Contains(typeof(NnLibrary).Assembly))
@@ -21,6 +23,8 @@ internal static class NnLibrary
             }
         }
     }
+
+    private static string ThisFile([CallerFilePath] string file = "") => file;
 
     /// <summary>"[2, 3]" for a shape.</summary>
     internal static string Fmt(IReadOnlyList<int> shape) => "[" + string.Join(", ", shape) + "]";

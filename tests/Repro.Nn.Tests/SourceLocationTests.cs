@@ -16,12 +16,43 @@ public class SourceLocationTests
         Assert.Equal(perOp.Count, scoped.Count);
         for (int i = 0; i < perOp.Count; i++)
         {
-            Assert.True(perOp[i] == scoped[i], $"op {i}: a walk per op gives {perOp[i]}, the scoped walk {scoped[i]}");
+            Assert.True(perOp[i] == scoped[i], $"op {i}: a walk per op gives {perOp[i]}, the scoped walk {scoped[i]}; before: {string.Join(", ", perOp.Skip(Math.Max(0, i - 6)).Take(7).Select(p => p.Op + "@" + p.Source))}");
         }
 
         // Ops located by the user's operator lines in UserSgd.Update, not by the call to Step.
         Assert.Contains(scoped, s => s.Op == "mul" && s.Source.Member == "Update" && s.Source.File.EndsWith("SourceLocationTests.cs", StringComparison.Ordinal));
         Assert.True(scopedWalks * 3 < perOpWalks, $"{scopedWalks} walks with library scopes, {perOpWalks} without");
+    }
+
+    [Fact]
+    public void Every_op_of_every_built_in_layer_loss_optimizer_initializer_and_loader_is_located_in_user_code()
+    {
+        var observer = new Collect();
+        using (Dispatcher.Observe(observer))
+        {
+            var g = new Generator(5);
+            var model = new Sequential(new Linear(6, 8, g), new GELU(), new Tanh(), new Sigmoid(), new ReLU(), new Linear(8, 3, g));
+            var init = Init.KaimingNormal([3, 3], 3, g) + Init.XavierUniform([3, 3], 3, 3, g);
+            var loader = new DataLoader(new Dataset(Tensor.Randn([10, 6], new Generator(6)), Tensor.FromArray([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], [10])), 4);
+            var sgd = new Sgd(model.Parameters(), 0.1, momentum: 0.9);
+            foreach (var batch in loader.Epoch(0))
+            {
+                var loss = Losses.CrossEntropy(model.Forward(batch.Features), batch.Labels) + Losses.Mse(init, init * 2);
+                sgd.ZeroGrad();
+                loss.Backward();
+                sgd.Step();
+            }
+
+            var image = Tensor.Randn([1, 2, 4, 4], new Generator(7));
+            var pooled = new Flatten().Forward(new AvgPool2d(2).Forward(new MaxPool2d(2, 1).Forward(new Conv2d(2, 2, 2, g).Forward(image))));
+            var tokens = new Embedding(5, 8, g).Forward(Tensor.FromArray([1, 4, 0], [1, 3]));
+            var block = new TransformerBlock(8, 2, g).Forward(tokens);
+            _ = Losses.BinaryCrossEntropyWithLogits(pooled, Tensor.Zeros([.. pooled.Shape])) + block.Sum();
+        }
+
+        Assert.True(observer.Sources.Count > 200, $"only {observer.Sources.Count} ops");
+        var elsewhere = observer.Sources.Where(s => !s.Source.File.EndsWith("SourceLocationTests.cs", StringComparison.Ordinal)).ToList();
+        Assert.True(elsewhere.Count == 0, $"{elsewhere.Count} ops located outside the user's file, e.g. {string.Join("; ", elsewhere.Take(5).Select(s => $"{s.Op} at {s.Source}"))}");
     }
 
     private static (List<(string Op, SourceLocation Source)> Sources, long Walks) Locations(bool ignoreLibraryCalls)

@@ -35,9 +35,13 @@ public static class Dispatcher
     private static bool inBackward;
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(nint Method, int IlOffset), SourceLocation> SiteCache = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Assembly, bool> RuntimeAssemblies = new();
 
     private static IOpObserver[] observers = [];
     private static long nextSeq;
+
+    // Source folders of library code, each ending with a separator; replaced as a whole under Gate.
+    private static string[] librarySources = [SourceFolderOf(EngineSources.File)];
 
     /// <summary>The sequence number the next op will get.</summary>
     public static long NextSeq => Interlocked.Read(ref nextSeq);
@@ -47,6 +51,27 @@ public static class Dispatcher
 
     /// <summary>Additional assemblies whose frames are skipped when a source location is found from the stack (e.g. nn layers).</summary>
     public static ICollection<Assembly> LibraryAssemblies { get; } = new HashSet<Assembly>();
+
+    /// <summary>
+    /// Registers a library's source folder (the folder its compiler saw, as in <c>[CallerFilePath]</c>): a public API
+    /// call made from a file under it opens no source-location scope, so the op is located like an operator call (the
+    /// enclosing library scope, or the first frame on the stack outside the engine and <see cref="LibraryAssemblies"/>),
+    /// that is, at the user's call into the library, not at a line inside it. The engine's own folder is registered.
+    /// </summary>
+    /// <param name="folder">An absolute folder, or a file in it whose folder is meant when <paramref name="isFile"/> is true.</param>
+    /// <param name="isFile">True when <paramref name="folder"/> names a file (e.g. the caller's own <c>[CallerFilePath]</c>).</param>
+    public static void AddLibrarySources(string folder, bool isFile = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        var root = isFile ? SourceFolderOf(folder) : EndWithSeparator(folder);
+        lock (Gate)
+        {
+            if (Array.IndexOf(librarySources, root) < 0)
+            {
+                librarySources = [.. librarySources, root];
+            }
+        }
+    }
 
     /// <summary>Attaches an observer until the returned handle is disposed.</summary>
     public static IDisposable Observe(IOpObserver observer)
@@ -64,12 +89,13 @@ public static class Dispatcher
     public static void ResetSequence() => Interlocked.Exchange(ref nextSeq, 0);
 
     /// <summary>
-    /// Opens a source-location scope for a public API call. The outermost scope wins, so the ops inside a composite
+    /// Opens a source-location scope for a public API call (a call from a library's own sources, see
+    /// <see cref="AddLibrarySources"/>, opens none). The outermost scope wins, so the ops inside a composite
     /// (softmax = max, sub, exp, sum, div) all carry the location of the user's call to softmax.
     /// </summary>
     public static SiteScope Site(string file, int line, string member)
     {
-        if (site is not null)
+        if (site is not null || IsLibrarySource(file))
         {
             return default;
         }
@@ -188,6 +214,31 @@ public static class Dispatcher
         return false;
     }
 
+    /// <summary>True when <paramref name="file"/> lies under a registered library source folder.</summary>
+    internal static bool IsLibrarySource(string file)
+    {
+        foreach (var root in Volatile.Read(ref librarySources))
+        {
+            if (file.StartsWith(root, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // By hand rather than with Path: the compiler wrote the path of the machine that built the library, whose
+    // separator may not be this machine's. The folder keeps its trailing separator.
+    private static string SourceFolderOf(string file)
+    {
+        int cut = file.AsSpan().LastIndexOfAny('/', '\\');
+        return cut < 0 ? file : file[..(cut + 1)];
+    }
+
+    private static string EndWithSeparator(string folder) =>
+        folder.EndsWith('/') || folder.EndsWith('\\') ? folder : folder + (folder.Contains('/', StringComparison.Ordinal) || !folder.Contains('\\', StringComparison.Ordinal) ? "/" : "\\");
+
     /// <summary>The current source location (the open site scope), or unknown.</summary>
     internal static SourceLocation CurrentSite => site?.Location ?? SourceLocation.Unknown;
 
@@ -203,7 +254,7 @@ public static class Dispatcher
             var frame = frames[i];
             var method = frame.GetMethod();
             var asm = method?.DeclaringType?.Assembly;
-            if (asm is null || asm == EngineAssembly || LibraryAssemblies.Contains(asm))
+            if (asm is null || asm == EngineAssembly || LibraryAssemblies.Contains(asm) || IsRuntimeAssembly(asm))
             {
                 continue;
             }
@@ -223,6 +274,23 @@ public static class Dispatcher
 
         return SourceLocation.Unknown;
     }
+
+    /// <summary>
+    /// True for the .NET runtime's own assemblies (LINQ, collections, ...): library code may call back through them,
+    /// and their frames are never where a user called the engine.
+    /// </summary>
+    private static bool IsRuntimeAssembly(Assembly asm) => RuntimeAssemblies.GetOrAdd(asm, static a =>
+    {
+        if (a == typeof(object).Assembly)
+        {
+            return true;
+        }
+
+        // Single-file applications have no assembly paths; there the runtime's assemblies are known by name.
+        return a.Location.Length > 0
+            ? a.Location.StartsWith(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), StringComparison.Ordinal)
+            : a.GetName().Name is { } name && (name.StartsWith("System.", StringComparison.Ordinal) || name == "netstandard");
+    });
 
     /// <summary>Ends a site scope opened by <see cref="Site"/>.</summary>
     public readonly struct SiteScope(bool owner) : IDisposable
