@@ -51,6 +51,8 @@ public class RuleGateTests
         test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\ndotnet_diagnostic.RPR1001.severity = none\n"));
         await test.RunAsync();
 
+        // Off in every file: not even registered.
+        Assert.Equal(0, probe.Registrations);
         Assert.Empty(probe.Calls);
     }
 
@@ -62,6 +64,7 @@ public class RuleGateTests
         test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[Off.cs]\ndotnet_diagnostic.RPR1001.severity = none\n"));
         await test.RunAsync();
 
+        Assert.NotEqual(0, probe.Registrations);
         Assert.Equal(["On.cs"], probe.Files);
     }
 
@@ -77,6 +80,24 @@ public class RuleGateTests
         Assert.Equal(["On.cs"], probe.Files);
     }
 
+    /// <summary>As for the compiler, NoWarn (the compilation's setting) wins over a file's .editorconfig setting.</summary>
+    [Fact]
+    public async Task NoWarn_wins_over_a_file_setting()
+    {
+        var probe = new ProbeRule(RuleCatalog.UnseededRandom);
+        var test = new InstanceAnalyzerTest(Grouped(probe), ("/0/Off.cs", CodeWithoutRpr1001));
+        test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\ndotnet_diagnostic.RPR1001.severity = warning\n"));
+        test.SolutionTransforms.Add((solution, projectId) =>
+        {
+            var options = solution.GetProject(projectId)!.CompilationOptions!;
+            return solution.WithProjectCompilationOptions(
+                projectId, options.WithSpecificDiagnosticOptions(options.SpecificDiagnosticOptions.SetItem("RPR1001", ReportDiagnostic.Suppress)));
+        });
+        await test.RunAsync();
+
+        Assert.Empty(probe.Calls);
+    }
+
     [Fact]
     public async Task A_rule_off_in_the_compilation_options_is_skipped()
     {
@@ -84,6 +105,7 @@ public class RuleGateTests
         var diagnostics = await AnalyzeAsync(Grouped(probe), options => options.WithSpecificDiagnosticOptions(
             [new KeyValuePair<string, ReportDiagnostic>("RPR1001", ReportDiagnostic.Suppress)]));
 
+        Assert.Equal(0, probe.Registrations);
         Assert.Empty(probe.Calls);
         Assert.Equal(["RPR3003"], diagnostics.Select(d => d.Id));
     }

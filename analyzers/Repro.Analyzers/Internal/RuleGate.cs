@@ -36,8 +36,14 @@ internal sealed class RuleGate
     /// <summary>The most rules one gate can tell apart (the bits of a <see cref="ulong"/>).</summary>
     public const int MaxRules = 64;
 
+    private static int s_lastId;
+
+    // A thread's last answer. It names its gate by number, not by reference, so that a thread pool thread of a
+    // long-lived process (the IDE) keeps at most one syntax tree alive after its compilation is gone, not the gate.
     [ThreadStatic]
     private static TreeRules? t_last;
+
+    private readonly int _id = Interlocked.Increment(ref s_lastId);
 
     private readonly ImmutableArray<DiagnosticDescriptor>[] _rules;
 
@@ -87,18 +93,19 @@ internal sealed class RuleGate
     public static ulong Bit(int index) => 1UL << index;
 
     /// <summary>
-    /// The rules that are on in at least one of the trees: the rules on globally, and those that a tree's own setting
-    /// switches back on. Like the driver, this looks at every tree only for rules that are off globally.
+    /// The rules that are on in at least one of the trees, so that a rule switched off in every file (by
+    /// <c>[*.cs]</c> in .editorconfig as well as by <c>NoWarn</c>) is not registered at all. The masks computed here
+    /// are the ones the callbacks use later; the walk stops as soon as every rule is known to be on somewhere.
     /// </summary>
     public ulong OnInAnyTree(IEnumerable<SyntaxTree> trees, CancellationToken cancellationToken)
     {
-        var on = Global;
-        if (on == All || _treeOptions is null)
-            return on;
+        if (_treeOptions is null)
+            return Global;
 
+        var on = 0UL;
         foreach (var tree in trees)
         {
-            on |= Compute(tree, ~on & All, cancellationToken);
+            on |= Lookup(tree, cancellationToken);
             if (on == All)
                 break;
         }
@@ -114,7 +121,7 @@ internal sealed class RuleGate
             return Global;
 
         var last = t_last;
-        if (last is not null && ReferenceEquals(last.Tree, tree) && ReferenceEquals(last.Gate, this))
+        if (last is not null && ReferenceEquals(last.Tree, tree) && last.GateId == _id)
             return last.Rules;
 
         return Lookup(tree, cancellationToken);
@@ -123,7 +130,7 @@ internal sealed class RuleGate
     private ulong Lookup(SyntaxTree tree, CancellationToken cancellationToken)
     {
         if (!_trees.TryGetValue(tree, out var entry))
-            entry = _trees.GetOrAdd(tree, new TreeRules(this, tree, Compute(tree, All, cancellationToken)));
+            entry = _trees.GetOrAdd(tree, new TreeRules(_id, tree, Compute(tree, All, cancellationToken)));
 
         t_last = entry;
         return entry.Rules;
@@ -192,9 +199,9 @@ internal sealed class RuleGate
     }
 
     /// <summary>The mask of one tree, with the gate it belongs to (a thread's last entry may be another compilation's).</summary>
-    private sealed class TreeRules(RuleGate gate, SyntaxTree tree, ulong rules)
+    private sealed class TreeRules(int gateId, SyntaxTree tree, ulong rules)
     {
-        public RuleGate Gate { get; } = gate;
+        public int GateId { get; } = gateId;
 
         public SyntaxTree Tree { get; } = tree;
 

@@ -16,17 +16,22 @@ namespace Repro.Analyzers.Tests.Infrastructure;
 public sealed class ProbeRule(params DiagnosticDescriptor[] descriptors) : RuleAnalyzer
 {
     private readonly ConcurrentQueue<string> _calls = new();
+    private int _registrations;
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(descriptors);
 
     /// <summary>One entry per callback call: the registration and the file name.</summary>
     public IReadOnlyCollection<string> Calls => _calls;
 
+    /// <summary>How many compilations registered the rule's callbacks.</summary>
+    public int Registrations => Volatile.Read(ref _registrations);
+
     /// <summary>The files the callbacks ran in.</summary>
     public IEnumerable<string> Files => _calls.Select(c => c[(c.IndexOf(':', StringComparison.Ordinal) + 1)..]).Distinct().Order(StringComparer.Ordinal);
 
     internal override void Register(RuleRegistrar registrar)
     {
+        Interlocked.Increment(ref _registrations);
         registrar.RegisterOperationAction(c => Record("kind", c), OperationKind.Invocation);
         registrar.RegisterInvocationAction(c => Record("invocation", c), "Next");
         registrar.RegisterPropertyReferenceAction(c => Record("property", c), "Now");
