@@ -26,9 +26,9 @@ namespace Repro.Analyzers.Internal;
 /// off only by them still runs and only its reports are dropped.
 /// </para>
 /// <para>
-/// The mask of a tree is computed at the first operation seen in it and cached; each thread also keeps the last tree
-/// it asked about, since the operations of one body arrive together, so the check usually costs two reference
-/// comparisons.
+/// The mask of a tree is computed once and cached: at compilation start (<see cref="OnInAnyTree"/>), or at the first
+/// operation seen in the tree. Each thread also keeps the last tree it asked about, since the operations of one body
+/// arrive together, so the check usually costs a thread-static read and two comparisons.
 /// </para>
 /// </remarks>
 internal sealed class RuleGate
