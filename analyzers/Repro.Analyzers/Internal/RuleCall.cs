@@ -43,59 +43,44 @@ internal sealed class OperandAction(Action<OperationAnalysisContext, IOperation>
 internal sealed class RuleCalls(bool isolate)
 {
     /// <summary>Calls each callback whose bit is set in <paramref name="on"/>.</summary>
-    /// <remarks>
-    /// One protected region for the whole loop (this runs for every dispatched operation, and a region per callback
-    /// measurably slowed the dispatch): when a callback fails, it is reported and the loop goes on after it.
-    /// </remarks>
     [MethodImpl(Hot.Path)]
     public void RunAll(RuleAction[] actions, in OperationAnalysisContext context, ulong on)
     {
-        var next = 0;
-        while (next < actions.Length)
+        // One try per callback, with nothing to do on the normal path; a failing callback is reported and skipped.
+        for (var i = 0; i < actions.Length; i++)
         {
-            var i = next;
+            var action = actions[i];
+            if ((on & action.Bit) == 0)
+                continue;
+
             try
             {
-                for (; i < actions.Length; i++)
-                {
-                    var action = actions[i];
-                    if ((on & action.Bit) != 0)
-                        action.Run(context);
-                }
-
-                return;
+                action.Run(context);
             }
             catch (Exception exception) when (Catches(exception, context.CancellationToken))
             {
-                context.ReportDiagnostic(Failure(actions[i].Rule, exception, context.Operation.Syntax.GetLocation()));
-                next = i + 1;
+                context.ReportDiagnostic(Failure(action.Rule, exception, context.Operation.Syntax.GetLocation()));
             }
         }
     }
 
-    /// <summary>Calls each operand callback whose bit is set in <paramref name="on"/> (one protected region, as above).</summary>
+    /// <summary>Calls each operand callback whose bit is set in <paramref name="on"/>.</summary>
     [MethodImpl(Hot.Path)]
     public void RunAll(OperandAction[] actions, in OperationAnalysisContext context, IOperation operand, ulong on)
     {
-        var next = 0;
-        while (next < actions.Length)
+        for (var i = 0; i < actions.Length; i++)
         {
-            var i = next;
+            var action = actions[i];
+            if ((on & action.Bit) == 0)
+                continue;
+
             try
             {
-                for (; i < actions.Length; i++)
-                {
-                    var action = actions[i];
-                    if ((on & action.Bit) != 0)
-                        action.Run(context, operand);
-                }
-
-                return;
+                action.Run(context, operand);
             }
             catch (Exception exception) when (Catches(exception, context.CancellationToken))
             {
-                context.ReportDiagnostic(Failure(actions[i].Rule, exception, operand.Syntax.GetLocation()));
-                next = i + 1;
+                context.ReportDiagnostic(Failure(action.Rule, exception, operand.Syntax.GetLocation()));
             }
         }
     }

@@ -264,15 +264,11 @@ internal sealed class RuleRegistrar
         [MethodImpl(Hot.Path)]
         public void Run(OperationAnalysisContext context)
         {
-            var on = 0UL;
             if (always.Length > 0)
-            {
-                on = gate.Enabled(context.FilterTree, context.CancellationToken);
-                calls.RunAll(always, context, on);
-            }
+                calls.RunAll(always, context, gate.Enabled(context.FilterTree, context.CancellationToken));
 
             if (byName.TryGetValue(((IPropertyReferenceOperation)context.Operation).Property.Name, out var actions))
-                calls.RunAll(actions, context, always.Length > 0 ? on : gate.Enabled(context.FilterTree, context.CancellationToken));
+                calls.RunAll(actions, context, gate.Enabled(context.FilterTree, context.CancellationToken));
         }
     }
 
