@@ -14,8 +14,7 @@ namespace Repro.Analyzers;
 /// <summary>
 /// The analyzer the compiler loads: every rule of <see cref="RuleCatalog"/>, run behind one callback per operation
 /// kind (see <see cref="RuleRegistrar"/>). <c>-p:ReportAnalyzer=true</c> shows its time on one line; the time of
-/// each rule can be measured with <c>bench/analyzer-perf</c>. Rules switched off by severity <c>none</c> do not run, and
-/// a rule that throws is reported as RPR0001 (<see cref="RuleCatalog.RuleFailure"/>) while the others go on.
+/// each rule can be measured with <c>bench/analyzer-perf</c>.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ReproAnalyzer : DiagnosticAnalyzer
@@ -28,27 +27,20 @@ public sealed class ReproAnalyzer : DiagnosticAnalyzer
         new DirectoryOrderAnalyzer(), new VectorWidthAnalyzer(), new HardwareBranchAnalyzer(), new EstimateApiAnalyzer(),
         new BitExactAnalyzer(), new WallClockAnalyzer(), new StopwatchControlFlowAnalyzer(), new KernelAnalyzer());
 
-    private readonly ImmutableArray<RuleAnalyzer> _rules;
-
-    /// <summary>The analyzer over <see cref="Rules"/>.</summary>
-    public ReproAnalyzer()
-        : this(Rules)
-    {
-    }
-
-    /// <summary>The analyzer over other rules (tests add rules of their own).</summary>
-    internal ReproAnalyzer(ImmutableArray<RuleAnalyzer> rules)
-    {
-        _rules = rules;
-        SupportedDiagnostics = rules.SelectMany(r => r.SupportedDiagnostics).Append(RuleCatalog.RuleFailure).Distinct().ToImmutableArray();
-    }
-
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; }
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        Rules.SelectMany(r => r.SupportedDiagnostics).Distinct().ToImmutableArray();
 
     public override void Initialize(AnalysisContext context)
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start => RuleRegistrar.Register(start, _rules, isolateFailures: true));
+        context.RegisterCompilationStartAction(start =>
+        {
+            var registrar = new RuleRegistrar(start);
+            foreach (var rule in Rules)
+                rule.Register(registrar);
+
+            registrar.Commit();
+        });
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Repro.Analyzers.Internal;
 
@@ -8,19 +7,19 @@ namespace Repro.Analyzers;
 /// One rule (or a few related ones). The compiler loads <see cref="ReproAnalyzer"/>, which runs every rule behind
 /// one set of callbacks; a rule class can also run on its own (the rule tests do), with the same callbacks.
 /// </summary>
-/// <remarks>
-/// Rule classes carry no <c>[DiagnosticAnalyzer]</c> attribute, so a compiler does not load them twice. On its own a
-/// rule is gated by its severity settings like in the group, but its exceptions reach the driver (AD0001): it does not
-/// support RPR0001.
-/// </remarks>
+/// <remarks>Rule classes carry no <c>[DiagnosticAnalyzer]</c> attribute, so a compiler does not load them twice.</remarks>
 public abstract class RuleAnalyzer : DiagnosticAnalyzer
 {
     public sealed override void Initialize(AnalysisContext context)
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        var self = ImmutableArray.Create(this);
-        context.RegisterCompilationStartAction(start => RuleRegistrar.Register(start, self, isolateFailures: false));
+        context.RegisterCompilationStartAction(start =>
+        {
+            var registrar = new RuleRegistrar(start);
+            Register(registrar);
+            registrar.Commit();
+        });
     }
 
     /// <summary>Registers the rule's callbacks for one compilation.</summary>

@@ -18,19 +18,6 @@ public static class RuleCatalog
     public const string TimeAndEnvironment = "Reproducibility.TimeAndEnvironment";
     public const string Gpu = "Reproducibility.Gpu";
 
-    /// <summary>The category of diagnostics about Repro.Analyzers itself (<see cref="RuleFailure"/>).</summary>
-    public const string Analyzers = "Repro.Analyzers";
-
-    /// <summary>
-    /// RPR0001: a rule threw while analyzing some code. <see cref="ReproAnalyzer"/> reports it at that code and runs the
-    /// other rules; it is a bug in Repro.Analyzers, not in the code analyzed. Not part of <see cref="All"/>, which holds
-    /// the reproducibility rules.
-    /// </summary>
-    public static readonly DiagnosticDescriptor RuleFailure = Rule(
-        "RPR0001", "Repro analyzer rule failed",
-        "Rule {0} failed here with {1}: {2}. It was skipped for this code and the other rules still ran; this is a bug in Repro.Analyzers, please report it with this message",
-        Analyzers);
-
     public static readonly DiagnosticDescriptor UnseededRandom = Rule(
         "RPR1001", "Random number generator without a seed",
         "'{0}' is seeded from a per-process source, so every run draws different numbers; pass an explicit seed",

@@ -34,7 +34,7 @@ print(f"{100.0 * len(hits) / max(1, len(csc)):.2f}%" + (f" ({len(hits)} of {len(
 if verbose:
     per = collections.Counter()
     for f in hits:
-        rules = [x for x in f if "[Repro.Analyzers]" in x and not re.search(r"RuleRegistrar|RuleCalls|RuleGate|Repro\.Analyzers\.ReproAnalyzer|RuleAnalyzer::", x)]
+        rules = [x for x in f if "[Repro.Analyzers]" in x and not re.search(r"RuleRegistrar|Repro\.Analyzers\.ReproAnalyzer|RuleAnalyzer::", x)]
         frame = (rules or [x for x in f if "[Repro.Analyzers]" in x])[-1]
         m = re.search(r"\[Repro\.Analyzers\] ([\w.]+?)(?:\+[\w<>`]+)*::", frame)
         per[m.group(1) if m else frame[:80]] += 1

@@ -43,26 +43,6 @@ public class RuleDocsTests
         Assert.Contains(id, File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "analyzers.md")), StringComparison.Ordinal);
     }
 
-    /// <summary>RPR0001, about Repro.Analyzers itself, has a help link, a page and a release entry like the rules.</summary>
-    [Fact]
-    public void Rule_failure_has_metadata_docs_help_link_and_release_entry()
-    {
-        var rule = RuleCatalog.RuleFailure;
-        Assert.Equal("RPR0001", rule.Id);
-        Assert.Equal(RuleCatalog.Analyzers, rule.Category);
-        Assert.Equal(DiagnosticSeverity.Warning, rule.DefaultSeverity);
-        Assert.True(rule.IsEnabledByDefault);
-        Assert.DoesNotContain(rule, RuleCatalog.All);
-        Assert.Equal(RuleCatalog.HelpRoot + "RPR0001.md", rule.HelpLinkUri);
-
-        var text = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "rules", "RPR0001.md"));
-        Assert.Contains("# RPR0001", text, StringComparison.Ordinal);
-        Assert.Contains("dotnet_diagnostic.RPR0001.severity", text, StringComparison.Ordinal);
-        var releases = File.ReadAllText(Path.Combine(RepoPaths.Root, "analyzers", "Repro.Analyzers", "AnalyzerReleases.Unshipped.md"));
-        Assert.Contains("RPR0001 | " + rule.Category + " | " + rule.DefaultSeverity, releases, StringComparison.Ordinal);
-        Assert.Contains("RPR0001", File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "analyzers.md")), StringComparison.Ordinal);
-    }
-
     /// <summary>The help root is the one Directory.Build.props configures (ReproRuleHelpRoot, from RepositoryUrl).</summary>
     [Fact]
     public void Help_root_is_the_value_the_build_configures()
@@ -87,8 +67,7 @@ public class RuleDocsTests
     [Fact]
     public void Every_analyzer_reports_only_catalogued_rules_and_every_rule_has_an_analyzer()
     {
-        // Besides the rules, the analyzer reports RPR0001 when one of them fails.
-        var supported = AnalyzerRunner.AllAnalyzers().SelectMany(a => a.SupportedDiagnostics).Where(d => d != RuleCatalog.RuleFailure).ToList();
+        var supported = AnalyzerRunner.AllAnalyzers().SelectMany(a => a.SupportedDiagnostics).ToList();
         Assert.All(supported, d => Assert.Contains(d, RuleCatalog.All));
         Assert.Equal(RuleCatalog.All.Select(r => r.Id).Order(StringComparer.Ordinal), supported.Select(d => d.Id).Distinct().Order(StringComparer.Ordinal));
         Assert.All(RuleCatalog.All, r => Assert.True(r.IsEnabledByDefault));

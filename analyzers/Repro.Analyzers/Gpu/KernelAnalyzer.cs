@@ -30,17 +30,14 @@ public sealed class KernelAnalyzer : RuleAnalyzer
         var compilation = registrar.Compilation;
         var hasIlgpu = new Lazy<bool>(() => ReferencesIlgpu(compilation) && compilation.GetTypeByMetadataName("ILGPU.Index1D") is not null);
 
-        // Kernels are few: their callbacks are registered per kernel body, not through the shared registrar (which
-        // still guards them against exceptions).
-        var analyzeInvocation = registrar.Guard(AnalyzeInvocation);
-        var analyzeBinary = registrar.Guard(AnalyzeBinary);
+        // Kernels are few: their callbacks are registered per kernel body, not through the shared registrar.
         registrar.RegisterOperationBlockStartAction(block =>
         {
             if (!hasIlgpu.Value || block.OwningSymbol is not IMethodSymbol method || !IsKernel(method, block.OperationBlocks))
                 return;
 
-            block.RegisterOperationAction(analyzeInvocation, OperationKind.Invocation);
-            block.RegisterOperationAction(analyzeBinary, OperationKind.Binary);
+            block.RegisterOperationAction(AnalyzeInvocation, OperationKind.Invocation);
+            block.RegisterOperationAction(AnalyzeBinary, OperationKind.Binary);
         });
     }
 

@@ -11,20 +11,15 @@ namespace Repro.Analyzers.Internal;
 /// The operands an operation consumes as a sequence or receiver: a call's instance and arguments, a constructor's
 /// arguments, a foreach loop's collection. Rules that look at how a collection is used start from these instead of
 /// subscribing to every variable reference, which keeps them cheap. The operands are walked once per operation for
-/// all such rules, which are called only for operands whose type has one of the simple names they registered, and
-/// only in trees where they are switched on (see <see cref="RuleGate"/>).
+/// all such rules, which are called only for operands whose type has one of the simple names they registered.
 /// </summary>
 internal sealed class Consumers
 {
-    private readonly Dictionary<string, OperandAction[]> _byTypeName;
-    private readonly RuleGate _gate;
-    private readonly RuleCalls _calls;
+    private readonly Dictionary<string, Action<OperationAnalysisContext, IOperation>[]> _byTypeName;
 
-    public Consumers(Dictionary<string, OperandAction[]> byTypeName, RuleGate gate, RuleCalls calls)
+    public Consumers(Dictionary<string, Action<OperationAnalysisContext, IOperation>[]> byTypeName)
     {
         _byTypeName = byTypeName;
-        _gate = gate;
-        _calls = calls;
     }
 
     /// <summary>Runs for every call, object creation and loop: allocates nothing and looks only at type names.</summary>
@@ -54,7 +49,10 @@ internal sealed class Consumers
     {
         var reference = Receiver(operand.Unwrap());
         if (reference.Type is { } type && _byTypeName.TryGetValue(type.Name, out var actions))
-            _calls.RunAll(actions, context, reference, _gate.Enabled(context.FilterTree, context.CancellationToken));
+        {
+            foreach (var action in actions)
+                action(context, reference);
+        }
     }
 
     /// <summary>For <c>dict.Keys</c> or <c>dict.Values</c>, the reference to <c>dict</c>; otherwise the operand itself.</summary>

@@ -139,11 +139,7 @@ static CSharpCompilation CreateCompilation(string commandLine)
             Microsoft.CodeAnalysis.Text.SourceText.From(File.ReadAllText(f.Path), System.Text.Encoding.UTF8), parsed.ParseOptions, f.Path))
         .ToList();
     var references = parsed.MetadataReferences.Select(r => (MetadataReference)MetadataReference.CreateFromFile(r.Reference));
-
-    // csc always has a tree options provider (the SDK passes at least its generated global config), and analyzers
-    // that honour per-file severities take another path without one; an empty provider keeps that path the same.
-    var compilationOptions = parsed.CompilationOptions.WithSyntaxTreeOptionsProvider(new EmptyTreeOptions());
-    return CSharpCompilation.Create(parsed.CompilationName, trees, references, compilationOptions);
+    return CSharpCompilation.Create(parsed.CompilationName, trees, references, parsed.CompilationOptions);
 }
 
 // How many operations of each kind the bodies hold: each is one callback per analyzer subscribed to its kind.
@@ -218,24 +214,6 @@ internal sealed class AnalyzerSet(string name, ImmutableArray<DiagnosticAnalyzer
 
 /// <summary>Registers what Repro.Analyzers' ReproAnalyzer registers and does nothing: the cost of being called.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-/// <summary>No per-file or global settings: what csc passes for a project without .editorconfig severities.</summary>
-internal sealed class EmptyTreeOptions : SyntaxTreeOptionsProvider
-{
-    public override GeneratedKind IsGenerated(SyntaxTree tree, CancellationToken cancellationToken) => GeneratedKind.Unknown;
-
-    public override bool TryGetDiagnosticValue(SyntaxTree tree, string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity)
-    {
-        severity = ReportDiagnostic.Default;
-        return false;
-    }
-
-    public override bool TryGetGlobalDiagnosticValue(string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity)
-    {
-        severity = ReportDiagnostic.Default;
-        return false;
-    }
-}
-
 internal sealed class NullAnalyzer : DiagnosticAnalyzer
 {
     private static readonly DiagnosticDescriptor Rule = new(
