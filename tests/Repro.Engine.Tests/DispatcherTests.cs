@@ -86,6 +86,33 @@ public class DispatcherTests
     }
 
     [Fact]
+    public void Api_calls_from_registered_library_sources_open_no_location_scope()
+    {
+        // Folders no test file lives in: the registration lasts for the process.
+        Dispatcher.AddLibrarySources("/nonexistent/thirdparty/src");
+        Dispatcher.AddLibrarySources(@"C:\nonexistent\lib\Layers.cs", isFile: true);
+
+        SourceLocation SiteOf(string file)
+        {
+            using (Dispatcher.Site(file, 7, "M"))
+            {
+                return Dispatcher.CurrentSite;
+            }
+        }
+
+        Assert.False(SiteOf("/nonexistent/thirdparty/src/Model.cs").IsKnown);
+        Assert.False(SiteOf(@"C:\nonexistent\lib\sub\Loss.cs").IsKnown);
+        Assert.Equal(new SourceLocation("/nonexistent/thirdparty/srcx/Model.cs", 7, "M"), SiteOf("/nonexistent/thirdparty/srcx/Model.cs"));
+        Assert.Equal(new SourceLocation(@"C:\nonexistent\libx\Loss.cs", 7, "M"), SiteOf(@"C:\nonexistent\libx\Loss.cs"));
+
+        // The engine's own sources are registered: its internal API calls are located at the user's call.
+        Assert.True(Dispatcher.IsLibrarySource(EngineSources.File));
+        Assert.False(Dispatcher.IsLibrarySource(ThisFile()));
+    }
+
+    private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string file = "") => file;
+
+    [Fact]
     public void Every_emitted_op_can_be_re_executed_by_the_registry_with_the_same_bits()
     {
         var c = new Collect();
