@@ -7,18 +7,19 @@ using Repro.Samples;
 namespace Repro.Bench;
 
 /// <summary>
-/// Recording overhead of a workload's training (digits-mlp unless <c>--workload</c> names another) in the default capture mode, as the ratio of a recorded run to the same
-/// run without recording, measured in one process: after W warm-ups of each (default 3, so that tiered compilation
-/// has settled, as it has in any training run longer than a few seconds), R rounds each time a plain run and a
-/// recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios. Also
+/// Recording overhead of a workload's training (digits-mlp unless <c>--workload</c> names another) in the default
+/// capture mode, as the ratio of a recorded run to the same run without recording, measured in one process: after W
+/// warm-ups of each (default 3, so that tiered compilation has settled, as it has in any training run longer than a
+/// few seconds), R rounds each time a plain run and a recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios. Also
 /// log bytes per op and the time of verifying (replaying) the log relative to the plain run.
-/// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M] [--warmup W] [--workload NAME] [--breakdown | --only plain|recorded]</c> (defaults 100, 5, default, 3).
+/// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M] [--warmup W] [--workload NAME]
+/// [--breakdown | --only plain|recorded]</c> (defaults 100, 5, default, 3).
 /// With <c>--only plain</c> or <c>--only recorded</c>: R runs of that kind alone, for a profiler.
 /// With <c>--breakdown</c>: instead, where the per-op cost goes, as the minimum over R passes of each configuration
 /// (plain; an observer that does nothing, without and with stack source locations; the recorder without stack source
 /// locations; the recorder), in process CPU time and wall time, and the difference to plain per op.
 /// </summary>
-[Bench("recorder", "recording overhead of digits-mlp (recorded/plain, same process), log bytes per op, replay time")]
+[Bench("recorder", "recording overhead of a workload, digits-mlp by default (recorded/plain, same process), log bytes per op, replay time")]
 public static class RecorderBench
 {
     public static int Run(string[] args)
@@ -244,7 +245,7 @@ public static class RecorderBench
         {
             int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
             var pause = GC.GetTotalPauseDuration();
-            long promoted = GC.GetTotalAllocatedBytes();
+            long allocated = GC.GetTotalAllocatedBytes();
             var sw = Stopwatch.StartNew();
             using (var rec = recorded ? Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture }) : null)
             {
@@ -252,7 +253,7 @@ public static class RecorderBench
             }
 
             double seconds = sw.Elapsed.TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - promoted) >> 20} MiB"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB"));
         }
 
         if (Directory.Exists(folder))
