@@ -154,25 +154,7 @@ internal static class Ops
     }
 
     /// <summary>True when the namespace's fully qualified name equals <paramref name="name"/>; allocates nothing.</summary>
-    public static bool Is(this INamespaceSymbol? ns, string name)
-    {
-        var end = name.Length;
-        while (ns is { IsGlobalNamespace: false })
-        {
-            if (end <= 0)
-                return false;
-
-            var start = name.LastIndexOf('.', end - 1) + 1;
-            var part = ns.Name;
-            if (end - start != part.Length || string.CompareOrdinal(name, start, part, 0, part.Length) != 0)
-                return false;
-
-            end = start - 1;
-            ns = ns.ContainingNamespace;
-        }
-
-        return ns is not null && end <= 0;
-    }
+    public static bool Is(this INamespaceSymbol? ns, string name) => ns is not null && NamesNamespace(ns, name, name.Length);
 
     /// <summary>True when the namespace is <paramref name="name"/> or one nested in it.</summary>
     public static bool IsIn(this INamespaceSymbol? ns, string name)
@@ -208,8 +190,15 @@ internal static class Ops
         if (definition is INamedTypeSymbol named ? named.Arity != arity : arity != 0)
             return false;
 
-        var ns = definition.ContainingNamespace;
-        var end = dot;
+        return NamesNamespace(definition.ContainingNamespace, name, dot) && definition.ContainingType is null;
+    }
+
+    /// <summary>
+    /// True when <paramref name="name"/>[..<paramref name="end"/>] is the fully qualified name of the namespace: its
+    /// parts are compared from the innermost out, without allocating.
+    /// </summary>
+    private static bool NamesNamespace(INamespaceSymbol? ns, string name, int end)
+    {
         while (ns is { IsGlobalNamespace: false })
         {
             if (end <= 0)
@@ -224,7 +213,7 @@ internal static class Ops
             ns = ns.ContainingNamespace;
         }
 
-        return end <= 0 && definition.ContainingType is null;
+        return end <= 0;
     }
 
     // Fixed-arity overloads: these run for every call or property reference, and a params array would allocate each time.

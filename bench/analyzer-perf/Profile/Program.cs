@@ -33,7 +33,7 @@ var perRule = options.GetValueOrDefault("rules", "false") == "true";
 var sets = options["analyzers"].Split(';', StringSplitOptions.RemoveEmptyEntries)
     .Select((path, i) => new AnalyzerSet($"{i}:{Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path)))}", LoadAnalyzers(path, i, perRule)))
     .ToList();
-var nullSet = ImmutableArray.Create<DiagnosticAnalyzer>(new NullAnalyzer());
+var nullSet = ImmutableArray.Create<DiagnosticAnalyzer>(new Repro.Bench.AnalyzerPerf.EmptyAnalyzer());
 
 var compilation = CreateCompilation(await File.ReadAllTextAsync(options["cmdline"]));
 Console.WriteLine($"{compilation.SyntaxTrees.Length} files, {compilation.SyntaxTrees.Sum(t => t.GetText().Lines.Count)} lines; "
@@ -210,33 +210,4 @@ internal sealed class AnalyzerSet(string name, ImmutableArray<DiagnosticAnalyzer
     public List<double> PassTimes { get; } = new();
     public List<double> Telemetry { get; } = new();
     public ImmutableArray<Diagnostic> Diagnostics { get; set; }
-}
-
-/// <summary>Registers what Repro.Analyzers' ReproAnalyzer registers and does nothing: the cost of being called.</summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
-internal sealed class NullAnalyzer : DiagnosticAnalyzer
-{
-    private static readonly DiagnosticDescriptor Rule = new(
-        "NULL0001", "Never reported", "Never reported", "Benchmark", DiagnosticSeverity.Warning, isEnabledByDefault: true);
-
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Rule);
-
-    public override void Initialize(AnalysisContext context)
-    {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            foreach (var kind in new[]
-            {
-                OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.Loop, OperationKind.SimpleAssignment,
-                OperationKind.PropertyReference, OperationKind.Conditional,
-            })
-            {
-                start.RegisterOperationAction(_ => { }, kind);
-            }
-
-            start.RegisterOperationBlockStartAction(_ => { });
-        });
-    }
 }
