@@ -70,7 +70,7 @@ internal static class Commands
 
             var policy = CapturePolicy.Parse(p.GetValue(capture) ?? "default");
             ulong s = p.GetValue(seed);
-            using var th = Settings.UseThreads(n ?? Settings.Threads);
+            using var th = n is { } chosen ? Settings.UseThreads(chosen) : null;
             using var bs = Settings.UseBackend(be);
             Generator.ManualSeed(s);
             var sw = Stopwatch.StartNew();

@@ -24,14 +24,26 @@ public static class Settings
     };
 
     private static int globalThreads = ReadThreadsFromEnvironment();
+    private static bool threadsChosen = Environment.GetEnvironmentVariable("REPRO_THREADS") is { Length: > 0 };
     private static Backend? globalBackend;
 
     /// <summary>Worker threads CPU kernels may use (at least 1). Results never depend on it.</summary>
     public static int Threads
     {
         get => ThreadsOverride.Value ?? globalThreads;
-        set => globalThreads = CheckThreads(value);
+        set
+        {
+            globalThreads = CheckThreads(value);
+            threadsChosen = true;
+        }
     }
+
+    /// <summary>
+    /// True while <see cref="Threads"/> is the machine's default (all cores): nobody set it, through REPRO_THREADS, the
+    /// setter or a <see cref="UseThreads"/> scope on this async flow. Tools that need a core for themselves (the
+    /// recorder's writer) take one only then.
+    /// </summary>
+    public static bool ThreadsAreDefault => ThreadsOverride.Value is null && !threadsChosen;
 
     /// <summary>The backend new tensors are created on.</summary>
     public static Backend DefaultBackend

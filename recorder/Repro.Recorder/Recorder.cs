@@ -28,6 +28,16 @@ public sealed record RecorderOptions
     /// <summary>Whether to resolve source locations from the stack for operator calls (slow; API calls carry theirs cheaply).</summary>
     public bool StackSourceLocations { get; init; } = true;
 
+    /// <summary>
+    /// While the engine runs on its default thread count (one per core; see <see cref="Settings.ThreadsAreDefault"/>),
+    /// run it on one fewer while recording, so that the log writer's thread (which hashes and summarizes every output)
+    /// has a core of its own instead of taking turns with the engine's workers. Results never depend on the thread
+    /// count (the determinism contract), so this changes only speed; the log's header names the thread count the run
+    /// used. A thread count chosen on purpose (REPRO_THREADS, <see cref="Settings.UseThreads"/>, <c>--threads</c>) is
+    /// always kept.
+    /// </summary>
+    public bool ReserveWriterCore { get; init; } = true;
+
     /// <summary>Restart the dispatcher's sequence numbers at 0 so the log's ops count from 0 (when nothing else observes).</summary>
     public bool ResetSequence { get; init; } = true;
 }
@@ -53,6 +63,7 @@ public sealed class Recording : IOpObserver, IDisposable
     // process did before the recording (the engine's ids are process-wide).
     private readonly LogIds logIds = new();
     private readonly RecorderOptions options;
+    private readonly IDisposable? threads;
     private long expectedSeq = -1;
     private bool expectLeaf;
     private bool disposed;
@@ -67,6 +78,7 @@ public sealed class Recording : IOpObserver, IDisposable
             PrepareFolder(Path);
         }
 
+        threads = options.ReserveWriterCore ? ReserveWriterCore() : null;
         writer = new LogWriter(path is null ? null : Path) { OpWritten = opWritten };
         if (path is not null)
         {
@@ -169,6 +181,7 @@ public sealed class Recording : IOpObserver, IDisposable
         attachment.Dispose();
         disposed = true;
         var failure = writer.Close();
+        threads?.Dispose();
         if (failure is not null)
         {
             throw new IOException($"recording to {Path} failed: {failure.Message}", failure);
@@ -217,6 +230,13 @@ public sealed class Recording : IOpObserver, IDisposable
         }
 
         return id;
+    }
+
+    /// <summary>One engine thread fewer than the cores while the thread count is the default (none on a single core).</summary>
+    private static IDisposable? ReserveWriterCore()
+    {
+        int cores = Environment.ProcessorCount;
+        return cores >= 2 && Settings.ThreadsAreDefault ? Settings.UseThreads(Math.Min(Settings.Threads, cores) - 1) : null;
     }
 
     private static void PrepareFolder(string path)

@@ -1,0 +1,63 @@
+using Repro.Engine;
+
+namespace Repro.Recorder.Tests;
+
+/// <summary>The recorder takes a core for its writer only from a default thread count, and gives it back.</summary>
+public sealed class WriterCoreTests
+{
+    private static readonly int Cores = Environment.ProcessorCount;
+
+    [Fact]
+    public void A_default_thread_count_runs_one_thread_fewer_while_recording_and_the_header_says_so()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        bool isDefault = Settings.ThreadsAreDefault;
+        int before = Settings.Threads;
+        int during;
+        using (var rec = Recorder.Start(log))
+        {
+            during = Settings.Threads;
+            Tensor.Randn([64, 64], new Generator(1)).MatMul(Tensor.Randn([64, 64], new Generator(2))).Sum();
+        }
+
+        // Under REPRO_THREADS (a chosen count) nothing may change; otherwise one core goes to the writer.
+        int expected = isDefault && Cores >= 2 ? Math.Min(before, Cores) - 1 : before;
+        Assert.Equal(expected, during);
+        Assert.Equal(expected, Logs.ReadAll(log).Header.Environment.Threads);
+        Assert.Equal(before, Settings.Threads);
+        Assert.Equal(isDefault, Settings.ThreadsAreDefault);
+        Assert.True(Replayer.Verify(log).Identical);
+    }
+
+    [Fact]
+    public void A_chosen_thread_count_is_kept()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        using (Settings.UseThreads(Cores))
+        {
+            Assert.False(Settings.ThreadsAreDefault);
+            using var rec = Recorder.Start(log);
+            Assert.Equal(Cores, Settings.Threads);
+            Tensor.Randn([8, 8], new Generator(1)).Tanh();
+        }
+
+        Assert.Equal(Cores, Logs.ReadAll(log).Header.Environment.Threads);
+    }
+
+    [Fact]
+    public void The_reservation_can_be_turned_off()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        int before = Settings.Threads;
+        using (var rec = Recorder.Start(log, new RecorderOptions { ReserveWriterCore = false }))
+        {
+            Assert.Equal(before, Settings.Threads);
+            Tensor.Randn([8, 8], new Generator(1)).Tanh();
+        }
+
+        Assert.Equal(before, Logs.ReadAll(log).Header.Environment.Threads);
+    }
+}
