@@ -13,7 +13,8 @@ namespace Repro.Bench;
 /// few seconds), R rounds each time a plain run and a recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios. Also
 /// log bytes per op and the time of verifying (replaying) the log relative to the plain run.
 /// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M] [--warmup W] [--workload NAME]
-/// [--breakdown | --only plain|recorded]</c> (defaults 100, 5, default, 3).
+/// [--no-reserve] [--breakdown | --only plain|recorded]</c> (defaults 100, 5, default, 3).
+/// With <c>--no-reserve</c>: the recorder does not take a core for its writer (<see cref="RecorderOptions.ReserveWriterCore"/>).
 /// With <c>--only plain</c> or <c>--only recorded</c>: R runs of that kind alone, for a profiler.
 /// With <c>--breakdown</c>: instead, where the per-op cost goes, as the minimum over R passes of each configuration
 /// (plain; an observer that does nothing, without and with stack source locations; the recorder without stack source
@@ -27,6 +28,7 @@ public static class RecorderBench
         int steps = 100, rounds = 5, warmups = 3;
         string workloadName = "digits-mlp";
         bool breakdown = false;
+        bool reserve = true;
         string? only = null;
         var capture = CapturePolicy.Default;
         for (int i = 0; i < args.Length; i++)
@@ -54,11 +56,14 @@ public static class RecorderBench
                 case "--breakdown":
                     breakdown = true;
                     break;
+                case "--no-reserve":
+                    reserve = false;
+                    break;
                 case "--only" when i + 1 < args.Length && args[i + 1] is "plain" or "recorded":
                     only = args[++i];
                     break;
                 default:
-                    Console.Error.WriteLine($"recorder: expected [--steps N] [--rounds R] [--capture policy] [--warmup W] [--workload NAME] [--breakdown | --only plain|recorded], got '{string.Join(' ', args)}'");
+                    Console.Error.WriteLine($"recorder: expected [--steps N] [--rounds R] [--capture policy] [--warmup W] [--workload NAME] [--no-reserve] [--breakdown | --only plain|recorded], got '{string.Join(' ', args)}'");
                     return 2;
             }
         }
@@ -74,12 +79,12 @@ public static class RecorderBench
         var folder = Path.Combine(Path.GetTempPath(), "repro-recorder-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         if (breakdown)
         {
-            return Breakdown(workload, options, folder, capture, rounds);
+            return Breakdown(workload, options, folder, new RecorderOptions { Capture = capture, ReserveWriterCore = reserve }, rounds);
         }
 
         if (only is not null)
         {
-            return Only(only == "recorded", workload, options, folder, capture, rounds);
+            return Only(only == "recorded", workload, options, folder, new RecorderOptions { Capture = capture, ReserveWriterCore = reserve }, rounds);
         }
 
         var process = Process.GetCurrentProcess();
@@ -104,14 +109,14 @@ public static class RecorderBench
         {
             double c0 = Cpu();
             var sw = Stopwatch.StartNew();
-            using var rec = Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture });
+            using var rec = Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture, ReserveWriterCore = reserve });
             workload.Run(options);
             rec.Dispose();
             lastCpu = Cpu() - c0;
             return (sw.Elapsed.TotalSeconds, rec.Ops);
         }
 
-        Console.WriteLine($"recorder: {workloadName}, {steps} steps, capture {capture}, {warmups} warm-ups, {rounds} rounds, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads, {Environment.ProcessorCount} logical CPUs");
+        Console.WriteLine($"recorder: {workloadName}, {steps} steps, capture {capture}, {warmups} warm-ups, {rounds} rounds, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads{WriterCore(reserve)}, {Environment.ProcessorCount} logical CPUs");
         for (int w = 0; w < warmups; w++)
         {
             Plain();
@@ -178,7 +183,7 @@ public static class RecorderBench
         return result.Identical ? 0 : 1;
     }
 
-    private static int Breakdown(IWorkload workload, WorkloadOptions options, string folder, CapturePolicy capture, int rounds)
+    private static int Breakdown(IWorkload workload, WorkloadOptions options, string folder, RecorderOptions recorder, int rounds)
     {
         var process = Process.GetCurrentProcess();
         double Cpu()
@@ -193,14 +198,14 @@ public static class RecorderBench
             ("plain", () => null),
             ("observer that does nothing", () => Dispatcher.Observe(new NullObserver(false))),
             ("observer that does nothing, stack source locations", () => Dispatcher.Observe(new NullObserver(true))),
-            ("recorder without stack source locations", () => Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture, StackSourceLocations = false })),
-            ("recorder (default)", () => Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture })),
+            ("recorder without stack source locations", () => Recorder.Recorder.Start(folder, recorder with { StackSourceLocations = false })),
+            ("recorder (default)", () => Recorder.Recorder.Start(folder, recorder)),
         };
         var cpu = new double[configurations.Length];
         var wall = new double[configurations.Length];
         Array.Fill(cpu, double.MaxValue);
         Array.Fill(wall, double.MaxValue);
-        Console.WriteLine($"recorder breakdown: {workload.Name}, {options.Steps} steps, capture {capture}, minimum of {rounds} passes, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads, {Environment.ProcessorCount} logical CPUs");
+        Console.WriteLine($"recorder breakdown: {workload.Name}, {options.Steps} steps, capture {recorder.Capture}, minimum of {rounds} passes, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads{WriterCore(recorder.ReserveWriterCore)}, {Environment.ProcessorCount} logical CPUs");
         for (int r = -1; r < rounds; r++)
         {
             for (int k = 0; k < configurations.Length; k++)
@@ -239,7 +244,7 @@ public static class RecorderBench
     }
 
     /// <summary>Only plain or only recorded runs, one after another (for a profiler: every sample is of one kind).</summary>
-    private static int Only(bool recorded, IWorkload workload, WorkloadOptions options, string folder, CapturePolicy capture, int rounds)
+    private static int Only(bool recorded, IWorkload workload, WorkloadOptions options, string folder, RecorderOptions recorder, int rounds)
     {
         for (int r = 0; r < rounds; r++)
         {
@@ -247,7 +252,7 @@ public static class RecorderBench
             var pause = GC.GetTotalPauseDuration();
             long allocated = GC.GetTotalAllocatedBytes();
             var sw = Stopwatch.StartNew();
-            using (var rec = recorded ? Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture }) : null)
+            using (var rec = recorded ? Recorder.Recorder.Start(folder, recorder) : null)
             {
                 workload.Run(options);
             }
@@ -262,6 +267,17 @@ public static class RecorderBench
         }
 
         return 0;
+    }
+
+    /// <summary>How many engine threads a recording runs on, when the writer's core reservation changes it.</summary>
+    private static string WriterCore(bool reserve)
+    {
+        if (!reserve || !Settings.ThreadsAreDefault || Environment.ProcessorCount < 2)
+        {
+            return string.Empty;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $" ({Math.Min(Settings.Threads, Environment.ProcessorCount) - 1} while recording: a core for the writer)");
     }
 
     private static string PerOp(double seconds, long ops)
