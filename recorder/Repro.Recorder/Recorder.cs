@@ -78,18 +78,32 @@ public sealed class Recording : IOpObserver, IDisposable
             PrepareFolder(Path);
         }
 
+        // Before the header, which names the thread count the run uses.
         threads = options.ReserveWriterCore ? ReserveWriterCore() : null;
-        writer = new LogWriter(path is null ? null : Path) { OpWritten = opWritten };
-        if (path is not null)
+        LogWriter? created = null;
+        try
         {
-            var backend = options.Backend ?? Settings.DefaultBackend;
-            var header = new LogHeader(
-                LogFormat.Version,
-                LogFormat.ReproVersion,
-                options.Capture.Text,
-                options.Fingerprint ?? Fingerprint.Capture(backend, options.DType, options.Seed, commandLine: options.CommandLine));
-            writer.WriteHeader(header);
+            created = new LogWriter(path is null ? null : Path) { OpWritten = opWritten };
+            if (path is not null)
+            {
+                var backend = options.Backend ?? Settings.DefaultBackend;
+                var header = new LogHeader(
+                    LogFormat.Version,
+                    LogFormat.ReproVersion,
+                    options.Capture.Text,
+                    options.Fingerprint ?? Fingerprint.Capture(backend, options.DType, options.Seed, commandLine: options.CommandLine));
+                created.WriteHeader(header);
+            }
         }
+        catch
+        {
+            // A recording that never started gives its thread count back and stops its writer thread.
+            created?.Close(writeEnd: false);
+            threads?.Dispose();
+            throw;
+        }
+
+        writer = created;
 
         if (options.ResetSequence && !Dispatcher.IsObserved)
         {

@@ -60,4 +60,21 @@ public sealed class WriterCoreTests
 
         Assert.Equal(before, Logs.ReadAll(log).Header.Environment.Threads);
     }
+
+    [Fact]
+    public void A_recording_that_cannot_start_gives_the_core_back()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+
+        // An earlier log whose blob folder is a file: the folder is accepted, creating the blob folder fails.
+        Directory.CreateDirectory(log);
+        File.WriteAllText(Path.Combine(log, LogFormat.RecordsFile), string.Empty);
+        File.WriteAllText(Path.Combine(log, LogFormat.BlobsFolder), "not a folder");
+        bool isDefault = Settings.ThreadsAreDefault;
+        int before = Settings.Threads;
+        Assert.ThrowsAny<IOException>(() => Recorder.Start(log));
+        Assert.Equal(before, Settings.Threads);
+        Assert.Equal(isDefault, Settings.ThreadsAreDefault);
+    }
 }
