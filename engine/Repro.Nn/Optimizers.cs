@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Repro.Engine;
 using Repro.Engine.Numerics;
 
@@ -30,14 +31,18 @@ public abstract class Optimizer
     public IReadOnlyList<Parameter> Parameters => parameters;
 
     /// <summary>Updates every parameter that has a gradient.</summary>
-    public void Step()
+    /// <remarks>The caller-information parameters locate the built-in optimizers' ops at this call; leave them out.</remarks>
+    public void Step([CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
         StepCount++;
         using var noGrad = Autograd.NoGrad();
 
-        // The built-in optimizers run no user code in Update, so one stack walk locates all their ops; a user's
-        // subclass may, so its ops are located one by one.
-        using var caller = GetType().Assembly == typeof(Optimizer).Assembly ? Dispatcher.LibraryCall() : default;
+        // The built-in optimizers run no user code in Update, so all their ops are located at the call to Step (from
+        // the caller information, or failing that by one stack walk); a user's subclass may, so its ops are located
+        // one by one.
+        bool builtIn = GetType().Assembly == typeof(Optimizer).Assembly;
+        using var site = builtIn && file.Length > 0 ? Dispatcher.Site(file, line, member) : default;
+        using var caller = builtIn ? Dispatcher.LibraryCall() : default;
         for (int i = 0; i < parameters.Length; i++)
         {
             var p = parameters[i];

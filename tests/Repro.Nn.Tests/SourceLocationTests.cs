@@ -55,6 +55,43 @@ public class SourceLocationTests
         Assert.True(elsewhere.Count == 0, $"{elsewhere.Count} ops located outside the user's file, e.g. {string.Join("; ", elsewhere.Take(5).Select(s => $"{s.Op} at {s.Source}"))}");
     }
 
+    [Fact]
+    public void Loader_batches_and_built_in_optimizer_steps_are_located_from_caller_information_without_stack_walks()
+    {
+        var g = new Generator(8);
+        var model = new Linear(6, 3, g);
+        var adam = new Adam(model.Parameters(), 0.01);
+        var loader = new DataLoader(new Dataset(Tensor.Randn([10, 6], new Generator(9)), Tensor.FromArray([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], [10])), 4, shuffle: true);
+        var observer = new Collect();
+        long loaderWalks = 0, stepWalks = 0;
+        int loaderLine = 0, stepLine = 0;
+        using (Dispatcher.Observe(observer))
+        {
+            long before = Dispatcher.StackWalks;
+            int seen = 0;
+            loaderLine = Line(); foreach (var batch in loader.Epoch(1))
+            {
+                loaderWalks += Dispatcher.StackWalks - before;
+                model.Forward(batch.Features).Sum().Backward();
+                seen = observer.Sources.Count;
+                before = Dispatcher.StackWalks;
+                stepLine = Line(); adam.Step();
+                stepWalks += Dispatcher.StackWalks - before;
+                Assert.All(observer.Sources.Skip(seen), s => Assert.Equal(stepLine, s.Source.Line));
+                before = Dispatcher.StackWalks;
+            }
+        }
+
+        Assert.Equal(0, loaderWalks);
+        Assert.Equal(0, stepWalks);
+        var batchOps = observer.Sources.Where(s => s.Op is "permutation" or "index_select" or "slice").ToList();
+        Assert.NotEmpty(batchOps);
+        Assert.All(batchOps, s => Assert.Equal(loaderLine, s.Source.Line));
+        Assert.All(observer.Sources, s => Assert.EndsWith("SourceLocationTests.cs", s.Source.File, StringComparison.Ordinal));
+    }
+
+    private static int Line([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
+
     private static (List<(string Op, SourceLocation Source)> Sources, long Walks) Locations(bool ignoreLibraryCalls)
     {
         var observer = new Collect();
