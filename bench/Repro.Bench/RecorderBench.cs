@@ -107,6 +107,7 @@ public static class RecorderBench
 
         (double Seconds, long Ops) Recorded()
         {
+            RemoveLog(folder);
             double c0 = Cpu();
             var sw = Stopwatch.StartNew();
             using var rec = Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture, ReserveWriterCore = reserve });
@@ -210,6 +211,7 @@ public static class RecorderBench
         {
             for (int k = 0; k < configurations.Length; k++)
             {
+                RemoveLog(folder);
                 long seq0 = Dispatcher.NextSeq;
                 double c0 = Cpu();
                 var sw = Stopwatch.StartNew();
@@ -251,6 +253,7 @@ public static class RecorderBench
             int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
             var pause = GC.GetTotalPauseDuration();
             long allocated = GC.GetTotalAllocatedBytes();
+            RemoveLog(folder);
             var sw = Stopwatch.StartNew();
             using (var rec = recorded ? Recorder.Recorder.Start(folder, recorder) : null)
             {
@@ -267,6 +270,18 @@ public static class RecorderBench
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Deletes the previous round's log before the clock starts: replacing a log deletes its files (tens of MB), which
+    /// is not part of recording a run and took milliseconds of each recorded round when it was timed.
+    /// </summary>
+    private static void RemoveLog(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>How many engine threads a recording runs on, when the writer's core reservation changes it.</summary>

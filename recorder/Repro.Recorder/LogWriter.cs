@@ -84,8 +84,10 @@ internal sealed class LogWriter : IDisposable
         {
             Directory.CreateDirectory(blobsDir);
 
-            // Unbuffered: the writer hands whole batches of lines to the OS.
-            records = new FileStream(Path.Combine(folder, LogFormat.RecordsFile), FileMode.Create, FileAccess.Write, FileShare.Read, 0);
+            // Unbuffered: the writer hands whole batches of lines to the OS. A new file (the recording deleted any
+            // earlier one): opening with FileMode.Create truncates, after which ext4 writes the whole file out when it
+            // is closed (its protection for files replaced by truncation), which made closing a log wait for the disk.
+            records = new FileStream(Path.Combine(folder, LogFormat.RecordsFile), FileMode.CreateNew, FileAccess.Write, FileShare.Read, 0);
         }
 
         thread = new Thread(Run) { IsBackground = true, Name = "repro-log-writer" };
@@ -688,7 +690,8 @@ internal sealed class LogWriter : IDisposable
 
         // Written under a temporary name and renamed, so a blob file exists only once it is complete.
         var temp = final + ".tmp";
-        using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        File.Delete(temp); // Left by an interrupted run, if at all; then a new file, not a truncated one (see the records file).
+        using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
             f.Write(bytes);
         }
