@@ -238,13 +238,18 @@ internal sealed class JsonLine
 
     private static byte Hex(int nibble) => (byte)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Ensure(int more)
     {
-        if (buffer.Length - length >= more)
+        if (buffer.Length - length < more)
         {
-            return;
+            Grow(more);
         }
+    }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow(int more)
+    {
         var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(checked(length + more), buffer.Length * 2));
         buffer.AsSpan(0, length).CopyTo(bigger);
         if (buffer.Length > 0)

@@ -62,7 +62,16 @@ internal sealed class LogWriter : IDisposable
     private Padded producedBytes;
     private Padded tail;
     private Padded releasedBytes;
-    private int consumerSleeping;
+    // Each on its own cache line: the issuing thread reads the flag for every op, and the writer thread updates the
+    // counts for every op; sharing a line with either made each op pay a cache miss.
+    private Padded consumerSleeping;
+    private Padded opCount;
+    private Padded leafCount;
+
+    // The issuing thread's last look at the writer's progress: read again only when the ring looks full, so the
+    // writer's counters are not fetched from the other core for every op.
+    private long seenTail;
+    private long seenReleased;
     private int producerWaiting;
     private int held;
     private volatile bool completed;
@@ -105,10 +114,10 @@ internal sealed class LogWriter : IDisposable
     public string? Folder { get; }
 
     /// <summary>Op records written (writer thread).</summary>
-    public long OpCount { get; private set; }
+    public long OpCount => opCount.Value;
 
     /// <summary>Leaf records written (writer thread).</summary>
-    public long LeafCount { get; private set; }
+    public long LeafCount => leafCount.Value;
 
     public int BlobCount => blobs.Count;
 
@@ -242,13 +251,13 @@ internal sealed class LogWriter : IDisposable
         Volatile.Write(ref head.Value, h);
         // One wake-up per sleep: whoever clears the flag signals (signalling costs a system call, and the writer
         // takes a while to run after it, during which every record would otherwise signal again).
-        if (Volatile.Read(ref consumerSleeping) != 0 && h - Volatile.Read(ref tail.Value) >= WakeBacklog
-            && Interlocked.Exchange(ref consumerSleeping, 0) != 0)
+        if (Volatile.Read(ref consumerSleeping.Value) != 0 && h - Volatile.Read(ref tail.Value) >= WakeBacklog
+            && Interlocked.Exchange(ref consumerSleeping.Value, 0) != 0)
         {
             wake.Set();
         }
 
-        if (bytes > 0 && produced - Volatile.Read(ref releasedBytes.Value) > MaxQueuedBytes)
+        if (bytes > 0 && produced - seenReleased > MaxQueuedBytes && produced - (seenReleased = Volatile.Read(ref releasedBytes.Value)) > MaxQueuedBytes)
         {
             WaitFor(() => producedBytes.Value - Volatile.Read(ref releasedBytes.Value) <= MaxQueuedBytes || Volatile.Read(ref tail.Value) == head.Value);
         }
@@ -304,7 +313,7 @@ internal sealed class LogWriter : IDisposable
             throw new ObjectDisposedException(nameof(LogWriter), "the recording is closed");
         }
 
-        if (head.Value - Volatile.Read(ref tail.Value) >= Capacity)
+        if (head.Value - seenTail >= Capacity && head.Value - (seenTail = Volatile.Read(ref tail.Value)) >= Capacity)
         {
             WaitFor(() => head.Value - Volatile.Read(ref tail.Value) < Capacity);
         }
@@ -371,13 +380,13 @@ internal sealed class LogWriter : IDisposable
                 }
 
                 wake.Reset();
-                Volatile.Write(ref consumerSleeping, 1);
+                Volatile.Write(ref consumerSleeping.Value, 1);
                 if (Volatile.Read(ref head.Value) == tail.Value && !completed)
                 {
                     wake.Wait(PollMilliseconds);
                 }
 
-                Volatile.Write(ref consumerSleeping, 0);
+                Volatile.Write(ref consumerSleeping.Value, 0);
                 continue;
             }
 
@@ -465,7 +474,7 @@ internal sealed class LogWriter : IDisposable
                     LogCodec.WriteLeafStart(output);
                     WriteTensor(slot.Tensors[0], stackalloc byte[16]);
                     LogCodec.WriteLeafEnd(output, slot.Backend!);
-                    LeafCount++;
+                    leafCount.Value++;
                     break;
                 case SlotKind.End:
                     LogCodec.WriteEnd(output, new EndRecord(OpCount, LeafCount, blobs.Count, "complete"));
@@ -503,7 +512,7 @@ internal sealed class LogWriter : IDisposable
         }
 
         LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source, sources);
-        OpCount++;
+        opCount.Value++;
         if (OpWritten is { } callback && firstTensor is not null)
         {
             callback(slot.Seq, firstTensor.Shape, firstTensor.DType, first);
@@ -538,7 +547,7 @@ internal sealed class LogWriter : IDisposable
             }
         }
 
-        OpCount++;
+        opCount.Value++;
         if (OpWritten is { } callback && firstTensor is not null)
         {
             callback(slot.Seq, firstTensor.Shape, firstTensor.DType, first);
