@@ -23,8 +23,9 @@ public static class Settings
         ["reference"] = () => ReferenceBackend.Instance,
     };
 
-    private static int globalThreads = ReadThreadsFromEnvironment();
-    private static bool threadsChosen = Environment.GetEnvironmentVariable("REPRO_THREADS") is { Length: > 0 };
+    // Only how many threads run: work items and orders never depend on it.
+    private static int globalThreads = ThreadsFromEnvironment() ?? Environment.ProcessorCount;
+    private static bool threadsChosen = ThreadsFromEnvironment() is not null;
     private static Backend? globalBackend;
 
     /// <summary>Worker threads CPU kernels may use (at least 1). Results never depend on it.</summary>
@@ -110,17 +111,15 @@ public static class Settings
         return string.IsNullOrWhiteSpace(name) ? ManagedBackend.Instance : GetBackend(name.Trim());
     }
 
-    private static int ReadThreadsFromEnvironment()
+    /// <summary>REPRO_THREADS when it holds a count of at least 1; otherwise null, and the default is all cores.</summary>
+    private static int? ThreadsFromEnvironment()
     {
         var text = Environment.GetEnvironmentVariable("REPRO_THREADS");
-        if (!string.IsNullOrWhiteSpace(text)
+        return !string.IsNullOrWhiteSpace(text)
             && int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n)
-            && n >= 1)
-        {
-            return n;
-        }
-
-        return Environment.ProcessorCount; // Only how many threads run: work items and orders never depend on it.
+            && n >= 1
+            ? n
+            : null;
     }
 
     private static int CheckThreads(int threads) =>

@@ -62,8 +62,8 @@ internal sealed class LogWriter : IDisposable
     private Padded producedBytes;
     private Padded tail;
     private Padded releasedBytes;
-    // Each on its own cache line: the issuing thread reads the flag for every op, and the writer thread updates the
-    // counts for every op; sharing a line with either made each op pay a cache miss.
+    // Each on its own cache line: the issuing thread reads the flag for every op and the writer thread updates the
+    // counts for every op, so neither may share a line with what the other thread touches per op.
     private Padded consumerSleeping;
     private Padded opCount;
     private Padded leafCount;
