@@ -22,7 +22,7 @@ public sealed class RecorderTests
             }
         }
 
-        var (header, entries, truncation) = Logs.ReadAll(log);
+        var (header, _, truncation) = Logs.ReadAll(log);
         Assert.Null(truncation);
         Assert.Equal(LogFormat.Version, header.Version);
         Assert.Equal("float32", header.Environment.DType);
@@ -186,6 +186,26 @@ public sealed class RecorderTests
         var ex = Assert.Throws<IOException>(() => Recorder.Start(folder));
         Assert.Contains("not empty", ex.Message);
         Assert.True(File.Exists(Path.Combine(folder, "notes.txt")));
+    }
+
+    [Fact]
+    public void Recording_into_an_earlier_log_replaces_it_and_keeps_other_files()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        Logs.RecordTiny(log, new RecorderOptions { Capture = CapturePolicy.All });
+        var blobs = Path.Combine(log, LogFormat.BlobsFolder);
+        int before = Directory.GetFiles(blobs).Length;
+        File.WriteAllText(Path.Combine(log, "notes.txt"), "mine");
+
+        // The second run stores only its leaves by value: the first run's extra blobs must go, the notes stay.
+        Logs.RecordTiny(log);
+        var (header, _, truncation) = Logs.ReadAll(log);
+        Assert.Null(truncation);
+        Assert.Equal(CapturePolicy.Default.Text, header.Capture);
+        Assert.InRange(Directory.GetFiles(blobs).Length, 1, before - 1);
+        Assert.True(File.Exists(Path.Combine(log, "notes.txt")));
+        Assert.True(Replayer.Verify(log).Identical);
     }
 
     [Fact]
