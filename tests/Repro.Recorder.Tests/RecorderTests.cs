@@ -22,7 +22,7 @@ public sealed class RecorderTests
             }
         }
 
-        var (header, _, truncation) = Logs.ReadAll(log);
+        var (header, entries, truncation) = Logs.ReadAll(log);
         Assert.Null(truncation);
         Assert.Equal(LogFormat.Version, header.Version);
         Assert.Equal("float32", header.Environment.DType);
