@@ -23,8 +23,7 @@ public static class Settings
         ["reference"] = () => ReferenceBackend.Instance,
     };
 
-    // Only how many threads run: work items and orders never depend on it.
-    private static int globalThreads = ThreadsFromEnvironment() ?? Environment.ProcessorCount;
+    private static int globalThreads = ThreadsFromEnvironment() ?? Environment.ProcessorCount; // Only how many threads run: Parallelism.For items depend on the item alone, never on the split.
     private static bool threadsChosen = ThreadsFromEnvironment() is not null;
     private static Backend? globalBackend;
 
