@@ -15,9 +15,12 @@ namespace Repro.Bench;
 /// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M] [--warmup W] [--workload NAME]
 /// [--no-reserve] [--breakdown | --only plain|recorded]</c> (defaults 100, 5, default, 3).
 /// With <c>--no-reserve</c>: the recorder does not take a core for its writer (<see cref="RecorderOptions.ReserveWriterCore"/>).
-/// With <c>--only plain</c> or <c>--only recorded</c>: R runs of that kind alone, for a profiler.
+/// With <c>--only plain</c> or <c>--only recorded</c>: R runs of that kind alone, for a profiler, each with its garbage
+/// collections (count, pause, and the bytes they promoted: outputs a recording holds until its writer gets to them
+/// survive a collection and are copied).
 /// With <c>--breakdown</c>: instead, where the per-op cost goes, as the minimum over R passes of each configuration
-/// (plain; an observer that does nothing, without and with stack source locations; the recorder without stack source
+/// (plain; plain on the engine threads a recording leaves, one fewer while the writer has a core of its own; an
+/// observer that does nothing, without and with stack source locations; the recorder without stack source
 /// locations; the recorder), in process CPU time and wall time, and the difference to plain per op.
 /// </summary>
 [Bench("recorder", "recording overhead of a workload, digits-mlp by default (recorded/plain, same process), log bytes per op, replay time")]
@@ -197,6 +200,7 @@ public static class RecorderBench
         var configurations = new (string Name, Func<IDisposable?> Start)[]
         {
             ("plain", () => null),
+            ("plain on the engine threads a recording leaves", () => recorder.ReserveWriterCore && Settings.ThreadsAreDefault && Environment.ProcessorCount > 1 ? Settings.UseThreads(Math.Min(Settings.Threads, Environment.ProcessorCount) - 1) : null),
             ("observer that does nothing", () => Dispatcher.Observe(new NullObserver(false))),
             ("observer that does nothing, stack source locations", () => Dispatcher.Observe(new NullObserver(true))),
             ("recorder without stack source locations", () => Recorder.Recorder.Start(folder, recorder with { StackSourceLocations = false })),
@@ -248,8 +252,10 @@ public static class RecorderBench
     /// <summary>Only plain or only recorded runs, one after another (for a profiler: every sample is of one kind).</summary>
     private static int Only(bool recorded, IWorkload workload, WorkloadOptions options, string folder, RecorderOptions recorder, int rounds)
     {
+        using var gc = new GcListener();
         for (int r = 0; r < rounds; r++)
         {
+            long promoted0 = gc.Promoted0, promoted1 = gc.Promoted1;
             int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
             var pause = GC.GetTotalPauseDuration();
             long allocated = GC.GetTotalAllocatedBytes();
@@ -261,7 +267,7 @@ public static class RecorderBench
             }
 
             double seconds = sw.Elapsed.TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB, promoted {(gc.Promoted0 - promoted0) >> 10} KiB from gen 0 and {(gc.Promoted1 - promoted1) >> 10} KiB from gen 1"));
         }
 
         if (Directory.Exists(folder))

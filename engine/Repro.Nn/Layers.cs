@@ -250,11 +250,14 @@ public sealed class Sequential : Module
             AddModule(i.ToString(System.Globalization.CultureInfo.InvariantCulture), layers[i]);
         }
 
-        IsBuiltIn = Array.TrueForAll(layers, l => l is Sequential s ? s.IsBuiltIn : l is not null && l.GetType().Assembly == typeof(Sequential).Assembly);
+        IsBuiltIn = Array.TrueForAll(layers, l => l?.RunsOnlyLibraryCode == true);
     }
 
     /// <summary>True when every layer, at any depth, is one of this library's (sealed) layers.</summary>
     internal bool IsBuiltIn { get; }
+
+    /// <inheritdoc/>
+    internal override bool RunsOnlyLibraryCode => IsBuiltIn;
 
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<Module> Layers => layers;

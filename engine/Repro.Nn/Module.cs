@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using Repro.Engine;
 
 namespace Repro.Nn;
@@ -59,8 +60,24 @@ public abstract class Module
     /// <summary>True in training mode (dropout active), false after <see cref="Eval"/>.</summary>
     public bool Training { get; private set; } = true;
 
-    /// <summary>Applies the module.</summary>
+    /// <summary>Applies the module. Callers: prefer <see cref="Call"/>, which also locates the ops without a stack walk.</summary>
     public abstract Tensor Forward(Tensor x);
+
+    /// <summary>
+    /// Applies the module (runs <see cref="Forward"/>) and, when the module runs only this library's code (a built-in
+    /// layer, or a <see cref="Sequential"/> of them), locates all its ops at this call from the caller information,
+    /// where calling <see cref="Forward"/> directly costs a stack walk while an observer wants source locations. A
+    /// user's module is run as it is, so the ops it issues are located at its own lines.
+    /// </summary>
+    /// <remarks>The caller-information parameters are filled in by the compiler; leave them out.</remarks>
+    public Tensor Call(Tensor x, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
+    {
+        using var site = file.Length > 0 && RunsOnlyLibraryCode ? Dispatcher.Site(file, line, member) : default;
+        return Forward(x);
+    }
+
+    /// <summary>True when <see cref="Forward"/> runs no user code: a built-in (sealed) layer, or a chain of them.</summary>
+    internal virtual bool RunsOnlyLibraryCode => GetType().Assembly == typeof(Module).Assembly;
 
     /// <summary>Parameters with dotted names ("0.weight", "blocks.1.attn.qkv.bias"), in registration order.</summary>
     public IReadOnlyList<KeyValuePair<string, Parameter>> NamedParameters()

@@ -27,7 +27,7 @@ public sealed class BreastCancerLogReg : IWorkload
             test,
             BatchSize: 32,
             DefaultEpochs: 30,
-            Loss,
+            (logits, labels, _, _, _) => Loss(logits, labels),
             Accuracy);
         return Training.Classify(options, setup);
     }

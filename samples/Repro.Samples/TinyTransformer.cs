@@ -52,7 +52,7 @@ public sealed class TinyTransformer : IWorkload
             {
                 var (inputs, targets) = Sequences(BatchSize, data);
                 optimizer.LearningRate = schedule.At(steps);
-                var loss = Loss(model.Forward(inputs), targets);
+                var loss = Loss(model.Call(inputs), targets);
                 optimizer.ZeroGrad();
                 loss.Backward();
                 optimizer.Step();
@@ -102,7 +102,7 @@ public sealed class TinyTransformer : IWorkload
     {
         using var noGrad = Autograd.NoGrad();
         model.Eval();
-        var logits = model.Forward(inputs).Slice(1, Length, 2 * Length);
+        var logits = model.Call(inputs).Slice(1, Length, 2 * Length);
         double acc = logits.ArgMax(2).Eq(targets).To(DType.Float32).Mean().Item();
         model.Train();
         return acc;
@@ -136,13 +136,13 @@ public sealed class TinyTransformer : IWorkload
                 throw new ShapeException($"tiny-transformer: expected int32 tokens [B, <= {2 * Length}], got {x.ShapeString}");
             }
 
-            var h = tokens.Forward(x) + positions.Forward(Tensor.Arange(x.Shape[1]));
+            var h = tokens.Call(x) + positions.Call(Tensor.Arange(x.Shape[1]));
             foreach (var b in blocks)
             {
-                h = b.Forward(h);
+                h = b.Call(h);
             }
 
-            return head.Forward(norm.Forward(h));
+            return head.Call(norm.Call(h));
         }
     }
 }

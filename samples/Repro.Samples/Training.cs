@@ -15,7 +15,7 @@ internal static class Training
         Dataset Test,
         int BatchSize,
         int DefaultEpochs,
-        Func<Tensor, Tensor, Tensor> Loss,
+        LossFunction Loss,
         Func<Tensor, Tensor, double> Accuracy,
         ILearningRateSchedule? Schedule = null);
 
@@ -56,7 +56,7 @@ internal static class Training
                     s.Optimizer.LearningRate = s.Schedule.At(steps);
                 }
 
-                var loss = s.Loss(s.Model.Forward(batch.Features), batch.Labels);
+                var loss = s.Loss(s.Model.Call(batch.Features), batch.Labels);
                 s.Optimizer.ZeroGrad();
                 loss.Backward();
                 s.Optimizer.Step();
@@ -87,7 +87,7 @@ internal static class Training
     {
         using var noGrad = Autograd.NoGrad();
         s.Model.Eval();
-        var logits = s.Model.Forward(s.Test.Features);
+        var logits = s.Model.Call(s.Test.Features);
         double loss = s.Loss(logits, s.Test.Labels).Item();
         double acc = s.Accuracy(logits, s.Test.Labels);
         s.Model.Train();

@@ -90,6 +90,57 @@ public class SourceLocationTests
         Assert.All(observer.Sources, s => Assert.EndsWith("SourceLocationTests.cs", s.Source.File, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_forward_through_Call_and_a_loss_through_a_LossFunction_are_located_at_their_lines_without_stack_walks()
+    {
+        var g = new Generator(10);
+        var model = new Sequential(new Linear(6, 8, g), new LayerNorm(8), new ReLU(), new Linear(8, 3, g));
+        LossFunction loss = Losses.CrossEntropy;
+        var x = Tensor.Randn([4, 6], new Generator(11));
+        var labels = Tensor.FromArray([0, 2, 1, 1], [4]);
+        var observer = new Collect();
+        long walks;
+        int forwardLine, lossLine, forwardOps;
+        using (Dispatcher.Observe(observer))
+        {
+            long before = Dispatcher.StackWalks;
+            forwardLine = Line(); var logits = model.Call(x);
+            forwardOps = observer.Sources.Count;
+            lossLine = Line(); _ = loss(logits, labels);
+            walks = Dispatcher.StackWalks - before;
+        }
+
+        Assert.Equal(0, walks);
+        Assert.True(forwardOps >= 6 && observer.Sources.Count - forwardOps >= 4, $"{forwardOps} forward ops, {observer.Sources.Count - forwardOps} loss ops");
+        Assert.All(observer.Sources.Take(forwardOps), s => Assert.Equal(forwardLine, s.Source.Line));
+        Assert.All(observer.Sources.Skip(forwardOps), s => Assert.Equal(lossLine, s.Source.Line));
+        Assert.All(observer.Sources, s => Assert.Equal(nameof(A_forward_through_Call_and_a_loss_through_a_LossFunction_are_located_at_their_lines_without_stack_walks), s.Source.Member));
+    }
+
+    [Fact]
+    public void Call_on_a_users_module_keeps_the_locations_of_the_users_own_lines()
+    {
+        var model = new TwoLayers(new Generator(12));
+        var chain = new Sequential(new Linear(6, 6, new Generator(13)), model);
+        var x = Tensor.Randn([2, 6], new Generator(14));
+        foreach (var m in new Module[] { model, chain })
+        {
+            var observer = new Collect();
+            int callLine;
+            using (Dispatcher.Observe(observer))
+            {
+                callLine = Line(); _ = m.Call(x);
+            }
+
+            // The user's module's ops are at its lines in Forward (two calls and an operator), never at the outer call.
+            var inUserForward = observer.Sources.Where(s => s.Source.Member == "Forward").ToList();
+            Assert.True(inUserForward.Count >= 4, $"{inUserForward.Count} ops in TwoLayers.Forward of {observer.Sources.Count}");
+            Assert.Equal(3, inUserForward.Select(s => s.Source.Line).Distinct().Count());
+            Assert.DoesNotContain(inUserForward, s => s.Source.Line == callLine);
+            Assert.All(observer.Sources, s => Assert.EndsWith("SourceLocationTests.cs", s.Source.File, StringComparison.Ordinal));
+        }
+    }
+
     private static int Line([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
 
     private static (List<(string Op, SourceLocation Source)> Sources, long Walks) Locations(bool ignoreLibraryCalls)
@@ -144,6 +195,26 @@ public class SourceLocationTests
             {
                 Sources.Add((e.Op, e.Source));
             }
+        }
+    }
+
+    /// <summary>A user's module: one layer through Call, one through Forward (a stack walk), and an operator between.</summary>
+    private sealed class TwoLayers : Module
+    {
+        private readonly Linear first;
+        private readonly Linear second;
+
+        public TwoLayers(Generator g)
+        {
+            first = AddModule("first", new Linear(6, 5, g));
+            second = AddModule("second", new Linear(5, 6, g));
+        }
+
+        public override Tensor Forward(Tensor x)
+        {
+            var h = first.Call(x);
+            h *= 2.0;
+            return second.Forward(h);
         }
     }
 
