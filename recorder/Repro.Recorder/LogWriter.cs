@@ -30,6 +30,8 @@ internal sealed class LogWriter : IDisposable
     private const int Mask = Capacity - 1;
     private const long MaxQueuedBytes = 256L << 20;
     private const int WakeBacklog = 256;
+    private const int WaitingForSlots = 1;
+    private const int WaitingForBytes = 2;
     private const int PollMilliseconds = 1;
     private const int FlushBytes = 64 << 10;
     private const long FlushTicks = TimeSpan.TicksPerMillisecond * 5;
@@ -259,7 +261,7 @@ internal sealed class LogWriter : IDisposable
 
         if (bytes > 0 && produced - seenReleased > MaxQueuedBytes && produced - (seenReleased = Volatile.Read(ref releasedBytes.Value)) > MaxQueuedBytes)
         {
-            WaitFor(() => producedBytes.Value - Volatile.Read(ref releasedBytes.Value) <= MaxQueuedBytes || Volatile.Read(ref tail.Value) == head.Value);
+            WaitFor(WaitingForBytes, () => BytesRoom() || Volatile.Read(ref tail.Value) == head.Value);
         }
     }
 
@@ -315,13 +317,18 @@ internal sealed class LogWriter : IDisposable
 
         if (head.Value - seenTail >= Capacity && head.Value - (seenTail = Volatile.Read(ref tail.Value)) >= Capacity)
         {
-            WaitFor(() => head.Value - Volatile.Read(ref tail.Value) < Capacity);
+            WaitFor(WaitingForSlots, SlotsRoom);
         }
 
         return ring[head.Value & Mask];
     }
 
-    private void WaitFor(Func<bool> ready)
+    /// <summary>
+    /// Waits until <paramref name="ready"/>: the queue has drained to half its bound (in the resource the producer
+    /// waits for), not merely to one free slot, so a producer that outruns the writer waits once for a batch of records
+    /// instead of once per record (a wake-up each, which also slows the writer that has to send it).
+    /// </summary>
+    private void WaitFor(int reason, Func<bool> ready)
     {
         var spin = default(SpinWait);
         while (!ready())
@@ -333,7 +340,7 @@ internal sealed class LogWriter : IDisposable
             }
 
             space.Reset();
-            Volatile.Write(ref producerWaiting, 1);
+            Interlocked.Exchange(ref producerWaiting, reason); // A full fence: the check below must read the writer's progress after this write.
             if (!ready())
             {
                 wake.Set();
@@ -343,6 +350,12 @@ internal sealed class LogWriter : IDisposable
             Volatile.Write(ref producerWaiting, 0);
         }
     }
+
+    /// <summary>True once the queue holds at most half its records (the producer waits for that when the ring is full).</summary>
+    private bool SlotsRoom() => Volatile.Read(ref head.Value) - Volatile.Read(ref tail.Value) <= Capacity / 2;
+
+    /// <summary>True once the queue holds at most half its bound in bytes.</summary>
+    private bool BytesRoom() => Volatile.Read(ref producedBytes.Value) - Volatile.Read(ref releasedBytes.Value) <= MaxQueuedBytes / 2;
 
     private void Run()
     {
@@ -373,6 +386,11 @@ internal sealed class LogWriter : IDisposable
             long h = Volatile.Read(ref head.Value);
             if (tail.Value == h)
             {
+                if (Volatile.Read(ref producerWaiting) != 0)
+                {
+                    space.Set(); // Nothing is queued, so whatever the producer waits for is there.
+                }
+
                 Flush();
                 if (completed && Volatile.Read(ref head.Value) == tail.Value)
                 {
@@ -403,7 +421,7 @@ internal sealed class LogWriter : IDisposable
 
                 Volatile.Write(ref tail.Value, tail.Value + 1);
 
-                if (Volatile.Read(ref producerWaiting) != 0)
+                if (Volatile.Read(ref producerWaiting) is int waiting and not 0 && (waiting == WaitingForSlots ? SlotsRoom() : BytesRoom()))
                 {
                     space.Set();
                 }
