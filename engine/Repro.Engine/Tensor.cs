@@ -19,6 +19,7 @@ public sealed partial class Tensor
         ShapeArray = shape;
         StridesArray = strides;
         Offset = offset;
+        Numel = ShapeUtil.Numel(shape);
         Id = Interlocked.Increment(ref nextId);
     }
 
@@ -52,7 +53,7 @@ public sealed partial class Tensor
     public int Rank => ShapeArray.Length;
 
     /// <summary>Number of elements.</summary>
-    public int Numel => ShapeUtil.Numel(ShapeArray);
+    public int Numel { get; }
 
     /// <summary>True when the elements are laid out row-major without gaps.</summary>
     public bool IsContiguous => ShapeUtil.IsContiguous(ShapeArray, StridesArray);

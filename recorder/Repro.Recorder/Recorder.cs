@@ -144,9 +144,10 @@ public sealed class Recording : IOpObserver, IDisposable
             return;
         }
 
-        var inputs = e.Inputs;
-        Span<long> ids = inputs.Count <= 8 ? stackalloc long[8] : new long[inputs.Count];
-        for (int i = 0; i < inputs.Count; i++)
+        // The dispatcher's lists are arrays: indexed as such, not through the interface, on this per-op path.
+        var inputs = e.Inputs as Tensor[] ?? [.. e.Inputs];
+        Span<long> ids = inputs.Length <= 8 ? stackalloc long[8] : new long[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
         {
             var t = inputs[i];
             if (!logIds.TryGetValue(t.Id, out ids[i]))
@@ -159,11 +160,12 @@ public sealed class Recording : IOpObserver, IDisposable
         long seq = expectedSeq >= 0 ? expectedSeq : e.Seq;
         expectedSeq = -1;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
-        var slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs.Count, e.Backend, e.Source);
-        ids[..inputs.Count].CopyTo(slot.Inputs);
+        var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
+        var backend = (outputs.Length > 0 ? outputs[0] : inputs[0]).Backend.Name;
+        var slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs.Length, backend, e.Source);
+        ids[..inputs.Length].CopyTo(slot.Inputs);
 
-        var outputs = e.Outputs;
-        for (int i = 0; i < outputs.Count; i++)
+        for (int i = 0; i < outputs.Length; i++)
         {
             var t = outputs[i];
             writer.AddTensor(slot, LogId(t), t, byValue);
