@@ -54,6 +54,7 @@ internal sealed class LogWriter : IDisposable
     private readonly JsonLine output = new(1 << 16);
     private readonly Digester digester = new();
     private readonly SourceCache sources = new();
+    private readonly long spinTicks;
     private byte[] gather = [];
 
     // Each counter is written by one side only and sits on a cache line of its own, so publishing a record does not
@@ -122,6 +123,16 @@ internal sealed class LogWriter : IDisposable
     public long LeafCount => leafCount.Value;
 
     public int BlobCount => blobs.Count;
+
+    /// <summary>
+    /// How long the writer spins for the next record before it sleeps (zero, the default: it sleeps at once). Only for
+    /// a writer with a core to spare: spinning on a core the engine's threads need slows them down.
+    /// </summary>
+    public TimeSpan SpinBeforeSleep
+    {
+        get => TimeSpan.FromSeconds((double)spinTicks / Stopwatch.Frequency);
+        init => spinTicks = (long)(value.TotalSeconds * Stopwatch.Frequency);
+    }
 
     /// <summary>Called on the writer thread after each op record is written (replay uses it to compare hashes).</summary>
     public OpWrittenHandler? OpWritten { get; init; }
@@ -397,6 +408,11 @@ internal sealed class LogWriter : IDisposable
                     break;
                 }
 
+                if (spinTicks > 0 && SpinForWork())
+                {
+                    continue;
+                }
+
                 wake.Reset();
                 Volatile.Write(ref consumerSleeping.Value, 1);
                 if (Volatile.Read(ref head.Value) == tail.Value && !completed)
@@ -437,6 +453,28 @@ internal sealed class LogWriter : IDisposable
                 Flush();
             }
         }
+    }
+
+    /// <summary>
+    /// With a core to spare, the writer waits for the next record by spinning a short while before it sleeps. A
+    /// sleeping writer is woken only once records pile up (one wake-up per batch: a system call on the issuing
+    /// thread each), and the outputs it holds meanwhile survive the garbage collections that come in between and get
+    /// copied. Returns true when a record came.
+    /// </summary>
+    private bool SpinForWork()
+    {
+        long until = Stopwatch.GetTimestamp() + spinTicks;
+        while (Volatile.Read(ref head.Value) == tail.Value && !completed)
+        {
+            if (Stopwatch.GetTimestamp() >= until)
+            {
+                return false;
+            }
+
+            Thread.SpinWait(8);
+        }
+
+        return true;
     }
 
     /// <summary>Hands the lines written so far to the OS (the file is unbuffered), so the log streams as the run goes.</summary>

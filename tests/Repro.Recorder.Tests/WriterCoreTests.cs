@@ -31,6 +31,24 @@ public sealed class WriterCoreTests
     }
 
     [Fact]
+    public void The_writer_spins_for_records_only_with_a_core_to_spare()
+    {
+        using var dir = new TempDir();
+        foreach (int threads in new[] { 1, Cores, Cores + 1 })
+        {
+            using (Settings.UseThreads(threads))
+            using (var rec = Recorder.Start(dir.Sub($"run{threads}.repro")))
+            {
+                Tensor.Randn([16, 16], new Generator(1)).Tanh();
+                bool spare = threads < Cores;
+                Assert.True(spare == rec.WriterSpinsBeforeSleep > TimeSpan.Zero, $"{threads} engine threads on {Cores} cores: the writer spins {rec.WriterSpinsBeforeSleep}");
+            }
+
+            Assert.True(Replayer.Verify(dir.Sub($"run{threads}.repro")).Identical);
+        }
+    }
+
+    [Fact]
     public void A_chosen_thread_count_is_kept()
     {
         using var dir = new TempDir();
