@@ -141,6 +141,25 @@ public class SourceLocationTests
         }
     }
 
+    [Theory]
+    [InlineData("digits-mlp")]
+    [InlineData("breast-cancer-logreg")]
+    public void A_samples_training_steps_walk_no_stack(string name)
+    {
+        // Walks of the set-up and the evaluation are the same for any step count; a walk per step would not be.
+        long Walks(int steps)
+        {
+            using var observe = Dispatcher.Observe(new Collect());
+            long before = Dispatcher.StackWalks;
+            Repro.Samples.Workloads.Get(name).Run(new Repro.Samples.WorkloadOptions(Steps: steps, Epochs: 1));
+            return Dispatcher.StackWalks - before;
+        }
+
+        long few = Walks(2);
+        long more = Walks(6);
+        Assert.True(few == more, $"{name}: {few} stack walks in 2 steps, {more} in 6");
+    }
+
     private static int Line([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
 
     private static (List<(string Op, SourceLocation Source)> Sources, long Walks) Locations(bool ignoreLibraryCalls)
