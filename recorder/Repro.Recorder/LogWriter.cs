@@ -331,7 +331,11 @@ internal sealed class LogWriter : IDisposable
             WaitFor(WaitingForSlots, SlotsRoom);
         }
 
-        return ring[head.Value & Mask];
+        // Cleared here, not by the writer when it is done with the slot: the issuing thread is about to write these
+        // cache lines anyway, and a writer that wrote them too would pull them over to its core for every record.
+        var slot = ring[head.Value & Mask];
+        slot.Reset();
+        return slot;
     }
 
     /// <summary>
@@ -428,8 +432,7 @@ internal sealed class LogWriter : IDisposable
             {
                 var slot = ring[tail.Value & Mask];
                 long bytes = slot.Bytes;
-                Process(slot);
-                slot.Reset();
+                Process(slot); // Releases the slot's tensors (for the GC); the issuing thread clears the rest when it reuses it.
                 if (bytes > 0)
                 {
                     Volatile.Write(ref releasedBytes.Value, releasedBytes.Value + bytes);
