@@ -23,8 +23,9 @@ public static class Settings
         ["reference"] = () => ReferenceBackend.Instance,
     };
 
-    private static int globalThreads = ThreadsFromEnvironment() ?? Environment.ProcessorCount; // Only how many threads run: Parallelism.For items depend on the item alone, never on the split.
-    private static bool threadsChosen = ThreadsFromEnvironment() is not null;
+    private static readonly int? EnvironmentThreads = ThreadsFromEnvironment();
+    private static int globalThreads = EnvironmentThreads ?? Environment.ProcessorCount; // Only how many threads run: Parallelism.For items depend on the item alone, never on the split.
+    private static bool threadsChosen = EnvironmentThreads is not null;
     private static Backend? globalBackend;
 
     /// <summary>Worker threads CPU kernels may use (at least 1). Results never depend on it.</summary>

@@ -86,7 +86,7 @@ public sealed class DataLoader
     public IEnumerable<Batch> Epoch(int epoch, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
         Tensor order;
-        using (CallSite(file, line, member))
+        using (Dispatcher.Site(file, line, member))
         {
             order = Order(epoch);
         }
@@ -98,7 +98,7 @@ public sealed class DataLoader
             int end = Math.Min(start + BatchSize, dataset.Count);
             // The scope closes before the yield: the caller's code runs between batches.
             Batch batch;
-            using (CallSite(file, line, member))
+            using (Dispatcher.Site(file, line, member))
             using (Dispatcher.LibraryCall())
             {
                 var index = order.Slice(0, start, end);
@@ -108,10 +108,6 @@ public sealed class DataLoader
             yield return batch;
         }
     }
-
-    /// <summary>A location scope at the user's call when the compiler gave one (otherwise the library scope walks the stack).</summary>
-    private static Dispatcher.SiteScope CallSite(string file, int line, string member) =>
-        file.Length > 0 ? Dispatcher.Site(file, line, member) : default;
 
     /// <summary>SplitMix64 of (seed, epoch): well-mixed distinct seeds for consecutive epochs.</summary>
     public static ulong EpochSeed(ulong seed, int epoch)

@@ -24,7 +24,7 @@ public static class Losses
     /// </summary>
     public static Tensor CrossEntropy(Tensor logits, Tensor labels, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        using var site = CallSite(file, line, member);
+        using var site = Dispatcher.Site(file, line, member);
         using var caller = Dispatcher.LibraryCall();
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(labels);
@@ -45,7 +45,7 @@ public static class Losses
     /// <summary>mean((prediction - target)^2).</summary>
     public static Tensor Mse(Tensor prediction, Tensor target, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        using var site = CallSite(file, line, member);
+        using var site = Dispatcher.Site(file, line, member);
         using var caller = Dispatcher.LibraryCall();
         SameShape("mse", prediction, target);
         return (prediction - target).Square().Mean();
@@ -57,16 +57,12 @@ public static class Losses
     /// </summary>
     public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor targets, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        using var site = CallSite(file, line, member);
+        using var site = Dispatcher.Site(file, line, member);
         using var caller = Dispatcher.LibraryCall();
         SameShape("binary_cross_entropy_with_logits", logits, targets);
         var softplus = (1.0 + (-logits.Abs()).Exp()).Log();
         return (logits.Relu() - (logits * targets) + softplus).Mean();
     }
-
-    /// <summary>A location scope at the user's call when the compiler gave one (otherwise the library scope walks the stack).</summary>
-    private static Dispatcher.SiteScope CallSite(string file, int line, string member) =>
-        file.Length > 0 ? Dispatcher.Site(file, line, member) : default;
 
     private static void SameShape(string op, Tensor a, Tensor b)
     {

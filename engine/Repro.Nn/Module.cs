@@ -72,7 +72,7 @@ public abstract class Module
     /// <remarks>The caller-information parameters are filled in by the compiler; leave them out.</remarks>
     public Tensor Call(Tensor x, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
-        using var site = file.Length > 0 && RunsOnlyLibraryCode ? Dispatcher.Site(file, line, member) : default;
+        using var site = RunsOnlyLibraryCode ? Dispatcher.Site(file, line, member) : default;
         return Forward(x);
     }
 

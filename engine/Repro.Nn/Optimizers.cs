@@ -41,7 +41,7 @@ public abstract class Optimizer
         // the caller information, or failing that by one stack walk); a user's subclass may, so its ops are located
         // one by one.
         bool builtIn = GetType().Assembly == typeof(Optimizer).Assembly;
-        using var site = builtIn && file.Length > 0 ? Dispatcher.Site(file, line, member) : default;
+        using var site = builtIn ? Dispatcher.Site(file, line, member) : default;
         using var caller = builtIn ? Dispatcher.LibraryCall() : default;
         for (int i = 0; i < parameters.Length; i++)
         {

@@ -91,11 +91,12 @@ public static class Dispatcher
     /// <summary>
     /// Opens a source-location scope for a public API call (a call from a library's own sources, see
     /// <see cref="AddLibrarySources"/>, opens none). The outermost scope wins, so the ops inside a composite
-    /// (softmax = max, sub, exp, sum, div) all carry the location of the user's call to softmax.
+    /// (softmax = max, sub, exp, sum, div) all carry the location of the user's call to softmax. A call without
+    /// caller information (an empty file) opens none either, so its ops are located as an operator's are.
     /// </summary>
     public static SiteScope Site(string file, int line, string member)
     {
-        if (site is not null || IsLibrarySource(file))
+        if (site is not null || string.IsNullOrEmpty(file) || IsLibrarySource(file))
         {
             return default;
         }
