@@ -11,13 +11,10 @@ internal sealed class GcListener : EventListener
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
     private long promoted0;
     private long promoted1;
-    private long collections;
 
     public long Promoted0 => Interlocked.Read(ref promoted0);
 
     public long Promoted1 => Interlocked.Read(ref promoted1);
-
-    public long Collections => Interlocked.Read(ref collections);
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
@@ -33,7 +30,6 @@ internal sealed class GcListener : EventListener
         {
             Interlocked.Add(ref promoted0, Convert.ToInt64(payload[names.IndexOf("TotalPromotedSize0")], System.Globalization.CultureInfo.InvariantCulture));
             Interlocked.Add(ref promoted1, Convert.ToInt64(payload[names.IndexOf("TotalPromotedSize1")], System.Globalization.CultureInfo.InvariantCulture));
-            Interlocked.Increment(ref collections);
         }
     }
 }

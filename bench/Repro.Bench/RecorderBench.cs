@@ -80,14 +80,15 @@ public static class RecorderBench
         var workload = Workloads.Get(workloadName);
         var options = new WorkloadOptions(Seed: 0, Steps: steps);
         var folder = Path.Combine(Path.GetTempPath(), "repro-recorder-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var recorderOptions = new RecorderOptions { Capture = capture, ReserveWriterCore = reserve };
         if (breakdown)
         {
-            return Breakdown(workload, options, folder, new RecorderOptions { Capture = capture, ReserveWriterCore = reserve }, rounds);
+            return Breakdown(workload, options, folder, recorderOptions, rounds);
         }
 
         if (only is not null)
         {
-            return Only(only == "recorded", workload, options, folder, new RecorderOptions { Capture = capture, ReserveWriterCore = reserve }, rounds);
+            return Only(only == "recorded", workload, options, folder, recorderOptions, rounds);
         }
 
         var process = Process.GetCurrentProcess();
@@ -113,7 +114,7 @@ public static class RecorderBench
             RemoveLog(folder);
             double c0 = Cpu();
             var sw = Stopwatch.StartNew();
-            using var rec = Recorder.Recorder.Start(folder, new RecorderOptions { Capture = capture, ReserveWriterCore = reserve });
+            using var rec = Recorder.Recorder.Start(folder, recorderOptions);
             workload.Run(options);
             rec.Dispose();
             lastCpu = Cpu() - c0;
@@ -200,7 +201,7 @@ public static class RecorderBench
         var configurations = new (string Name, Func<IDisposable?> Start)[]
         {
             ("plain", () => null),
-            ("plain on the engine threads a recording leaves", () => recorder.ReserveWriterCore && Settings.ThreadsAreDefault && Environment.ProcessorCount > 1 ? Settings.UseThreads(Math.Min(Settings.Threads, Environment.ProcessorCount) - 1) : null),
+            ("plain on the engine threads a recording leaves", () => RecordingThreads(recorder.ReserveWriterCore) is int n ? Settings.UseThreads(n) : null),
             ("observer that does nothing", () => Dispatcher.Observe(new NullObserver(false))),
             ("observer that does nothing, stack source locations", () => Dispatcher.Observe(new NullObserver(true))),
             ("recorder without stack source locations", () => Recorder.Recorder.Start(folder, recorder with { StackSourceLocations = false })),
@@ -291,15 +292,13 @@ public static class RecorderBench
     }
 
     /// <summary>How many engine threads a recording runs on, when the writer's core reservation changes it.</summary>
-    private static string WriterCore(bool reserve)
-    {
-        if (!reserve || !Settings.ThreadsAreDefault || Environment.ProcessorCount < 2)
-        {
-            return string.Empty;
-        }
+    private static string WriterCore(bool reserve) => RecordingThreads(reserve) is int n
+        ? string.Create(CultureInfo.InvariantCulture, $" ({n} while recording: a core for the writer)")
+        : string.Empty;
 
-        return string.Create(CultureInfo.InvariantCulture, $" ({Math.Min(Settings.Threads, Environment.ProcessorCount) - 1} while recording: a core for the writer)");
-    }
+    /// <summary>The engine threads a recording runs on when it reserves the writer's core (the recorder's rule); null when it reserves none.</summary>
+    private static int? RecordingThreads(bool reserve) =>
+        reserve && Settings.ThreadsAreDefault && Environment.ProcessorCount >= 2 ? Math.Min(Settings.Threads, Environment.ProcessorCount) - 1 : null;
 
     private static string PerOp(double seconds, long ops)
     {
