@@ -109,6 +109,7 @@ public static class RecorderBench
             return sw.Elapsed.TotalSeconds;
         }
 
+        var stats = new List<RecordingStatistics>();
         (double Seconds, long Ops) Recorded()
         {
             RemoveLog(folder);
@@ -118,6 +119,7 @@ public static class RecorderBench
             workload.Run(options);
             rec.Dispose();
             lastCpu = Cpu() - c0;
+            stats.Add(rec.Statistics);
             return (sw.Elapsed.TotalSeconds, rec.Ops);
         }
 
@@ -128,6 +130,7 @@ public static class RecorderBench
             Recorded();
         }
 
+        stats.Clear();
         var ratios = new List<double>();
         var plainTimes = new List<double>();
         var recTimes = new List<double>();
@@ -155,7 +158,7 @@ public static class RecorderBench
             plainTimes.Add(p);
             recTimes.Add(q);
             ratios.Add(q / p);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: plain {p:F3} s, recorded {q:F3} s, ratio {q / p:F3}; CPU {pc:F3} s vs {qc:F3} s, ratio {qc / pc:F3}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: plain {p:F3} s, recorded {q:F3} s, ratio {q / p:F3}; CPU {pc:F3} s vs {qc:F3} s, ratio {qc / pc:F3}; {Describe(stats[^1])}"));
         }
 
         long recordBytes = new FileInfo(Path.Combine(folder, LogFormat.RecordsFile)).Length;
@@ -181,6 +184,10 @@ public static class RecorderBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| recorded run (median) | {Median(recTimes):F3} s |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| recording overhead (median of per-round ratios) | {Median(ratios):F3}x |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| CPU time recorded/plain (median of per-round ratios) | {Median(cpuRatios):F3}x |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| issuing thread waiting for a full queue (median per recorded run) | {Median([.. stats.Select(x => x.IssuerWaited.TotalMilliseconds)]):F1} ms in {Median([.. stats.Select(x => (double)x.IssuerWaits)]):F0} waits |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| issuing thread waking the writer (median per recorded run) | {Median([.. stats.Select(x => x.WakeUpTime.TotalMilliseconds)]):F1} ms in {Median([.. stats.Select(x => (double)x.WriterWakeUps)]):F0} wake-ups |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| writer busy / recorded run (median) | {Median([.. stats.Zip(recTimes, (x, t) => x.WriterBusy.TotalSeconds / t)]):F2} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| writer preemptions (median per recorded run) | {Median([.. stats.Select(x => (double)x.WriterPreemptions)]):F0} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ops recorded | {ops} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| log bytes per op (records + blobs) | {(double)(recordBytes + blobBytes) / ops:F1} ({(double)recordBytes / ops:F1} + {(double)blobBytes / ops:F1}) |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| verify (replay + hash check) / plain run, first in the process | {replaySeconds / plainMedian:F2}x ({replaySeconds:F3} s, identical: {result!.Identical}) |"));
@@ -262,13 +269,15 @@ public static class RecorderBench
             long allocated = GC.GetTotalAllocatedBytes();
             RemoveLog(folder);
             var sw = Stopwatch.StartNew();
-            using (var rec = recorded ? Recorder.Recorder.Start(folder, recorder) : null)
+            var rec = recorded ? Recorder.Recorder.Start(folder, recorder) : null;
+            using (rec)
             {
                 workload.Run(options);
             }
 
             double seconds = sw.Elapsed.TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB, promoted {(gc.Promoted0 - promoted0) >> 10} KiB from gen 0 and {(gc.Promoted1 - promoted1) >> 10} KiB from gen 1"));
+            string writer = rec is null ? string.Empty : "; " + Describe(rec.Statistics);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB, promoted {(gc.Promoted0 - promoted0) >> 10} KiB from gen 0 and {(gc.Promoted1 - promoted1) >> 10} KiB from gen 1{writer}"));
         }
 
         if (Directory.Exists(folder))
@@ -278,6 +287,11 @@ public static class RecorderBench
 
         return 0;
     }
+
+    /// <summary>A recorded run's statistics on one line.</summary>
+    private static string Describe(RecordingStatistics s) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"waited {s.IssuerWaits}x ({s.IssuerWaited.TotalMilliseconds:F1} ms), woke writer {s.WriterWakeUps}x ({s.WakeUpTime.TotalMilliseconds:F1} ms), writer busy {s.WriterBusy.TotalMilliseconds:F0} ms, slept {s.WriterSleeps}x, preempted {s.WriterPreemptions}x");
 
     /// <summary>
     /// Deletes the previous round's log before the clock starts: replacing a log deletes its files (tens of MB), which

@@ -77,6 +77,16 @@ internal sealed class LogWriter : IDisposable
     private long seenReleased;
     private int producerWaiting;
     private int held;
+
+    // Statistics. The issuing thread's are counted on its rare paths (a wait, a wake-up), the writer's once per batch
+    // of records (and when it sleeps); none costs anything per op.
+    private long issuerWaits;
+    private long issuerWaitTicks;
+    private long wakeUps;
+    private long wakeUpTicks;
+    private long writerSleeps;
+    private long writerBusyTicks;
+    private long writerPreemptions = -1;
     private volatile bool completed;
     private Exception? failure;
     private bool closed;
@@ -138,6 +148,20 @@ internal sealed class LogWriter : IDisposable
     public OpWrittenHandler? OpWritten { get; init; }
 
     public Exception? Failure => Volatile.Read(ref failure);
+
+    /// <summary>
+    /// How the issuing thread and the writer got along so far (call on the issuing thread; the writer's preemptions
+    /// are known once the writer has finished).
+    /// </summary>
+    public RecordingStatistics Statistics(long ops) => new(
+        ops,
+        issuerWaits,
+        Stopwatch.GetElapsedTime(0, issuerWaitTicks),
+        wakeUps,
+        Stopwatch.GetElapsedTime(0, wakeUpTicks),
+        Volatile.Read(ref writerSleeps),
+        Stopwatch.GetElapsedTime(0, Volatile.Read(ref writerBusyTicks)),
+        Volatile.Read(ref writerPreemptions));
 
     /// <summary>Bytes allocated by all finished writer threads of this process (tests check that records cost none).</summary>
     internal static long AllocatedOnWriterThreads => Interlocked.Read(ref allocatedOnWriterThreads);
@@ -267,7 +291,10 @@ internal sealed class LogWriter : IDisposable
         if (Volatile.Read(ref consumerSleeping.Value) != 0 && h - Volatile.Read(ref tail.Value) >= WakeBacklog
             && Interlocked.Exchange(ref consumerSleeping.Value, 0) != 0)
         {
+            long t0 = Stopwatch.GetTimestamp();
             wake.Set();
+            wakeUps++;
+            wakeUpTicks += Stopwatch.GetTimestamp() - t0;
         }
 
         if (bytes > 0 && produced - seenReleased > MaxQueuedBytes && produced - (seenReleased = Volatile.Read(ref releasedBytes.Value)) > MaxQueuedBytes)
@@ -345,6 +372,8 @@ internal sealed class LogWriter : IDisposable
     /// </summary>
     private void WaitFor(int reason, Func<bool> ready)
     {
+        long t0 = Stopwatch.GetTimestamp();
+        issuerWaits++;
         var spin = default(SpinWait);
         while (!ready())
         {
@@ -364,6 +393,8 @@ internal sealed class LogWriter : IDisposable
 
             Volatile.Write(ref producerWaiting, 0);
         }
+
+        issuerWaitTicks += Stopwatch.GetTimestamp() - t0;
     }
 
     /// <summary>True once the queue holds at most half its records (the producer waits for that when the ring is full).</summary>
@@ -382,7 +413,38 @@ internal sealed class LogWriter : IDisposable
         finally
         {
             Interlocked.Add(ref allocatedOnWriterThreads, GC.GetAllocatedBytesForCurrentThread() - allocated);
+            Volatile.Write(ref writerPreemptions, ReadPreemptions());
         }
+    }
+
+    /// <summary>
+    /// How often the kernel took this thread's core away while it could run (Linux: nonvoluntary context switches
+    /// of the calling thread); -1 where that is not known.
+    /// </summary>
+    private static long ReadPreemptions()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return -1;
+        }
+
+        try
+        {
+            const string Key = "nonvoluntary_ctxt_switches:";
+            foreach (var line in File.ReadLines("/proc/thread-self/status"))
+            {
+                if (line.StartsWith(Key, StringComparison.Ordinal)
+                    && long.TryParse(line.AsSpan(Key.Length).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n))
+                {
+                    return n;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return -1;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -421,6 +483,7 @@ internal sealed class LogWriter : IDisposable
                 Volatile.Write(ref consumerSleeping.Value, 1);
                 if (Volatile.Read(ref head.Value) == tail.Value && !completed)
                 {
+                    writerSleeps++;
                     wake.Wait(PollMilliseconds);
                 }
 
@@ -428,6 +491,7 @@ internal sealed class LogWriter : IDisposable
                 continue;
             }
 
+            long busyFrom = Stopwatch.GetTimestamp();
             while (tail.Value < h)
             {
                 var slot = ring[tail.Value & Mask];
@@ -451,7 +515,9 @@ internal sealed class LogWriter : IDisposable
                 }
             }
 
-            if (Stopwatch.GetTimestamp() - lastFlush >= FlushTicks * Stopwatch.Frequency / TimeSpan.TicksPerSecond)
+            long now = Stopwatch.GetTimestamp();
+            Volatile.Write(ref writerBusyTicks, writerBusyTicks + now - busyFrom);
+            if (now - lastFlush >= FlushTicks * Stopwatch.Frequency / TimeSpan.TicksPerSecond)
             {
                 Flush();
             }

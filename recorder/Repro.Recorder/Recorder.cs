@@ -42,6 +42,34 @@ public sealed record RecorderOptions
     public bool ResetSequence { get; init; } = true;
 }
 
+/// <summary>
+/// How a recording's two threads got along: the thread that issues ops (it queues each op's outputs) and the log
+/// writer (it hashes, summarizes and writes them). A recording costs the issuing thread time in three ways: queueing
+/// each op (a fraction of a microsecond), waiting when the writer is a full queue behind (<see cref="IssuerWaits"/>),
+/// and waking the writer when it slept (<see cref="WriterWakeUps"/>). <see cref="WriterBusy"/> against the run's
+/// length says how much of a core the writer needs, and <see cref="WriterPreemptions"/> how often it lost its core
+/// to another thread, the usual reason for a wait.
+/// </summary>
+/// <param name="Ops">Ops recorded.</param>
+/// <param name="IssuerWaits">Times the issuing thread waited for the writer because its queue was full.</param>
+/// <param name="IssuerWaited">Time the issuing thread spent in those waits.</param>
+/// <param name="WriterWakeUps">Times the issuing thread woke the writer from sleep (a system call).</param>
+/// <param name="WakeUpTime">Time the issuing thread spent in those calls.</param>
+/// <param name="WriterSleeps">Times the writer went to sleep with nothing to write.</param>
+/// <param name="WriterBusy">Wall time the writer spent writing records (including any time it lost its core meanwhile).</param>
+/// <param name="WriterPreemptions">
+/// Times the writer thread was descheduled while it could run (Linux, once the recording is closed); -1 when unknown.
+/// </param>
+public sealed record RecordingStatistics(
+    long Ops,
+    long IssuerWaits,
+    TimeSpan IssuerWaited,
+    long WriterWakeUps,
+    TimeSpan WakeUpTime,
+    long WriterSleeps,
+    TimeSpan WriterBusy,
+    long WriterPreemptions);
+
 /// <summary>Starts recordings. <c>using var rec = Recorder.Start("run.repro");</c> records every op until disposed.</summary>
 public static class Recorder
 {
@@ -129,6 +157,9 @@ public sealed class Recording : IOpObserver, IDisposable
 
     /// <summary>Ops seen so far.</summary>
     public long Ops { get; private set; }
+
+    /// <summary>How the issuing thread and the log writer got along so far (complete once the recording is disposed).</summary>
+    public RecordingStatistics Statistics => writer.Statistics(Ops);
 
     /// <inheritdoc/>
     public bool WantsSourceLocations => options.StackSourceLocations;
