@@ -78,8 +78,8 @@ internal sealed class LogWriter : IDisposable
     private int producerWaiting;
     private int held;
 
-    // Statistics. The issuing thread's are counted on its rare paths (a wait, a wake-up), the writer's once per batch
-    // of records (and when it sleeps); none costs anything per op.
+    // Statistics. The issuing thread's are counted only on its rare paths (a wait, a wake-up); the writer reads the
+    // clock once per batch of records it finds queued, and counts its sleeps.
     private long issuerWaits;
     private long issuerWaitTicks;
     private long wakeUps;

@@ -51,7 +51,7 @@ public sealed record RecorderOptions
 /// to another thread, the usual reason for a wait.
 /// </summary>
 /// <param name="Ops">Ops recorded.</param>
-/// <param name="IssuerWaits">Times the issuing thread waited for the writer because its queue was full.</param>
+/// <param name="IssuerWaits">Times the issuing thread waited for the writer because its queue was full (in records or in bytes).</param>
 /// <param name="IssuerWaited">Time the issuing thread spent in those waits.</param>
 /// <param name="WriterWakeUps">Times the issuing thread woke the writer from sleep (a system call).</param>
 /// <param name="WakeUpTime">Time the issuing thread spent in those calls.</param>
