@@ -140,7 +140,7 @@ internal sealed class LogWriter : IDisposable
     /// </summary>
     public TimeSpan SpinBeforeSleep
     {
-        get => TimeSpan.FromSeconds((double)spinTicks / Stopwatch.Frequency);
+        get => Stopwatch.GetElapsedTime(0, spinTicks);
         init => spinTicks = (long)(value.TotalSeconds * Stopwatch.Frequency);
     }
 

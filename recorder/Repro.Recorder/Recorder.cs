@@ -205,8 +205,7 @@ public sealed class Recording : IOpObserver, IDisposable
         expectedSeq = -1;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
         var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
-        var backend = (outputs.Length > 0 ? outputs[0] : inputs[0]).Backend.Name;
-        var slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs.Length, backend, e.Source);
+        var slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs.Length, e.Backend, e.Source);
         ids[..inputs.Length].CopyTo(slot.Inputs);
 
         for (int i = 0; i < outputs.Length; i++)
