@@ -185,6 +185,7 @@ public static class RecorderBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| recording overhead (median of per-round ratios) | {Median(ratios):F3}x |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| CPU time recorded/plain (median of per-round ratios) | {Median(cpuRatios):F3}x |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| issuing thread waiting for a full queue (median per recorded run) | {Median([.. stats.Select(x => x.IssuerWaited.TotalMilliseconds)]):F1} ms in {Median([.. stats.Select(x => (double)x.IssuerWaits)]):F0} waits |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| outputs the issuing thread digested itself, the writer far behind (median per recorded run) | {Median([.. stats.Select(x => (double)x.IssuerDigests)]):F0} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| issuing thread waking the writer (median per recorded run) | {Median([.. stats.Select(x => x.WakeUpTime.TotalMilliseconds)]):F1} ms in {Median([.. stats.Select(x => (double)x.WriterWakeUps)]):F0} wake-ups |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| writer busy / recorded run (median) | {Median([.. stats.Zip(recTimes, (x, t) => x.WriterBusy.TotalSeconds / t)]):F2} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| writer preemptions (median per recorded run) | {Median([.. stats.Select(x => (double)x.WriterPreemptions)]):F0} |"));
@@ -264,9 +265,12 @@ public static class RecorderBench
         for (int r = 0; r < rounds; r++)
         {
             long promoted0 = gc.Promoted0, promoted1 = gc.Promoted1;
+            var suspending = gc.Suspending;
             int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
             var pause = GC.GetTotalPauseDuration();
             long allocated = GC.GetTotalAllocatedBytes();
+            var jitTime = System.Runtime.JitInfo.GetCompilationTime();
+            long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
             RemoveLog(folder);
             var sw = Stopwatch.StartNew();
             var rec = recorded ? Recorder.Recorder.Start(folder, recorder) : null;
@@ -277,7 +281,7 @@ public static class RecorderBench
 
             double seconds = sw.Elapsed.TotalSeconds;
             string writer = rec is null ? string.Empty : "; " + Describe(rec.Statistics);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB, promoted {(gc.Promoted0 - promoted0) >> 10} KiB from gen 0 and {(gc.Promoted1 - promoted1) >> 10} KiB from gen 1{writer}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms (suspending threads {(gc.Suspending - suspending).TotalMilliseconds:F1} ms), allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB, promoted {(gc.Promoted0 - promoted0) >> 10} KiB from gen 0 and {(gc.Promoted1 - promoted1) >> 10} KiB from gen 1, JIT compiled {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods in {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms{writer}"));
         }
 
         if (Directory.Exists(folder))
@@ -291,7 +295,7 @@ public static class RecorderBench
     /// <summary>A recorded run's statistics on one line.</summary>
     private static string Describe(RecordingStatistics s) => string.Create(
         CultureInfo.InvariantCulture,
-        $"waited {s.IssuerWaits}x ({s.IssuerWaited.TotalMilliseconds:F1} ms), woke writer {s.WriterWakeUps}x ({s.WakeUpTime.TotalMilliseconds:F1} ms), writer busy {s.WriterBusy.TotalMilliseconds:F0} ms, slept {s.WriterSleeps}x, preempted {s.WriterPreemptions}x");
+        $"waited {s.IssuerWaits}x ({s.IssuerWaited.TotalMilliseconds:F1} ms), woke writer {s.WriterWakeUps}x ({s.WakeUpTime.TotalMilliseconds:F1} ms), digested {s.IssuerDigests} outputs itself, writer busy {s.WriterBusy.TotalMilliseconds:F0} ms, slept {s.WriterSleeps}x, preempted {s.WriterPreemptions}x");
 
     /// <summary>
     /// Deletes the previous round's log before the clock starts: replacing a log deletes its files (tens of MB), which

@@ -13,7 +13,8 @@ internal delegate void OpWrittenHandler(long seq, IReadOnlyList<int> shape, DTyp
 /// fills a slot of a ring (ids, a reference to each output tensor, the op's metadata) and publishes it; hashing,
 /// summaries, blob writes and JSON encoding run on one background thread in submission order, with no allocation per
 /// record. The ring is bounded (in records and in the bytes of the tensors it holds on to), so a fast producer waits
-/// instead of growing memory without end.
+/// instead of growing memory without end. Once the writer is <see cref="DigestBacklog"/> records behind, the issuing
+/// thread hashes and summarizes new outputs itself and queues only the results (see <see cref="AddTensor"/>).
 /// </summary>
 /// <remarks>
 /// <para>Outputs are not copied: the writer reads them from their storage when it gets to them. That is safe because
@@ -22,14 +23,16 @@ internal delegate void OpWrittenHandler(long seq, IReadOnlyList<int> shape, DTyp
 /// yet is copied then (copy on write), and one the writer is reading is waited for. Tensors on a device (not host
 /// storage) are copied to the host when queued.</para>
 /// <para>Each tensor entry has a state, changed only by compare-and-swap: Live (queued, not copied) → Reading (the
-/// writer claimed it) → Done; or Live → Copying (the issuing thread claimed it) → Copied → Done.</para>
+/// writer claimed it) → Done; or Live → Copying (the issuing thread claimed it) → Copied → Done. An entry the issuing
+/// thread digested when it was queued is Digested from the start: it holds the hash and summary, not the tensor.</para>
 /// </remarks>
 internal sealed class LogWriter : IDisposable
 {
     private const int Capacity = 256; // Small, so that the slots the issuing thread fills stay in its cache next to the data (1024 was slower).
     private const int Mask = Capacity - 1;
     private const long MaxQueuedBytes = 256L << 20;
-    private const int WakeBacklog = Capacity / 4;
+    private const int WakeBacklog = 64; // A sleeping writer is woken once this many records wait (well before the issuing thread digests outputs itself).
+    private const int DigestBacklog = 128; // Beyond this many queued records, the issuing thread digests outputs itself.
     private const int WaitingForSlots = 1;
     private const int WaitingForBytes = 2;
     private const int PollMilliseconds = 1;
@@ -41,6 +44,7 @@ internal sealed class LogWriter : IDisposable
     private const int Done = 2;
     private const int Copying = 3;
     private const int Copied = 4;
+    private const int Digested = 5;
 
     private static long allocatedOnWriterThreads;
 
@@ -53,6 +57,7 @@ internal sealed class LogWriter : IDisposable
     private readonly Thread thread;
     private readonly JsonLine output = new(1 << 16);
     private readonly Digester digester = new();
+    private readonly Digester issuerDigester = new();
     private readonly SourceCache sources = new();
     private readonly long spinTicks;
     private byte[] gather = [];
@@ -87,6 +92,7 @@ internal sealed class LogWriter : IDisposable
     private long writerSleeps;
     private long writerBusyTicks;
     private long writerPreemptions = -1;
+    private long issuerDigests;
     private volatile bool completed;
     private Exception? failure;
     private bool closed;
@@ -161,7 +167,8 @@ internal sealed class LogWriter : IDisposable
         Stopwatch.GetElapsedTime(0, wakeUpTicks),
         Volatile.Read(ref writerSleeps),
         Stopwatch.GetElapsedTime(0, Volatile.Read(ref writerBusyTicks)),
-        Volatile.Read(ref writerPreemptions));
+        Volatile.Read(ref writerPreemptions),
+        issuerDigests);
 
     /// <summary>Bytes allocated by all finished writer threads of this process (tests check that records cost none).</summary>
     internal static long AllocatedOnWriterThreads => Interlocked.Read(ref allocatedOnWriterThreads);
@@ -213,18 +220,43 @@ internal sealed class LogWriter : IDisposable
             slot.Tensors = bigger;
         }
 
-        var e = slot.Tensors[slot.TensorCount++];
+        int index = slot.TensorCount++;
+        var e = slot.Tensors[index];
         e.Id = id;
-        e.Tensor = t;
+        e.Shape = t.Shape;
+        e.DType = t.DType;
         e.StoreBlob = storeBlob;
         e.Length = checked((int)((long)t.Numel * t.DType.SizeOf()));
-        slot.Bytes += e.Length;
-        if (t.Storage is HostStorage)
+        if (t.Storage is HostStorage host)
         {
+            if (!storeBlob && t.IsContiguous && WriterBehind())
+            {
+                // The writer has fallen behind (it lost its core, most often): this thread digests the output now,
+                // while it is in this core's cache, instead of queueing a reference that would keep it alive and
+                // then waiting for a full queue to drain. The writer then only formats the record.
+                var bytes = TensorBytes.AsBytes(host.Data).Slice(t.Offset * t.DType.SizeOf(), e.Length);
+                if (records is not null)
+                {
+                    e.Stats = issuerDigester.Digest(bytes, t.DType, e.Hash);
+                }
+                else if (index == 0)
+                {
+                    issuerDigester.Hash(bytes, t.DType, e.Hash); // Verify compares the first output's hash only.
+                }
+
+                e.State = Digested;
+                issuerDigests++;
+                return;
+            }
+
+            e.Tensor = t;
+            slot.Bytes += e.Length;
             e.State = Live;
         }
         else
         {
+            e.Tensor = t;
+            slot.Bytes += e.Length;
             // Device memory is read through the backend on the issuing thread: copy it now.
             e.HostCopy = t.ToHostArray();
             e.State = Copied;
@@ -396,6 +428,14 @@ internal sealed class LogWriter : IDisposable
 
         issuerWaitTicks += Stopwatch.GetTimestamp() - t0;
     }
+
+    /// <summary>
+    /// True when at least <see cref="DigestBacklog"/> records are queued ahead of the one being filled. The writer's
+    /// progress is read again only once the last reading looks that far behind.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool WriterBehind() =>
+        head.Value - seenTail >= DigestBacklog && head.Value - (seenTail = Volatile.Read(ref tail.Value)) >= DigestBacklog;
 
     /// <summary>True once the queue holds at most half its records (the producer waits for that when the ring is full).</summary>
     private bool SlotsRoom() => Volatile.Read(ref head.Value) - Volatile.Read(ref tail.Value) <= Capacity / 2;
@@ -621,7 +661,8 @@ internal sealed class LogWriter : IDisposable
         LogCodec.WriteOpStart(output, slot.Seq, slot.Op!, slot.Phase, slot.Of, slot.View, slot.Attributes!, slot.Inputs.AsSpan(0, slot.InputCount));
         Span<byte> first = stackalloc byte[16];
         Span<byte> hash = stackalloc byte[16];
-        var firstTensor = slot.TensorCount > 0 ? slot.Tensors[0].Tensor : null;
+        var firstShape = slot.TensorCount > 0 ? slot.Tensors[0].Shape : null;
+        var firstType = slot.TensorCount > 0 ? slot.Tensors[0].DType : default;
         for (int i = 0; i < slot.TensorCount; i++)
         {
             if (i > 0)
@@ -638,9 +679,9 @@ internal sealed class LogWriter : IDisposable
 
         LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source, sources);
         opCount.Value++;
-        if (OpWritten is { } callback && firstTensor is not null)
+        if (OpWritten is { } callback && firstShape is not null)
         {
-            callback(slot.Seq, firstTensor.Shape, firstTensor.DType, first);
+            callback(slot.Seq, firstShape, firstType, first);
         }
     }
 
@@ -655,7 +696,8 @@ internal sealed class LogWriter : IDisposable
         }
 
         Span<byte> first = stackalloc byte[16];
-        var firstTensor = slot.TensorCount > 0 ? slot.Tensors[0].Tensor : null;
+        var firstShape = slot.TensorCount > 0 ? slot.Tensors[0].Shape : null;
+        var firstType = slot.TensorCount > 0 ? slot.Tensors[0].DType : default;
         for (int i = 0; i < slot.TensorCount; i++)
         {
             var e = slot.Tensors[i];
@@ -663,7 +705,14 @@ internal sealed class LogWriter : IDisposable
             {
                 if (i == 0)
                 {
-                    digester.Hash(ClaimBytes(e), e.Tensor!.DType, first);
+                    if (e.State == Digested)
+                    {
+                        e.Hash.CopyTo(first);
+                    }
+                    else
+                    {
+                        digester.Hash(ClaimBytes(e), e.DType, first);
+                    }
                 }
             }
             finally
@@ -673,9 +722,9 @@ internal sealed class LogWriter : IDisposable
         }
 
         opCount.Value++;
-        if (OpWritten is { } callback && firstTensor is not null)
+        if (OpWritten is { } callback && firstShape is not null)
         {
-            callback(slot.Seq, firstTensor.Shape, firstTensor.DType, first);
+            callback(slot.Seq, firstShape, firstType, first);
         }
     }
 
@@ -683,12 +732,19 @@ internal sealed class LogWriter : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteTensor(TensorEntry e, Span<byte> hash)
     {
-        var t = e.Tensor!;
+        if (e.State == Digested)
+        {
+            e.Hash.CopyTo(hash);
+            LogCodec.WriteTensor(output, e.Id, e.Shape!, e.DType, hash, [], e.Stats);
+            e.Shape = null;
+            return;
+        }
+
         Span<byte> blob = stackalloc byte[16];
         try
         {
             var bytes = ClaimBytes(e);
-            var stats = digester.Digest(bytes, t.DType, hash);
+            var stats = digester.Digest(bytes, e.DType, hash);
             bool stored = false;
             if (e.StoreBlob)
             {
@@ -705,7 +761,7 @@ internal sealed class LogWriter : IDisposable
                 stored = true;
             }
 
-            LogCodec.WriteTensor(output, e.Id, t.Shape, t.DType, hash, stored ? blob : [], stats);
+            LogCodec.WriteTensor(output, e.Id, e.Shape!, e.DType, hash, stored ? blob : [], stats);
         }
         finally
         {
@@ -782,6 +838,7 @@ internal sealed class LogWriter : IDisposable
         e.Copy = null;
         e.HostCopy = null;
         e.Tensor = null;
+        e.Shape = null;
     }
 
     private static void Skip(Slot slot)
@@ -847,11 +904,10 @@ internal sealed class LogWriter : IDisposable
 
         public void Dispose()
         {
-            if (writer is { } w)
+            if (Interlocked.Exchange(ref writer, null) is { } w)
             {
                 Interlocked.Decrement(ref w.held);
                 w.wake.Set();
-                writer = null;
             }
         }
     }
@@ -911,6 +967,16 @@ internal sealed class LogWriter : IDisposable
         public long Id { get; set; }
 
         public Tensor? Tensor { get; set; }
+
+        /// <summary>The tensor's shape and dtype (kept when the tensor itself is let go after the issuing thread digested it).</summary>
+        public IReadOnlyList<int>? Shape { get; set; }
+
+        public DType DType { get; set; }
+
+        /// <summary>The canonical hash and summary, when the issuing thread computed them (state Digested).</summary>
+        public byte[] Hash { get; } = new byte[16];
+
+        public SummaryValues Stats { get; set; }
 
         public bool StoreBlob { get; set; }
 

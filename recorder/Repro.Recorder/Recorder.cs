@@ -60,6 +60,10 @@ public sealed record RecorderOptions
 /// <param name="WriterPreemptions">
 /// Times the writer thread was descheduled while it could run (Linux, once the recording is closed); -1 when unknown.
 /// </param>
+/// <param name="IssuerDigests">
+/// Outputs the issuing thread hashed and summarized itself because the writer was far behind (instead of queueing them
+/// and, once the queue was full, waiting).
+/// </param>
 public sealed record RecordingStatistics(
     long Ops,
     long IssuerWaits,
@@ -68,7 +72,8 @@ public sealed record RecordingStatistics(
     TimeSpan WakeUpTime,
     long WriterSleeps,
     TimeSpan WriterBusy,
-    long WriterPreemptions);
+    long WriterPreemptions,
+    long IssuerDigests);
 
 /// <summary>Starts recordings. <c>using var rec = Recorder.Start("run.repro");</c> records every op until disposed.</summary>
 public static class Recorder
