@@ -9,15 +9,15 @@ namespace Repro.Bench;
 /// <summary>
 /// Recording overhead of a workload's training (digits-mlp unless <c>--workload</c> names another) in the default
 /// capture mode, as the ratio of a recorded run to the same run without recording, measured in one process: after W
-/// warm-ups of each (default 3, so that tiered compilation has settled, as it has in any training run longer than a
-/// few seconds), R rounds each time a plain run and a recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios. Also
+/// warm-ups of each (default 3, so that the per-op code has tiered up, as it has in any training run longer than a
+/// few seconds; methods that run once a run keep being compiled for dozens of runs, on the core the writer uses), R rounds each time a plain run and a recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios. Also
 /// log bytes per op and the time of verifying (replaying) the log relative to the plain run.
 /// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M] [--warmup W] [--workload NAME]
 /// [--no-reserve] [--breakdown | --only plain|recorded]</c> (defaults 100, 5, default, 3).
 /// With <c>--no-reserve</c>: the recorder does not take a core for its writer (<see cref="RecorderOptions.ReserveWriterCore"/>).
 /// With <c>--only plain</c> or <c>--only recorded</c>: R runs of that kind alone, for a profiler, each with its garbage
-/// collections (count, pause, and the bytes they promoted: outputs a recording holds until its writer gets to them
-/// survive a collection and are copied).
+/// collections (count, pause, the part of it spent stopping threads, and the bytes they promoted: outputs a recording
+/// holds until its writer gets to them survive a collection and are copied) and the JIT's work during the run.
 /// With <c>--breakdown</c>: instead, where the per-op cost goes, as the minimum over R passes of each configuration
 /// (plain; plain on the engine threads a recording leaves, one fewer while the writer has a core of its own; an
 /// observer that does nothing, without and with stack source locations; the recorder without stack source

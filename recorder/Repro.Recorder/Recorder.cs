@@ -44,9 +44,10 @@ public sealed record RecorderOptions
 
 /// <summary>
 /// How a recording's two threads got along: the thread that issues ops (it queues each op's outputs) and the log
-/// writer (it hashes, summarizes and writes them). A recording costs the issuing thread time in three ways: queueing
-/// each op (a fraction of a microsecond), waiting when the writer is a full queue behind (<see cref="IssuerWaits"/>),
-/// and waking the writer when it slept (<see cref="WriterWakeUps"/>). <see cref="WriterBusy"/> against the run's
+/// writer (it hashes, summarizes and writes them). A recording costs the issuing thread time in four ways: queueing
+/// each op (a fraction of a microsecond), digesting outputs itself while the writer is far behind
+/// (<see cref="IssuerDigests"/>, about a microsecond each), waiting when the writer is a full queue behind
+/// (<see cref="IssuerWaits"/>), and waking the writer when it slept (<see cref="WriterWakeUps"/>). <see cref="WriterBusy"/> against the run's
 /// length says how much of a core the writer needs, and <see cref="WriterPreemptions"/> how often it lost its core
 /// to another thread, the usual reason for a wait.
 /// </summary>
