@@ -83,8 +83,9 @@ internal sealed class LogWriter : IDisposable
     private int producerWaiting;
     private int held;
 
-    // Statistics. The issuing thread's are counted only on its rare paths (a wait, a wake-up); the writer reads the
-    // clock once per batch of records it finds queued, and counts its sleeps.
+    // Statistics. The issuing thread's are counted only on its rare paths (a wait, a wake-up, an output it digests
+    // because the writer is far behind); the writer reads the clock once per batch of records it finds queued, and
+    // counts its sleeps.
     private long issuerWaits;
     private long issuerWaitTicks;
     private long wakeUps;
@@ -736,7 +737,7 @@ internal sealed class LogWriter : IDisposable
         {
             e.Hash.CopyTo(hash);
             LogCodec.WriteTensor(output, e.Id, e.Shape!, e.DType, hash, [], e.Stats);
-            e.Shape = null;
+            Release(e);
             return;
         }
 
