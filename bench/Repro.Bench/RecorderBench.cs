@@ -17,7 +17,8 @@ namespace Repro.Bench;
 /// With <c>--no-reserve</c>: the recorder does not take a core for its writer (<see cref="RecorderOptions.ReserveWriterCore"/>).
 /// With <c>--only plain</c> or <c>--only recorded</c>: R runs of that kind alone, for a profiler, each with its garbage
 /// collections (count, pause, the part of it spent stopping threads, and the bytes they promoted: outputs a recording
-/// holds until its writer gets to them survive a collection and are copied) and the JIT's work during the run.
+/// holds until its writer gets to them survive a collection and are copied), the JIT's work during the run, and the
+/// run's start and end on the monotonic clock (for <c>perf record -k CLOCK_MONOTONIC</c>: samples cut at the runs' edges).
 /// With <c>--breakdown</c>: instead, where the per-op cost goes, as the minimum over R passes of each configuration
 /// (plain; plain on the engine threads a recording leaves, one fewer while the writer has a core of its own; an
 /// observer that does nothing, without and with stack source locations; the recorder without stack source
@@ -212,6 +213,7 @@ public static class RecorderBench
             ("plain on the engine threads a recording leaves", () => RecordingThreads(recorder.ReserveWriterCore) is int n ? Settings.UseThreads(n) : null),
             ("observer that does nothing", () => Dispatcher.Observe(new NullObserver(false))),
             ("observer that does nothing, stack source locations", () => Dispatcher.Observe(new NullObserver(true))),
+            ("the same on the engine threads a recording leaves", () => Both(RecordingThreads(recorder.ReserveWriterCore) is int n ? Settings.UseThreads(n) : null, Dispatcher.Observe(new NullObserver(true)))),
             ("recorder without stack source locations", () => Recorder.Recorder.Start(folder, recorder with { StackSourceLocations = false })),
             ("recorder (default)", () => Recorder.Recorder.Start(folder, recorder)),
         };
@@ -272,16 +274,17 @@ public static class RecorderBench
             var jitTime = System.Runtime.JitInfo.GetCompilationTime();
             long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
             RemoveLog(folder);
-            var sw = Stopwatch.StartNew();
+            long from = Stopwatch.GetTimestamp();
             var rec = recorded ? Recorder.Recorder.Start(folder, recorder) : null;
             using (rec)
             {
                 workload.Run(options);
             }
 
-            double seconds = sw.Elapsed.TotalSeconds;
+            long to = Stopwatch.GetTimestamp();
+            double seconds = Stopwatch.GetElapsedTime(from, to).TotalSeconds;
             string writer = rec is null ? string.Empty : "; " + Describe(rec.Statistics);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms (suspending threads {(gc.Suspending - suspending).TotalMilliseconds:F1} ms), allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB, promoted {(gc.Promoted0 - promoted0) >> 10} KiB from gen 0 and {(gc.Promoted1 - promoted1) >> 10} KiB from gen 1, JIT compiled {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods in {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms{writer}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms (suspending threads {(gc.Suspending - suspending).TotalMilliseconds:F1} ms), allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB, promoted {(gc.Promoted0 - promoted0) >> 10} KiB from gen 0 and {(gc.Promoted1 - promoted1) >> 10} KiB from gen 1, JIT compiled {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods in {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms{writer}; clock {Monotonic(from):F6}-{Monotonic(to):F6} s"));
         }
 
         if (Directory.Exists(folder))
@@ -291,6 +294,12 @@ public static class RecorderBench
 
         return 0;
     }
+
+    /// <summary>
+    /// A timestamp in seconds of the clock <see cref="Stopwatch"/> reads (CLOCK_MONOTONIC on Linux, the clock of
+    /// <c>perf record -k CLOCK_MONOTONIC</c>), so a profile's samples can be cut at the runs' edges.
+    /// </summary>
+    private static double Monotonic(long timestamp) => (double)timestamp / Stopwatch.Frequency;
 
     /// <summary>A recorded run's statistics on one line.</summary>
     private static string Describe(RecordingStatistics s) => string.Create(
@@ -318,6 +327,9 @@ public static class RecorderBench
     private static int? RecordingThreads(bool reserve) =>
         reserve && Settings.ThreadsAreDefault && Environment.ProcessorCount >= 2 ? Math.Min(Settings.Threads, Environment.ProcessorCount) - 1 : null;
 
+    /// <summary>Two scopes as one, closed in reverse order.</summary>
+    private static IDisposable Both(IDisposable? outer, IDisposable inner) => new Pair(outer, inner);
+
     private static string PerOp(double seconds, long ops)
     {
         double us = Math.Round(seconds / ops * 1e6, 2);
@@ -328,6 +340,15 @@ public static class RecorderBench
     {
         var s = xs.Order().ToList();
         return s.Count % 2 == 1 ? s[s.Count / 2] : (s[(s.Count / 2) - 1] + s[s.Count / 2]) / 2;
+    }
+
+    private sealed class Pair(IDisposable? outer, IDisposable inner) : IDisposable
+    {
+        public void Dispose()
+        {
+            inner.Dispose();
+            outer?.Dispose();
+        }
     }
 
     private sealed class NullObserver(bool sources) : IOpObserver

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Repro.Engine;
 
@@ -48,6 +49,9 @@ internal sealed class LogWriter : IDisposable
 
     private static long allocatedOnWriterThreads;
 
+    // Records are structs in one array, not objects: the issuing thread fills consecutive memory (which the
+    // processor prefetches) instead of following references from a slot to its input and tensor objects, each a
+    // cache line the writer's core last touched.
     private readonly Slot[] ring = new Slot[Capacity];
     private readonly ManualResetEventSlim wake = new(false, spinCount: 0);
     private readonly ManualResetEventSlim space = new(false, spinCount: 0);
@@ -104,11 +108,6 @@ internal sealed class LogWriter : IDisposable
     {
         Folder = folder;
         blobsDir = folder is null ? string.Empty : Path.Combine(folder, LogFormat.BlobsFolder);
-        for (int i = 0; i < ring.Length; i++)
-        {
-            ring[i] = new Slot();
-        }
-
         if (folder is not null)
         {
             Directory.CreateDirectory(blobsDir);
@@ -176,53 +175,61 @@ internal sealed class LogWriter : IDisposable
 
     public void WriteHeader(LogHeader header)
     {
-        var slot = Claim();
-        slot.Kind = SlotKind.Header;
-        slot.Header = header;
+        int slot = Claim();
+        ring[slot].Kind = SlotKind.Header;
+        ring[slot].Header = header;
         Publish(slot);
     }
 
-    /// <summary>Claims the next slot for an op with <paramref name="inputs"/> inputs; fill it, add its outputs, then <see cref="Publish"/>.</summary>
+    /// <summary>Claims the next slot for an op with the log ids <paramref name="inputs"/>; add its outputs, then <see cref="Publish"/> it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public Slot BeginOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, int inputs, string backend, SourceLocation src)
+    public int BeginOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, ReadOnlySpan<long> inputs, string backend, SourceLocation src)
     {
-        var slot = Claim();
-        slot.Kind = SlotKind.Op;
-        slot.Seq = seq;
-        slot.Op = op;
-        slot.Attributes = attrs;
-        slot.Phase = phase;
-        slot.Of = of;
-        slot.View = view;
-        slot.Backend = backend;
-        slot.Source = src;
-        if (slot.Inputs.Length < inputs)
+        int slot = Claim();
+        ref var r = ref ring[slot];
+        r.Kind = SlotKind.Op;
+        r.Seq = seq;
+        r.Op = op;
+        r.Attributes = attrs;
+        r.Phase = phase;
+        r.Of = of;
+        r.View = view;
+        r.Backend = backend;
+        r.Source = src;
+        r.InputCount = inputs.Length;
+        if (inputs.Length <= Slot.InlineInputs)
         {
-            slot.Inputs = new long[Math.Max(inputs, slot.Inputs.Length * 2)];
+            inputs.CopyTo(r.Inputs);
+        }
+        else
+        {
+            if (r.MoreInputs is null || r.MoreInputs.Length < inputs.Length)
+            {
+                r.MoreInputs = new long[inputs.Length];
+            }
+
+            inputs.CopyTo(r.MoreInputs);
         }
 
-        slot.InputCount = inputs;
         return slot;
     }
 
     /// <summary>Adds a tensor to a claimed slot: an op output, or the tensor of a leaf.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void AddTensor(Slot slot, long id, Tensor t, bool storeBlob)
+    public void AddTensor(int slot, long id, Tensor t, bool storeBlob)
     {
-        if (slot.TensorCount == slot.Tensors.Length)
+        ref var r = ref ring[slot];
+        int index = r.TensorCount;
+        if (index > 0 && (r.More is null || r.More.Length < index))
         {
-            var bigger = new TensorEntry[slot.Tensors.Length * 2];
-            slot.Tensors.CopyTo(bigger, 0);
-            for (int i = slot.Tensors.Length; i < bigger.Length; i++)
-            {
-                bigger[i] = new TensorEntry();
-            }
-
-            slot.Tensors = bigger;
+            // Ops with several outputs are rare: their further entries live in an array kept with the slot.
+            var bigger = new TensorEntry[Math.Max(index * 2, 2)];
+            r.More?.CopyTo(bigger, 0);
+            r.More = bigger;
         }
 
-        int index = slot.TensorCount++;
-        var e = slot.Tensors[index];
+        r.TensorCount = index + 1;
+        ref var e = ref index == 0 ? ref r.First : ref r.More![index - 1];
         e.Id = id;
         e.Shape = t.Shape;
         e.DType = t.DType;
@@ -251,13 +258,13 @@ internal sealed class LogWriter : IDisposable
             }
 
             e.Tensor = t;
-            slot.Bytes += e.Length;
+            r.Bytes += e.Length;
             e.State = Live;
         }
         else
         {
             e.Tensor = t;
-            slot.Bytes += e.Length;
+            r.Bytes += e.Length;
             // Device memory is read through the backend on the issuing thread: copy it now.
             e.HostCopy = t.ToHostArray();
             e.State = Copied;
@@ -266,9 +273,9 @@ internal sealed class LogWriter : IDisposable
 
     public void WriteLeaf(long id, Tensor tensor, string backend)
     {
-        var slot = Claim();
-        slot.Kind = SlotKind.Leaf;
-        slot.Backend = backend;
+        int slot = Claim();
+        ring[slot].Kind = SlotKind.Leaf;
+        ring[slot].Backend = backend;
         AddTensor(slot, id, tensor, true);
         Publish(slot);
     }
@@ -281,10 +288,10 @@ internal sealed class LogWriter : IDisposable
     {
         for (long i = Volatile.Read(ref tail.Value); i < head.Value; i++)
         {
-            var slot = ring[i & Mask];
-            for (int k = 0; k < slot.TensorCount; k++)
+            ref var r = ref ring[i & Mask];
+            for (int k = 0; k < r.TensorCount; k++)
             {
-                var e = slot.Tensors[k];
+                ref var e = ref r.Entry(k);
                 if (!ReferenceEquals(e.Tensor?.Storage, storage))
                 {
                     continue;
@@ -312,9 +319,9 @@ internal sealed class LogWriter : IDisposable
 
     /// <summary>Makes a filled slot visible to the writer; waits while the ring holds too many bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Publish(Slot slot)
+    public void Publish(int slot)
     {
-        long bytes = slot.Bytes;
+        long bytes = ring[slot].Bytes;
         long produced = producedBytes.Value + bytes;
         Volatile.Write(ref producedBytes.Value, produced);
         long h = head.Value + 1;
@@ -347,8 +354,8 @@ internal sealed class LogWriter : IDisposable
         closed = true;
         if (writeEnd)
         {
-            var slot = Claim();
-            slot.Kind = SlotKind.End;
+            int slot = Claim();
+            ring[slot].Kind = SlotKind.End;
             Publish(slot);
         }
 
@@ -379,7 +386,7 @@ internal sealed class LogWriter : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Slot Claim()
+    private int Claim()
     {
         if (closed && completed)
         {
@@ -393,8 +400,8 @@ internal sealed class LogWriter : IDisposable
 
         // Cleared here, not by the writer when it is done with the slot: the issuing thread is about to write these
         // cache lines anyway, and a writer that wrote them too would pull them over to its core for every record.
-        var slot = ring[head.Value & Mask];
-        slot.Reset();
+        int slot = (int)(head.Value & Mask);
+        ring[slot].Reset();
         return slot;
     }
 
@@ -535,9 +542,9 @@ internal sealed class LogWriter : IDisposable
             long busyFrom = Stopwatch.GetTimestamp();
             while (tail.Value < h)
             {
-                var slot = ring[tail.Value & Mask];
+                ref var slot = ref ring[tail.Value & Mask];
                 long bytes = slot.Bytes;
-                Process(slot); // Releases the slot's tensors (for the GC); the issuing thread clears the rest when it reuses it.
+                Process(ref slot); // Releases the slot's tensors and attributes (for the GC); the issuing thread clears the rest when it reuses it.
                 if (bytes > 0)
                 {
                     Volatile.Write(ref releasedBytes.Value, releasedBytes.Value + bytes);
@@ -612,11 +619,11 @@ internal sealed class LogWriter : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Process(Slot slot)
+    private void Process(ref Slot slot)
     {
         if (Failure is not null)
         {
-            Skip(slot);
+            Skip(ref slot);
             return;
         }
 
@@ -624,7 +631,7 @@ internal sealed class LogWriter : IDisposable
         {
             if (records is null)
             {
-                HashOnly(slot);
+                HashOnly(ref slot);
                 return;
             }
 
@@ -634,11 +641,11 @@ internal sealed class LogWriter : IDisposable
                     LogCodec.WriteHeader(output, slot.Header!);
                     break;
                 case SlotKind.Op:
-                    WriteOp(slot);
+                    WriteOp(ref slot);
                     break;
                 case SlotKind.Leaf:
                     LogCodec.WriteLeafStart(output);
-                    WriteTensor(slot.Tensors[0], stackalloc byte[16]);
+                    WriteTensor(ref slot.First, stackalloc byte[16]);
                     LogCodec.WriteLeafEnd(output, slot.Backend!);
                     leafCount.Value++;
                     break;
@@ -652,18 +659,23 @@ internal sealed class LogWriter : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
         {
             Fail(ex);
-            Skip(slot);
+            Skip(ref slot);
+        }
+        finally
+        {
+            slot.Attributes = null;
+            slot.Header = null;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WriteOp(Slot slot)
+    private void WriteOp(ref Slot slot)
     {
-        LogCodec.WriteOpStart(output, slot.Seq, slot.Op!, slot.Phase, slot.Of, slot.View, slot.Attributes!, slot.Inputs.AsSpan(0, slot.InputCount));
+        LogCodec.WriteOpStart(output, slot.Seq, slot.Op!, slot.Phase, slot.Of, slot.View, slot.Attributes!, slot.InputIds);
         Span<byte> first = stackalloc byte[16];
         Span<byte> hash = stackalloc byte[16];
-        var firstShape = slot.TensorCount > 0 ? slot.Tensors[0].Shape : null;
-        var firstType = slot.TensorCount > 0 ? slot.Tensors[0].DType : default;
+        var firstShape = slot.TensorCount > 0 ? slot.First.Shape : null;
+        var firstType = slot.TensorCount > 0 ? slot.First.DType : default;
         for (int i = 0; i < slot.TensorCount; i++)
         {
             if (i > 0)
@@ -671,7 +683,7 @@ internal sealed class LogWriter : IDisposable
                 output.Byte((byte)',');
             }
 
-            WriteTensor(slot.Tensors[i], hash);
+            WriteTensor(ref slot.Entry(i), hash);
             if (i == 0)
             {
                 hash.CopyTo(first);
@@ -688,37 +700,37 @@ internal sealed class LogWriter : IDisposable
 
     /// <summary>No log: an op's outputs are hashed for <see cref="OpWritten"/> (no summary, JSON or blob), then released.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void HashOnly(Slot slot)
+    private void HashOnly(ref Slot slot)
     {
         if (slot.Kind != SlotKind.Op)
         {
-            Skip(slot);
+            Skip(ref slot);
             return;
         }
 
         Span<byte> first = stackalloc byte[16];
-        var firstShape = slot.TensorCount > 0 ? slot.Tensors[0].Shape : null;
-        var firstType = slot.TensorCount > 0 ? slot.Tensors[0].DType : default;
+        var firstShape = slot.TensorCount > 0 ? slot.First.Shape : null;
+        var firstType = slot.TensorCount > 0 ? slot.First.DType : default;
         for (int i = 0; i < slot.TensorCount; i++)
         {
-            var e = slot.Tensors[i];
+            ref var e = ref slot.Entry(i);
             try
             {
                 if (i == 0)
                 {
                     if (e.State == Digested)
                     {
-                        e.Hash.CopyTo(first);
+                        ((ReadOnlySpan<byte>)e.Hash).CopyTo(first);
                     }
                     else
                     {
-                        digester.Hash(ClaimBytes(e), e.DType, first);
+                        digester.Hash(ClaimBytes(ref e), e.DType, first);
                     }
                 }
             }
             finally
             {
-                Release(e);
+                Release(ref e);
             }
         }
 
@@ -731,20 +743,20 @@ internal sealed class LogWriter : IDisposable
 
     /// <summary>Hashes, summarizes and (when asked) stores one tensor, writes its JSON, and releases it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WriteTensor(TensorEntry e, Span<byte> hash)
+    private void WriteTensor(ref TensorEntry e, Span<byte> hash)
     {
         if (e.State == Digested)
         {
-            e.Hash.CopyTo(hash);
+            ((ReadOnlySpan<byte>)e.Hash).CopyTo(hash);
             LogCodec.WriteTensor(output, e.Id, e.Shape!, e.DType, hash, [], e.Stats);
-            Release(e);
+            Release(ref e);
             return;
         }
 
         Span<byte> blob = stackalloc byte[16];
         try
         {
-            var bytes = ClaimBytes(e);
+            var bytes = ClaimBytes(ref e);
             var stats = digester.Digest(bytes, e.DType, hash);
             bool stored = false;
             if (e.StoreBlob)
@@ -766,13 +778,13 @@ internal sealed class LogWriter : IDisposable
         }
         finally
         {
-            Release(e);
+            Release(ref e);
         }
     }
 
     /// <summary>The tensor's bytes: its live storage (claimed so no copy-on-write races it), or the copy made for it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ReadOnlySpan<byte> ClaimBytes(TensorEntry e)
+    private ReadOnlySpan<byte> ClaimBytes(ref TensorEntry e)
     {
         int state = Interlocked.CompareExchange(ref e.State, Reading, Live);
         if (state == Live)
@@ -828,7 +840,7 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    private static void Release(TensorEntry e)
+    private static void Release(ref TensorEntry e)
     {
         Volatile.Write(ref e.State, Done);
         if (e.Copy is { } c)
@@ -842,11 +854,11 @@ internal sealed class LogWriter : IDisposable
         e.Shape = null;
     }
 
-    private static void Skip(Slot slot)
+    private static void Skip(ref Slot slot)
     {
         for (int i = 0; i < slot.TensorCount; i++)
         {
-            var e = slot.Tensors[i];
+            ref var e = ref slot.Entry(i);
             if (e.Tensor is not null)
             {
                 Interlocked.CompareExchange(ref e.State, Reading, Live);
@@ -856,7 +868,7 @@ internal sealed class LogWriter : IDisposable
                     spin.SpinOnce();
                 }
 
-                Release(e);
+                Release(ref e);
             }
         }
     }
@@ -913,38 +925,59 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    /// <summary>One record waiting for the writer. Reused: the writer resets it after writing.</summary>
-    internal sealed class Slot
+    /// <summary>The input ids a slot holds itself.</summary>
+    [InlineArray(Slot.InlineInputs)]
+    internal struct InlineIds
     {
-        public SlotKind Kind { get; set; }
+        private long element;
+    }
 
-        public LogHeader? Header { get; set; }
+    /// <summary>A canonical hash held in a tensor entry itself.</summary>
+    [InlineArray(16)]
+    internal struct HashBytes
+    {
+        private byte element;
+    }
 
-        public long Seq { get; set; }
+    /// <summary>
+    /// One record waiting for the writer, an element of the ring (a struct: the ring is one block of memory). The
+    /// issuing thread fills it and, when it reuses it, clears it; the writer drops its references once written.
+    /// </summary>
+    internal struct Slot
+    {
+        public const int InlineInputs = 4;
 
-        public string? Op { get; set; }
+        public SlotKind Kind;
+        public OpPhase Phase;
+        public bool View;
+        public int InputCount;
+        public int TensorCount;
+        public long Seq;
+        public long Of;
+        public long Bytes;
+        public string? Op;
+        public OpAttributes? Attributes;
+        public string? Backend;
+        public SourceLocation Source;
+        public LogHeader? Header;
+        public InlineIds Inputs;
 
-        public OpAttributes? Attributes { get; set; }
+        /// <summary>The input ids of an op with more than <see cref="InlineInputs"/> inputs (kept for reuse).</summary>
+        public long[]? MoreInputs;
 
-        public OpPhase Phase { get; set; }
+        /// <summary>The first (most often the only) tensor.</summary>
+        public TensorEntry First;
 
-        public long Of { get; set; }
+        /// <summary>The tensors after the first (kept for reuse).</summary>
+        public TensorEntry[]? More;
 
-        public bool View { get; set; }
+        /// <summary>The op's input ids.</summary>
+        [UnscopedRef]
+        public ReadOnlySpan<long> InputIds => InputCount <= InlineInputs ? ((ReadOnlySpan<long>)Inputs)[..InputCount] : MoreInputs.AsSpan(0, InputCount);
 
-        public long[] Inputs { get; set; } = new long[4];
-
-        public int InputCount { get; set; }
-
-        public TensorEntry[] Tensors { get; set; } = [new()];
-
-        public int TensorCount { get; set; }
-
-        public string? Backend { get; set; }
-
-        public SourceLocation Source { get; set; }
-
-        public long Bytes { get; set; }
+        /// <summary>Tensor <paramref name="index"/> of the record.</summary>
+        [UnscopedRef]
+        public ref TensorEntry Entry(int index) => ref index == 0 ? ref First : ref More![index - 1];
 
         public void Reset()
         {
@@ -960,31 +993,23 @@ internal sealed class LogWriter : IDisposable
     }
 
     /// <summary>One tensor of a slot.</summary>
-    internal sealed class TensorEntry
+    internal struct TensorEntry
     {
-        // A field, not a property: it is changed with Interlocked.
+        // Changed with Interlocked once queued (see the remarks on the class).
         public int State;
-
-        public long Id { get; set; }
-
-        public Tensor? Tensor { get; set; }
+        public long Id;
+        public Tensor? Tensor;
 
         /// <summary>The tensor's shape and dtype (kept when the tensor itself is let go after the issuing thread digested it).</summary>
-        public IReadOnlyList<int>? Shape { get; set; }
-
-        public DType DType { get; set; }
+        public IReadOnlyList<int>? Shape;
+        public DType DType;
+        public bool StoreBlob;
+        public int Length;
+        public byte[]? Copy;
+        public Array? HostCopy;
 
         /// <summary>The canonical hash and summary, when the issuing thread computed them (state Digested).</summary>
-        public byte[] Hash { get; } = new byte[16];
-
-        public SummaryValues Stats { get; set; }
-
-        public bool StoreBlob { get; set; }
-
-        public int Length { get; set; }
-
-        public byte[]? Copy { get; set; }
-
-        public Array? HostCopy { get; set; }
+        public HashBytes Hash;
+        public SummaryValues Stats;
     }
 }

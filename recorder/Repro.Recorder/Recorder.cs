@@ -211,8 +211,7 @@ public sealed class Recording : IOpObserver, IDisposable
         expectedSeq = -1;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
         var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
-        var slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, inputs.Length, e.Backend, e.Source);
-        ids[..inputs.Length].CopyTo(slot.Inputs);
+        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], e.Backend, e.Source);
 
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -270,21 +269,22 @@ public sealed class Recording : IOpObserver, IDisposable
     {
         Ops++;
         expectedSeq = -1;
-        var slot = writer.BeginOp(
+        var ids = new long[inputs.Count];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = LogId(inputs[i]);
+        }
+
+        int slot = writer.BeginOp(
             original.Seq,
             original.Op,
             original.Attributes,
             original.Phase,
             original.BackwardOf,
             original.IsView,
-            inputs.Count,
+            ids,
             output.Backend.Name,
             original.Source);
-        for (int i = 0; i < inputs.Count; i++)
-        {
-            slot.Inputs[i] = LogId(inputs[i]);
-        }
-
         writer.AddTensor(slot, LogId(output), output, options.Capture.Includes(original.Seq));
         writer.Publish(slot);
     }

@@ -60,7 +60,7 @@ public sealed class IssuerDigestTests
                 var t = i % 3 == 0 ? Tensor.Randn([3, 5], g).Log() : Tensor.Randn([4], g, DType.Float64);
                 Assert.True(t.IsContiguous);
                 tensors.Add(t);
-                var slot = writer.BeginOp(i, "test", OpAttributes.Empty, OpPhase.Forward, -1, false, 0, "managed", default);
+                var slot = writer.BeginOp(i, "test", OpAttributes.Empty, OpPhase.Forward, -1, false, [], "managed", default);
                 writer.AddTensor(slot, i, t, storeBlob: false);
                 writer.AddTensor(slot, 1000 + i, t, storeBlob: false); // A second output is not hashed.
                 writer.Publish(slot);

@@ -177,6 +177,40 @@ public sealed class RecorderTests
     }
 
     [Fact]
+    public void Ops_with_more_inputs_than_a_slot_holds_keep_every_input_across_reused_slots()
+    {
+        // A slot holds a few input ids itself and the rest in an array kept with it; more ops than the writer's ring
+        // holds, alternating wide and narrow ones, so slots are reused both ways.
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        var expected = new Dictionary<long, long[]>();
+        using (Recorder.Start(log))
+        {
+            var parts = Enumerable.Range(0, 7).Select(k => Tensor.Full([3], k)).ToArray();
+            for (int i = 0; i < 700; i++)
+            {
+                int width = 2 + (i % 6);
+                var wide = Tensor.Concat(parts[..width]);
+                expected[wide.CreatedBy] = [.. parts[..width].Select(p => p.CreatedBy)];
+                var a = wide.Sum();
+                var b = parts[0].Sum();
+                var narrow = a.Add(b);
+                expected[narrow.CreatedBy] = [a.CreatedBy, b.CreatedBy];
+                parts[i % 7] = parts[i % 7].Add(1.0);
+            }
+        }
+
+        var ops = Logs.Ops(log);
+        var idOf = ops.ToDictionary(o => o.Seq, o => o.Output.Id);
+        foreach (var (seq, inputs) in expected)
+        {
+            Assert.Equal(inputs.Select(s => idOf[s]), ops.Single(o => o.Seq == seq).Inputs);
+        }
+
+        Assert.True(Replayer.Verify(log).Identical);
+    }
+
+    [Fact]
     public void Recording_refuses_a_folder_that_is_not_a_log()
     {
         using var dir = new TempDir();
