@@ -21,7 +21,8 @@ namespace Repro.Bench;
 /// run's start and end on the monotonic clock (for <c>perf record -k CLOCK_MONOTONIC</c>: samples cut at the runs' edges).
 /// With <c>--breakdown</c>: instead, where the per-op cost goes, as the minimum over R passes of each configuration
 /// (plain; plain on the engine threads a recording leaves, one fewer while the writer has a core of its own; an
-/// observer that does nothing, without and with stack source locations; the recorder without stack source
+/// observer that does nothing, without and with stack source locations, the latter also on the engine threads a
+/// recording leaves; the recorder without stack source
 /// locations; the recorder), in process CPU time and wall time, and the difference to plain per op.
 /// </summary>
 [Bench("recorder", "recording overhead of a workload, digits-mlp by default (recorded/plain, same process), log bytes per op, replay time")]
