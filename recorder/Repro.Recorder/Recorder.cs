@@ -211,7 +211,8 @@ public sealed class Recording : IOpObserver, IDisposable
         expectedSeq = -1;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
         var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
-        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], e.Backend, e.Source);
+        string backend = outputs.Length > 0 ? outputs[0].Backend.Name : e.Backend; // What OpEvent.Backend says, without its interface calls.
+        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], backend, e.Source);
 
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -350,7 +351,7 @@ internal sealed class LogIds
     private const int PageSize = 1 << PageBits;
 
     private readonly Dictionary<long, long> older = [];
-    private readonly List<long[]?> pages = [];
+    private long[]?[] pages = new long[]?[16];
     private long first = -1;
 
     /// <summary>Ids assigned so far.</summary>
@@ -363,7 +364,8 @@ internal sealed class LogIds
         {
             long at = tensorId - first;
             long page = at >> PageBits;
-            if (page < pages.Count && pages[(int)page] is { } p && p[at & (PageSize - 1)] is var v && v != 0)
+            var all = pages;
+            if ((ulong)page < (ulong)all.Length && all[page] is { } p && p[at & (PageSize - 1)] is var v && v != 0)
             {
                 logId = v - 1;
                 return true;
@@ -390,9 +392,9 @@ internal sealed class LogIds
         }
 
         int page = (int)(at >> PageBits);
-        while (pages.Count <= page)
+        if (page >= pages.Length)
         {
-            pages.Add(null);
+            Array.Resize(ref pages, Math.Max(page + 1, pages.Length * 2));
         }
 
         var p = pages[page] ??= new long[PageSize];
