@@ -229,7 +229,7 @@ internal sealed class LogWriter : IDisposable
         }
 
         r.TensorCount = index + 1;
-        ref var e = ref index == 0 ? ref r.First : ref r.More![index - 1];
+        ref var e = ref r.Entry(index);
         e.Id = id;
         e.Shape = t.Shape;
         e.DType = t.DType;
