@@ -35,8 +35,9 @@ for ((r = 1; r <= reps; r++)); do
     }
     overhead=$(echo "$out" | sed -n 's/^| recording overhead (median of per-round ratios) | \([0-9.]*\)x |$/\1/p')
     plain=$(echo "$out" | sed -n 's/^| plain run (median) | \([0-9.]*\) s |$/\1/p')
+    fastest=$(echo "$out" | sed -n 's/^| recording overhead (fastest recorded run \/ fastest plain run) | \([0-9.]*\)x |$/\1/p')
     waits=$(echo "$out" | sed -n 's/^| issuing thread waiting for a full queue (median per recorded run) | \(.*\) |$/\1/p')
-    echo "$r $dir overhead ${overhead}x plain ${plain} s waits ${waits}"
+    echo "$r $dir overhead ${overhead}x (fastest runs ${fastest}x) plain ${plain} s waits ${waits}"
     echo "$r $dir $overhead" >> "$results"
   done
 done

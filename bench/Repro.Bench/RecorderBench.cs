@@ -102,13 +102,17 @@ public static class RecorderBench
 
         var cpuRatios = new List<double>();
         double lastCpu = 0;
+        ThreadTimes.Split? lastSplit = null;
         double Plain()
         {
             double c0 = Cpu();
+            var t0 = ThreadTimes.Now();
             var sw = Stopwatch.StartNew();
             workload.Run(options);
+            double seconds = sw.Elapsed.TotalSeconds;
+            lastSplit = ThreadTimes.Since(t0, seconds);
             lastCpu = Cpu() - c0;
-            return sw.Elapsed.TotalSeconds;
+            return seconds;
         }
 
         var stats = new List<RecordingStatistics>();
@@ -116,13 +120,16 @@ public static class RecorderBench
         {
             RemoveLog(folder);
             double c0 = Cpu();
+            var t0 = ThreadTimes.Now();
             var sw = Stopwatch.StartNew();
             using var rec = Recorder.Recorder.Start(folder, recorderOptions);
             workload.Run(options);
             rec.Dispose();
+            double seconds = sw.Elapsed.TotalSeconds;
+            lastSplit = ThreadTimes.Since(t0, seconds);
             lastCpu = Cpu() - c0;
             stats.Add(rec.Statistics);
-            return (sw.Elapsed.TotalSeconds, rec.Ops);
+            return (seconds, rec.Ops);
         }
 
         Console.WriteLine($"recorder: {workloadName}, {steps} steps, capture {capture}, {warmups} warm-ups, {rounds} rounds, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads{WriterCore(reserve)}, {Environment.ProcessorCount} logical CPUs");
@@ -136,23 +143,34 @@ public static class RecorderBench
         var ratios = new List<double>();
         var plainTimes = new List<double>();
         var recTimes = new List<double>();
+        var plainSplits = new List<ThreadTimes.Split>();
+        var recSplits = new List<ThreadTimes.Split>();
         long ops = 0;
         for (int r = 0; r < rounds; r++)
         {
             double p, q, pc, qc;
+            ThreadTimes.Split? ps, qs;
             if (r % 2 == 0)
             {
                 p = Plain();
-                pc = lastCpu;
+                (pc, ps) = (lastCpu, lastSplit);
                 (q, ops) = Recorded();
-                qc = lastCpu;
+                (qc, qs) = (lastCpu, lastSplit);
             }
             else
             {
                 (q, ops) = Recorded();
-                qc = lastCpu;
+                (qc, qs) = (lastCpu, lastSplit);
                 p = Plain();
-                pc = lastCpu;
+                (pc, ps) = (lastCpu, lastSplit);
+            }
+
+            string split = string.Empty;
+            if (ps is { } plainSplit && qs is { } recSplit)
+            {
+                plainSplits.Add(plainSplit);
+                recSplits.Add(recSplit);
+                split = $"; issuing thread plain: {plainSplit}, recorded: {recSplit}";
             }
 
             cpuRatios.Add(qc / pc);
@@ -160,7 +178,7 @@ public static class RecorderBench
             plainTimes.Add(p);
             recTimes.Add(q);
             ratios.Add(q / p);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: plain {p:F3} s, recorded {q:F3} s, ratio {q / p:F3}; CPU {pc:F3} s vs {qc:F3} s, ratio {qc / pc:F3}; {Describe(stats[^1])}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: plain {p:F3} s, recorded {q:F3} s, ratio {q / p:F3}; CPU {pc:F3} s vs {qc:F3} s, ratio {qc / pc:F3}; {Describe(stats[^1])}{split}"));
         }
 
         long recordBytes = new FileInfo(Path.Combine(folder, LogFormat.RecordsFile)).Length;
@@ -185,7 +203,21 @@ public static class RecorderBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| plain run (median) | {plainMedian:F3} s |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| recorded run (median) | {Median(recTimes):F3} s |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| recording overhead (median of per-round ratios) | {Median(ratios):F3}x |"));
+        // The fastest runs of each kind: what each costs when nothing else on the machine gets in the way (interference
+        // only ever adds time), against the median above, which includes what a shared machine does to each run.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| recording overhead (fastest recorded run / fastest plain run) | {recTimes.Min() / plainTimes.Min():F3}x |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| CPU time recorded/plain (median of per-round ratios) | {Median(cpuRatios):F3}x |"));
+        if (plainSplits.Count > 0)
+        {
+            // The issuing thread's wall time, split by the kernel's accounting: the recorded run's excess as work on
+            // the thread, time preempted, and time asleep (waiting for the writer, a collection, the other worker).
+            foreach (var (what, pick) in new (string, Func<ThreadTimes.Split, double>)[] { ("on a processor", x => x.OnCpu), ("runnable, without a processor", x => x.Runnable), ("asleep", x => x.Asleep) })
+            {
+                double plainPart = Median([.. plainSplits.Select(pick)]), recPart = Median([.. recSplits.Select(pick)]);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| issuing thread {what}: plain / recorded (medians) | {plainPart * 1000:F0} ms / {recPart * 1000:F0} ms ({(recPart - plainPart) * 1000:+0;-0} ms) |"));
+            }
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| issuing thread waiting for a full queue (median per recorded run) | {Median([.. stats.Select(x => x.IssuerWaited.TotalMilliseconds)]):F1} ms in {Median([.. stats.Select(x => (double)x.IssuerWaits)]):F0} waits |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| outputs the issuing thread digested itself, the writer far behind (median per recorded run) | {Median([.. stats.Select(x => (double)x.IssuerDigests)]):F0} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| issuing thread waking the writer (median per recorded run) | {Median([.. stats.Select(x => x.WakeUpTime.TotalMilliseconds)]):F1} ms in {Median([.. stats.Select(x => (double)x.WriterWakeUps)]):F0} wake-ups |"));
@@ -220,8 +252,10 @@ public static class RecorderBench
         };
         var cpu = new double[configurations.Length];
         var wall = new double[configurations.Length];
+        var issuer = new double[configurations.Length];
         Array.Fill(cpu, double.MaxValue);
         Array.Fill(wall, double.MaxValue);
+        Array.Fill(issuer, double.MaxValue);
         Console.WriteLine($"recorder breakdown: {workload.Name}, {options.Steps} steps, capture {recorder.Capture}, minimum of {rounds} passes, backend {Settings.DefaultBackend.Name}, {Settings.Threads} threads{WriterCore(recorder.ReserveWriterCore)}, {Environment.ProcessorCount} logical CPUs");
         for (int r = -1; r < rounds; r++)
         {
@@ -230,11 +264,13 @@ public static class RecorderBench
                 RemoveLog(folder);
                 long seq0 = Dispatcher.NextSeq;
                 double c0 = Cpu();
+                var t0 = ThreadTimes.Now();
                 var sw = Stopwatch.StartNew();
                 var scope = configurations[k].Start();
                 workload.Run(options);
                 scope?.Dispose();
                 double w = sw.Elapsed.TotalSeconds;
+                double onCpu = ThreadTimes.Since(t0, w)?.OnCpu ?? double.NaN;
                 double c = Cpu() - c0;
                 if (k == 0)
                 {
@@ -245,16 +281,19 @@ public static class RecorderBench
                 {
                     cpu[k] = Math.Min(cpu[k], c);
                     wall[k] = Math.Min(wall[k], w);
+                    issuer[k] = Math.Min(issuer[k], onCpu);
                 }
             }
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ops} ops per run"));
-        Console.WriteLine("| configuration | CPU | per op over plain | wall | per op over plain |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        // The issuing thread's own processor time (Linux): the work on the thread that runs the program, without the
+        // time it was preempted or asleep, so the least disturbed by the machine's other load.
+        Console.WriteLine("| configuration | CPU | per op over plain | wall | per op over plain | issuing thread on CPU | per op over plain |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (int k = 0; k < configurations.Length; k++)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {configurations[k].Name} | {cpu[k] * 1000:F0} ms | {PerOp(cpu[k] - cpu[0], ops)} µs | {wall[k] * 1000:F0} ms | {PerOp(wall[k] - wall[0], ops)} µs |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {configurations[k].Name} | {cpu[k] * 1000:F0} ms | {PerOp(cpu[k] - cpu[0], ops)} µs | {wall[k] * 1000:F0} ms | {PerOp(wall[k] - wall[0], ops)} µs | {issuer[k] * 1000:F0} ms | {PerOp(issuer[k] - issuer[0], ops)} µs |"));
         }
 
         Directory.Delete(folder, recursive: true);
@@ -275,6 +314,7 @@ public static class RecorderBench
             var jitTime = System.Runtime.JitInfo.GetCompilationTime();
             long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
             RemoveLog(folder);
+            var times = ThreadTimes.Now();
             long from = Stopwatch.GetTimestamp();
             var rec = recorded ? Recorder.Recorder.Start(folder, recorder) : null;
             using (rec)
@@ -284,7 +324,7 @@ public static class RecorderBench
 
             long to = Stopwatch.GetTimestamp();
             double seconds = Stopwatch.GetElapsedTime(from, to).TotalSeconds;
-            string writer = rec is null ? string.Empty : "; " + Describe(rec.Statistics);
+            string writer = (rec is null ? string.Empty : "; " + Describe(rec.Statistics)) + (ThreadTimes.Since(times, seconds) is { } split ? $"; issuing thread {split}" : string.Empty);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms (suspending threads {(gc.Suspending - suspending).TotalMilliseconds:F1} ms), allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB, promoted {(gc.Promoted0 - promoted0) >> 10} KiB from gen 0 and {(gc.Promoted1 - promoted1) >> 10} KiB from gen 1, JIT compiled {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods in {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms{writer}; clock {Monotonic(from):F6}-{Monotonic(to):F6} s"));
         }
 
