@@ -247,6 +247,7 @@ public static class RecorderBench
             ("observer that does nothing", () => Dispatcher.Observe(new NullObserver(false))),
             ("observer that does nothing, stack source locations", () => Dispatcher.Observe(new NullObserver(true))),
             ("the same on the engine threads a recording leaves", () => Both(RecordingThreads(recorder.ReserveWriterCore) is int n ? Settings.UseThreads(n) : null, Dispatcher.Observe(new NullObserver(true)))),
+            ("the same, holding the last 256 ops' outputs (as the writer's queue does)", () => Both(RecordingThreads(recorder.ReserveWriterCore) is int n ? Settings.UseThreads(n) : null, Dispatcher.Observe(new HoldingObserver()))),
             ("recorder without stack source locations", () => Recorder.Recorder.Start(folder, recorder with { StackSourceLocations = false })),
             ("recorder (default)", () => Recorder.Recorder.Start(folder, recorder)),
         };
@@ -389,6 +390,21 @@ public static class RecorderBench
         {
             inner.Dispose();
             outer?.Dispose();
+        }
+    }
+
+    /// <summary>Does nothing with each op but keep references to the outputs of the last 256 (the writer's queue holds that many records).</summary>
+    private sealed class HoldingObserver : IOpObserver
+    {
+        private readonly IReadOnlyList<Tensor>[] held = new IReadOnlyList<Tensor>[256];
+        private int next;
+
+        public bool WantsSourceLocations => true;
+
+        public void OnOp(OpEvent e)
+        {
+            held[next] = e.Outputs;
+            next = (next + 1) & 255;
         }
     }
 
