@@ -10,11 +10,14 @@ namespace Repro.Bench;
 /// Recording overhead of a workload's training (digits-mlp unless <c>--workload</c> names another) in the default
 /// capture mode, as the ratio of a recorded run to the same run without recording, measured in one process: after W
 /// warm-ups of each (default 3, so that the per-op code has tiered up, as it has in any training run longer than a
-/// few seconds; methods that run once a run keep being compiled for dozens of runs, on the core the writer uses), R rounds each time a plain run and a recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios. Also
+/// few seconds; methods that run once a run keep being compiled for dozens of runs, on the core the writer uses), R rounds each time a plain run and a recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios
+/// (also the ratio of the fastest runs of each kind, and, on Linux, the issuing thread's wall time split into time on
+/// a processor, runnable without one, and asleep). Also
 /// log bytes per op and the time of verifying (replaying) the log relative to the plain run.
 /// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M] [--warmup W] [--workload NAME]
-/// [--no-reserve] [--breakdown | --only plain|recorded]</c> (defaults 100, 5, default, 3).
+/// [--no-reserve] [--no-stack-sources] [--breakdown | --only plain|recorded]</c> (defaults 100, 5, default, 3).
 /// With <c>--no-reserve</c>: the recorder does not take a core for its writer (<see cref="RecorderOptions.ReserveWriterCore"/>).
+/// With <c>--no-stack-sources</c>: the recorder locates ops from caller information only (<see cref="RecorderOptions.StackSourceLocations"/>).
 /// With <c>--only plain</c> or <c>--only recorded</c>: R runs of that kind alone, for a profiler, each with its garbage
 /// collections (count, pause, the part of it spent stopping threads, and the bytes they promoted: outputs a recording
 /// holds until its writer gets to them survive a collection and are copied), the JIT's work during the run, and the
@@ -22,8 +25,9 @@ namespace Repro.Bench;
 /// With <c>--breakdown</c>: instead, where the per-op cost goes, as the minimum over R passes of each configuration
 /// (plain; plain on the engine threads a recording leaves, one fewer while the writer has a core of its own; an
 /// observer that does nothing, without and with stack source locations, the latter also on the engine threads a
-/// recording leaves; the recorder without stack source
-/// locations; the recorder), in process CPU time and wall time, and the difference to plain per op.
+/// recording leaves, and also holding the last 256 ops' outputs; the recorder without stack source
+/// locations; the recorder), in process CPU time, wall time and the issuing thread's processor time, and the
+/// difference to plain per op.
 /// </summary>
 [Bench("recorder", "recording overhead of a workload, digits-mlp by default (recorded/plain, same process), log bytes per op, replay time")]
 public static class RecorderBench
@@ -34,6 +38,7 @@ public static class RecorderBench
         string workloadName = "digits-mlp";
         bool breakdown = false;
         bool reserve = true;
+        bool stackSources = true;
         string? only = null;
         var capture = CapturePolicy.Default;
         for (int i = 0; i < args.Length; i++)
@@ -64,11 +69,14 @@ public static class RecorderBench
                 case "--no-reserve":
                     reserve = false;
                     break;
+                case "--no-stack-sources":
+                    stackSources = false;
+                    break;
                 case "--only" when i + 1 < args.Length && args[i + 1] is "plain" or "recorded":
                     only = args[++i];
                     break;
                 default:
-                    Console.Error.WriteLine($"recorder: expected [--steps N] [--rounds R] [--capture policy] [--warmup W] [--workload NAME] [--no-reserve] [--breakdown | --only plain|recorded], got '{string.Join(' ', args)}'");
+                    Console.Error.WriteLine($"recorder: expected [--steps N] [--rounds R] [--capture policy] [--warmup W] [--workload NAME] [--no-reserve] [--no-stack-sources] [--breakdown | --only plain|recorded], got '{string.Join(' ', args)}'");
                     return 2;
             }
         }
@@ -82,7 +90,7 @@ public static class RecorderBench
         var workload = Workloads.Get(workloadName);
         var options = new WorkloadOptions(Seed: 0, Steps: steps);
         var folder = Path.Combine(Path.GetTempPath(), "repro-recorder-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        var recorderOptions = new RecorderOptions { Capture = capture, ReserveWriterCore = reserve };
+        var recorderOptions = new RecorderOptions { Capture = capture, ReserveWriterCore = reserve, StackSourceLocations = stackSources };
         if (breakdown)
         {
             return Breakdown(workload, options, folder, recorderOptions, rounds);
