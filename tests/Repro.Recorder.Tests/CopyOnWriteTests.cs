@@ -55,6 +55,31 @@ public sealed class CopyOnWriteTests
     }
 
     [Fact]
+    public void A_leaf_overwritten_in_place_before_the_writer_reads_it_is_stored_as_it_was()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+
+        // Made before the recording: leaves, which the writer stores by value when it first meets them as inputs.
+        var w = Tensor.FromArray([1f, 2f, 3f, 4f], [2, 2]);
+        var b = Tensor.FromArray([0.5f, -1f], [2]);
+        string wBefore = w.ContentHash(), bBefore = b.ContentHash();
+        using (var rec = Recorder.Start(log))
+        {
+            using (rec.HoldWriter())
+            {
+                w.Assign(w.MatMul(w).Add(b));
+                b.Assign(b.Mul(3.0));
+            }
+        }
+
+        var leaves = Logs.ReadAll(log).Entries.OfType<LeafRecord>().ToList();
+        Assert.Equal([wBefore, bBefore], leaves.Select(l => l.Tensor.Hash));
+        Assert.All(leaves, l => Assert.NotNull(l.Tensor.Blob));
+        Assert.True(Replayer.Verify(log).Identical);
+    }
+
+    [Fact]
     public void Hashes_match_the_values_at_op_time_while_the_writer_races_in_place_writes()
     {
         using var dir = new TempDir();
