@@ -14,6 +14,21 @@ public class AutogradTests
     }
 
     [Fact]
+    public void Concat_keeps_its_own_list_of_inputs_when_the_caller_reuses_its_array()
+    {
+        var a = Tensor.FromArray(new[] { 1.0, 2.0 }, [2]).RequireGrad();
+        var b = Tensor.FromArray(new[] { 3.0 }, [1]).RequireGrad();
+        var c = Tensor.FromArray(new[] { 4.0, 5.0 }, [2]).RequireGrad();
+        var parts = new[] { a, b };
+        var y = Tensor.Concat(parts) * Tensor.FromArray(new[] { 1.0, 2.0, 3.0 }, [3]);
+        parts[0] = c; // The caller's array, reused after the op: the graph must not follow it.
+        y.Sum().Backward();
+        Assert.Equal(new[] { 1.0, 2.0 }, a.Grad!.ToDoubleArray());
+        Assert.Equal(new[] { 3.0 }, b.Grad!.ToDoubleArray());
+        Assert.Null(c.Grad);
+    }
+
+    [Fact]
     public void Repeated_backward_calls_add_into_the_leaf_gradient()
     {
         var x = Tensor.FromArray(new[] { 1.0, 2.0 }, [2]).RequireGrad();

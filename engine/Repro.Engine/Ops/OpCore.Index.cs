@@ -129,7 +129,7 @@ internal static partial class OpCore
             at += t.ShapeArray[a];
         }
 
-        return Emit1("concat", OpAttributes.Of(("axis", a)), xs, y);
+        return Emit1("concat", OpAttributes.Of(("axis", a)), [.. xs], y); // A copy: autograd and observers keep the list after the caller may have reused its array.
     }
 
     public static Tensor Pad(Tensor x, int[] pads, double value)
