@@ -302,7 +302,7 @@ public static class RecorderBench
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (int k = 0; k < configurations.Length; k++)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {configurations[k].Name} | {cpu[k] * 1000:F0} ms | {PerOp(cpu[k] - cpu[0], ops)} µs | {wall[k] * 1000:F0} ms | {PerOp(wall[k] - wall[0], ops)} µs | {issuer[k] * 1000:F0} ms | {PerOp(issuer[k] - issuer[0], ops)} µs |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {configurations[k].Name} | {cpu[k] * 1000:F0} ms | {PerOp(cpu[k] - cpu[0], ops)} µs | {wall[k] * 1000:F0} ms | {PerOp(wall[k] - wall[0], ops)} µs | {(double.IsNaN(issuer[k]) ? "n/a" : $"{issuer[k] * 1000:F0} ms")} | {(double.IsNaN(issuer[k]) ? "n/a" : PerOp(issuer[k] - issuer[0], ops) + " µs")} |"));
         }
 
         Directory.Delete(folder, recursive: true);
