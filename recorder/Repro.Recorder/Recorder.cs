@@ -211,8 +211,7 @@ public sealed class Recording : IOpObserver, IDisposable
         expectedSeq = -1;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
         var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
-        var backend = (outputs.Length > 0 ? outputs[0] : inputs[0]).Backend.Name; // OpEvent.Backend, without its interface calls.
-        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], backend, e.Source);
+        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], e.Backend, e.Source);
 
         for (int i = 0; i < outputs.Length; i++)
         {

@@ -112,13 +112,18 @@ public sealed class OpAttributes
 /// <summary>One op as the dispatcher saw it. Observers must not keep the tensors' contents alive longer than they need.</summary>
 public sealed class OpEvent
 {
+    // The arrays themselves, so that DType and Backend (read for every op by a recorder) index them directly instead
+    // of going through IReadOnlyList's interface calls.
+    private readonly Tensor[] inputs;
+    private readonly Tensor[] outputs;
+
     internal OpEvent(long seq, string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source, OpPhase phase, long backwardOf, bool isView)
     {
         Seq = seq;
         Op = op;
         Attributes = attributes;
-        Inputs = inputs;
-        Outputs = outputs;
+        this.inputs = inputs;
+        this.outputs = outputs;
         Source = source;
         Phase = phase;
         BackwardOf = backwardOf;
@@ -135,10 +140,10 @@ public sealed class OpEvent
     public OpAttributes Attributes { get; }
 
     /// <summary>Input tensors, in order.</summary>
-    public IReadOnlyList<Tensor> Inputs { get; }
+    public IReadOnlyList<Tensor> Inputs => inputs;
 
     /// <summary>Output tensors, in order.</summary>
-    public IReadOnlyList<Tensor> Outputs { get; }
+    public IReadOnlyList<Tensor> Outputs => outputs;
 
     /// <summary>Where in the user's code the op was called.</summary>
     public SourceLocation Source { get; }
@@ -153,10 +158,10 @@ public sealed class OpEvent
     public bool IsView { get; }
 
     /// <summary>The dtype of the first output (or of the first input when there is no output).</summary>
-    public DType DType => Outputs.Count > 0 ? Outputs[0].DType : Inputs[0].DType;
+    public DType DType => (outputs.Length > 0 ? outputs[0] : inputs[0]).DType;
 
     /// <summary>The backend the op ran on.</summary>
-    public string Backend => Outputs.Count > 0 ? Outputs[0].Backend.Name : Inputs[0].Backend.Name;
+    public string Backend => (outputs.Length > 0 ? outputs[0] : inputs[0]).Backend.Name;
 }
 
 /// <summary>Receives every op the dispatcher runs.</summary>
