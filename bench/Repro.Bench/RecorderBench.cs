@@ -12,7 +12,8 @@ namespace Repro.Bench;
 /// warm-ups of each (default 3, so that the per-op code has tiered up, as it has in any training run longer than a
 /// few seconds; methods that run once a run keep being compiled for dozens of runs, on the core the writer uses), R rounds each time a plain run and a recorded run back to back (alternating which goes first); the figure is the median of the per-round ratios
 /// (also the ratio of the fastest runs of each kind, and, on Linux, the issuing thread's wall time split into time on
-/// a processor, runnable without one, and asleep). Also
+/// a processor, runnable without one, and asleep, and the processor time the hypervisor took from this machine during
+/// each run, "steal", with the median ratio of the rounds in which it took none; see <see cref="HostSteal"/>). Also
 /// log bytes per op and the time of verifying (replaying) the log relative to the plain run.
 /// Usage: <c>recorder [--steps N] [--rounds R] [--capture default|all|N..M] [--warmup W] [--workload NAME]
 /// [--no-reserve] [--no-stack-sources] [--breakdown | --only plain|recorded]</c> (defaults 100, 5, default, 3).
@@ -111,14 +112,17 @@ public static class RecorderBench
         var cpuRatios = new List<double>();
         double lastCpu = 0;
         ThreadTimes.Split? lastSplit = null;
+        double? lastSteal = null;
         double Plain()
         {
             double c0 = Cpu();
+            var s0 = HostSteal.Now();
             var t0 = ThreadTimes.Now();
             var sw = Stopwatch.StartNew();
             workload.Run(options);
             double seconds = sw.Elapsed.TotalSeconds;
             lastSplit = ThreadTimes.Since(t0, seconds);
+            lastSteal = HostSteal.Since(s0);
             lastCpu = Cpu() - c0;
             return seconds;
         }
@@ -128,6 +132,7 @@ public static class RecorderBench
         {
             RemoveLog(folder);
             double c0 = Cpu();
+            var s0 = HostSteal.Now();
             var t0 = ThreadTimes.Now();
             var sw = Stopwatch.StartNew();
             using var rec = Recorder.Recorder.Start(folder, recorderOptions);
@@ -135,6 +140,7 @@ public static class RecorderBench
             rec.Dispose();
             double seconds = sw.Elapsed.TotalSeconds;
             lastSplit = ThreadTimes.Since(t0, seconds);
+            lastSteal = HostSteal.Since(s0);
             lastCpu = Cpu() - c0;
             stats.Add(rec.Statistics);
             return (seconds, rec.Ops);
@@ -153,24 +159,27 @@ public static class RecorderBench
         var recTimes = new List<double>();
         var plainSplits = new List<ThreadTimes.Split>();
         var recSplits = new List<ThreadTimes.Split>();
+        var steals = new List<(double Plain, double Recorded)>();
+        var calmRatios = new List<double>();
         long ops = 0;
         for (int r = 0; r < rounds; r++)
         {
             double p, q, pc, qc;
             ThreadTimes.Split? ps, qs;
+            double? pst, qst;
             if (r % 2 == 0)
             {
                 p = Plain();
-                (pc, ps) = (lastCpu, lastSplit);
+                (pc, ps, pst) = (lastCpu, lastSplit, lastSteal);
                 (q, ops) = Recorded();
-                (qc, qs) = (lastCpu, lastSplit);
+                (qc, qs, qst) = (lastCpu, lastSplit, lastSteal);
             }
             else
             {
                 (q, ops) = Recorded();
-                (qc, qs) = (lastCpu, lastSplit);
+                (qc, qs, qst) = (lastCpu, lastSplit, lastSteal);
                 p = Plain();
-                (pc, ps) = (lastCpu, lastSplit);
+                (pc, ps, pst) = (lastCpu, lastSplit, lastSteal);
             }
 
             string split = string.Empty;
@@ -179,6 +188,17 @@ public static class RecorderBench
                 plainSplits.Add(plainSplit);
                 recSplits.Add(recSplit);
                 split = $"; issuing thread plain: {plainSplit}, recorded: {recSplit}";
+            }
+
+            if (pst is { } plainSteal && qst is { } recSteal)
+            {
+                steals.Add((plainSteal, recSteal));
+                if (plainSteal == 0 && recSteal == 0)
+                {
+                    calmRatios.Add(q / p);
+                }
+
+                split += string.Create(CultureInfo.InvariantCulture, $"; host steal plain {plainSteal * 1000:F0} ms, recorded {recSteal * 1000:F0} ms");
             }
 
             cpuRatios.Add(qc / pc);
@@ -214,6 +234,16 @@ public static class RecorderBench
         // The fastest runs of each kind: what each costs when nothing else on the machine gets in the way (interference
         // only ever adds time), against the median above, which includes what a shared machine does to each run.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| recording overhead (fastest recorded run / fastest plain run) | {recTimes.Min() / plainTimes.Min():F3}x |"));
+        if (steals.Count > 0)
+        {
+            // Rounds in which the hypervisor took no processor time from either run: the overhead without the host's
+            // interference (which lands on one run of a pair and not the other), when there are any.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| host steal, both processors: plain / recorded (medians per run) | {Median([.. steals.Select(x => x.Plain)]) * 1000:F0} ms / {Median([.. steals.Select(x => x.Recorded)]) * 1000:F0} ms |"));
+            Console.WriteLine(calmRatios.Count > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"| recording overhead, rounds without host steal (median of {calmRatios.Count} of {rounds}) | {Median(calmRatios):F3}x |")
+                : $"| recording overhead, rounds without host steal | none of {rounds} rounds |");
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| CPU time recorded/plain (median of per-round ratios) | {Median(cpuRatios):F3}x |"));
         if (plainSplits.Count > 0)
         {
@@ -323,6 +353,7 @@ public static class RecorderBench
             var jitTime = System.Runtime.JitInfo.GetCompilationTime();
             long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
             RemoveLog(folder);
+            var steal = HostSteal.Now();
             var times = ThreadTimes.Now();
             long from = Stopwatch.GetTimestamp();
             var rec = recorded ? Recorder.Recorder.Start(folder, recorder) : null;
@@ -333,7 +364,8 @@ public static class RecorderBench
 
             long to = Stopwatch.GetTimestamp();
             double seconds = Stopwatch.GetElapsedTime(from, to).TotalSeconds;
-            string writer = (rec is null ? string.Empty : "; " + Describe(rec.Statistics)) + (ThreadTimes.Since(times, seconds) is { } split ? $"; issuing thread {split}" : string.Empty);
+            string writer = (rec is null ? string.Empty : "; " + Describe(rec.Statistics)) + (ThreadTimes.Since(times, seconds) is { } split ? $"; issuing thread {split}" : string.Empty)
+                + (HostSteal.Since(steal) is { } stolen ? string.Create(CultureInfo.InvariantCulture, $"; host steal {stolen * 1000:F0} ms") : string.Empty);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms (suspending threads {(gc.Suspending - suspending).TotalMilliseconds:F1} ms), allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB, promoted {(gc.Promoted0 - promoted0) >> 10} KiB from gen 0 and {(gc.Promoted1 - promoted1) >> 10} KiB from gen 1, JIT compiled {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods in {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms{writer}; clock {Monotonic(from):F6}-{Monotonic(to):F6} s"));
         }
 
