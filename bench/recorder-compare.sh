@@ -6,7 +6,8 @@
 #
 # usage: bench/recorder-compare.sh REPS BUILD_DIR [BUILD_DIR ...]
 #   env: STEPS (default 300), ROUNDS (default 11), WORKLOAD (default digits-mlp)
-# prints one line per invocation, then per build the median overhead, its range, and (for two builds) in how many
+# prints one line per invocation (with the median ratio of its rounds in which the hypervisor took no processor time
+# from either run, on Linux), then per build the median overhead, its range, and (for two builds) in how many
 # rounds of invocations the second read lower than the first.
 set -euo pipefail
 
@@ -37,7 +38,8 @@ for ((r = 1; r <= reps; r++)); do
     plain=$(echo "$out" | sed -n 's/^| plain run (median) | \([0-9.]*\) s |$/\1/p')
     fastest=$(echo "$out" | sed -n 's/^| recording overhead (fastest recorded run \/ fastest plain run) | \([0-9.]*\)x |$/\1/p')
     waits=$(echo "$out" | sed -n 's/^| issuing thread waiting for a full queue (median per recorded run) | \(.*\) |$/\1/p')
-    echo "$r $dir overhead ${overhead}x (fastest runs ${fastest}x) plain ${plain} s waits ${waits}"
+    calm=$(echo "$out" | sed -n 's/^| recording overhead, rounds without host steal[^|]* | \(.*\) |$/\1/p')
+    echo "$r $dir overhead ${overhead}x (fastest runs ${fastest}x; rounds without host steal: ${calm:-unknown}) plain ${plain} s waits ${waits}"
     echo "$r $dir $overhead" >> "$results"
   done
 done
