@@ -14,33 +14,13 @@ internal static class HostSteal
     private const double SecondsPerTick = 0.01;
 
     /// <summary>Seconds stolen from this machine since it started; null where unknown (not Linux, or no steal figure).</summary>
-    public static double? Now()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        try
-        {
-            using var reader = new StreamReader("/proc/stat");
-            return Parse(reader.ReadLine());
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public static double? Now() => Parse(LinuxProc.FirstLine("/proc/stat"));
 
     /// <summary>Seconds stolen since <paramref name="from"/> (a reading of <see cref="Now"/>); null where unknown.</summary>
     public static double? Since(double? from) => from is { } a && Now() is { } b ? Math.Max(0, b - a) : null;
 
     /// <summary>The steal figure of <c>/proc/stat</c>'s first line (<c>cpu user nice system idle iowait irq softirq steal ...</c>), in seconds.</summary>
-    internal static double? Parse(string? line)
+    private static double? Parse(string? line)
     {
         var fields = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return fields is { Length: >= 9 } && fields[0] == "cpu" && long.TryParse(fields[8], NumberStyles.None, CultureInfo.InvariantCulture, out long ticks)

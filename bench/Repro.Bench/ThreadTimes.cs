@@ -13,28 +13,12 @@ internal readonly record struct ThreadTimes(double OnCpu, double Runnable)
     /// <summary>The calling thread's totals so far; null where the kernel does not keep them (not Linux, or no schedstats).</summary>
     public static ThreadTimes? Now()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        try
-        {
-            var fields = File.ReadAllText("/proc/thread-self/schedstat").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return fields.Length >= 2
-                && long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out long cpu)
-                && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out long waiting)
-                ? new ThreadTimes(cpu / 1e9, waiting / 1e9)
-                : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
+        var fields = LinuxProc.FirstLine("/proc/thread-self/schedstat")?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields is { Length: >= 2 }
+            && long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out long cpu)
+            && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out long waiting)
+            ? new ThreadTimes(cpu / 1e9, waiting / 1e9)
+            : null;
     }
 
     /// <summary>The calling thread's times between <paramref name="from"/> and now, for a span of <paramref name="wall"/> seconds; null where unknown.</summary>
