@@ -207,6 +207,28 @@ internal static class LogCodec
         w.Long(r.Blobs);
         w.Raw(",\"status\":"u8);
         w.String(r.Status);
+        if (r.Error is { } e)
+        {
+            w.Raw(",\"error\":{\"type\":"u8);
+            w.String(e.Type);
+            w.Raw(",\"message\":"u8);
+            w.String(e.Message);
+            if (e.Op is not null)
+            {
+                w.Raw(",\"op\":"u8);
+                w.String(e.Op);
+            }
+
+            if (e.Source.IsKnown)
+            {
+                WriteSource(w, e.Source);
+            }
+
+            w.Raw(",\"last\":"u8);
+            w.Long(e.LastSeq);
+            w.Byte((byte)'}');
+        }
+
         w.EndRecord();
     }
 

@@ -102,6 +102,8 @@ internal sealed class LogWriter : IDisposable
     private Exception? failure;
     private bool closed;
     private long lastFlush;
+    private string endStatus = EndStatus.Complete;
+    private RunError? endError;
 
     /// <summary>A writer of the log folder <paramref name="folder"/>; with null, no log: only each op's output hash is computed, for <see cref="OpWritten"/> (verify).</summary>
     public LogWriter(string? folder)
@@ -343,8 +345,11 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    /// <summary>Writes the end record, drains the queue, flushes and closes. Returns the writer thread's failure, if any.</summary>
-    public Exception? Close(bool writeEnd = true)
+    /// <summary>
+    /// Writes the end record (with <paramref name="status"/> and, for a run that did not complete, its
+    /// <paramref name="error"/>), drains the queue, flushes and closes. Returns the writer thread's failure, if any.
+    /// </summary>
+    public Exception? Close(bool writeEnd = true, string status = EndStatus.Complete, RunError? error = null)
     {
         if (closed)
         {
@@ -354,6 +359,9 @@ internal sealed class LogWriter : IDisposable
         closed = true;
         if (writeEnd)
         {
+            // Read by the writer thread after the slot is published (publishing is a release).
+            endStatus = status;
+            endError = error;
             int slot = Claim();
             ring[slot].Kind = SlotKind.End;
             Publish(slot);
@@ -456,7 +464,22 @@ internal sealed class LogWriter : IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         try
         {
-            Drain();
+            // The writer must outlive any failure: a writer thread that died would leave the issuing thread waiting
+            // for queue space forever. After a failure it drains the queue without writing, until the log is closed.
+            while (true)
+            {
+                try
+                {
+                    Drain();
+                    break;
+                }
+#pragma warning disable CA1031 // Whatever it was, it is the log's failure, reported when the recording closes.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Fail(ex);
+                }
+            }
         }
         finally
         {
@@ -610,8 +633,9 @@ internal sealed class LogWriter : IDisposable
                 records?.Write(output.Written);
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
         {
+            // A file over the process's size limit (EFBIG) comes as ArgumentOutOfRangeException, a full disk as IOException.
             Fail(ex);
         }
 
@@ -650,7 +674,7 @@ internal sealed class LogWriter : IDisposable
                     leafCount.Value++;
                     break;
                 case SlotKind.End:
-                    LogCodec.WriteEnd(output, new EndRecord(OpCount, LeafCount, blobs.Count, "complete"));
+                    LogCodec.WriteEnd(output, new EndRecord(OpCount, LeafCount, blobs.Count, endStatus) { Error = endError });
                     break;
                 default:
                     break;

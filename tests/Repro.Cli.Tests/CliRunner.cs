@@ -19,11 +19,17 @@ public static class CliRunner
     /// <summary>cli/Repro.Cli/bin/&lt;configuration&gt;/net10.0/repro.dll, for the configuration these tests were built in.</summary>
     public static string ReproDll { get; } = FindDll();
 
+    /// <summary>tests/Repro.Cli.Target's program (built beside these tests): a program for <c>repro record</c> to record.</summary>
+    public static string TargetDll { get; } = FindDll(Path.Combine("tests", "Repro.Cli.Target"), "repro-cli-target.dll");
+
     public static CliResult Run(params string[] args) => Run(null, args);
 
-    public static CliResult Run(IDictionary<string, string>? env, params string[] args)
+    public static CliResult Run(IDictionary<string, string>? env, params string[] args) => Wait(Start(env, "dotnet", [ReproDll, .. args]), args);
+
+    /// <summary>Starts <paramref name="program"/> with redirected output and the recorder's variables cleared.</summary>
+    public static Process Start(IDictionary<string, string>? env, string program, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -31,7 +37,6 @@ public static class CliRunner
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        psi.ArgumentList.Add(ReproDll);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
@@ -48,7 +53,13 @@ public static class CliRunner
             }
         }
 
-        using var p = Process.Start(psi)!;
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>Reads the rest of a started process's output and waits for it (120 s at most).</summary>
+    public static CliResult Wait(Process p, string[] args, string stdoutSoFar = "")
+    {
+        using var _ = p;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(120_000))
@@ -57,7 +68,7 @@ public static class CliRunner
             throw new TimeoutException("repro " + string.Join(' ', args) + " did not finish in 120 s");
         }
 
-        return new CliResult(p.ExitCode, stdout.Result.Replace("\r\n", "\n", StringComparison.Ordinal), stderr.Result.Replace("\r\n", "\n", StringComparison.Ordinal));
+        return new CliResult(p.ExitCode, (stdoutSoFar + stdout.Result).Replace("\r\n", "\n", StringComparison.Ordinal), stderr.Result.Replace("\r\n", "\n", StringComparison.Ordinal));
     }
 
     private static string FindRoot()
@@ -71,12 +82,14 @@ public static class CliRunner
         return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (Repro.sln) above " + AppContext.BaseDirectory);
     }
 
-    private static string FindDll()
+    private static string FindDll() => FindDll(Path.Combine("cli", "Repro.Cli"), "repro.dll");
+
+    private static string FindDll(string project, string file)
     {
         // The test assembly lives in tests/Repro.Cli.Tests/bin/<configuration>/net10.0/.
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var dll = Path.Combine(RepoRoot, "cli", "Repro.Cli", "bin", configuration, "net10.0", "repro.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("build cli/Repro.Cli first", dll);
+        var dll = Path.Combine(RepoRoot, project, "bin", configuration, "net10.0", file);
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"build {project} first", dll);
     }
 }
 

@@ -140,6 +140,32 @@ internal static class Legacy
         w.WritePropertyName("blobs");
         w.WriteValue(r.Blobs);
         Prop(w, "status", r.Status);
+        if (r.Error is { } e)
+        {
+            w.WritePropertyName("error");
+            w.WriteStartObject();
+            Prop(w, "type", e.Type);
+            Prop(w, "message", e.Message);
+            if (e.Op is not null)
+            {
+                Prop(w, "op", e.Op);
+            }
+
+            if (e.Source.IsKnown)
+            {
+                w.WritePropertyName("src");
+                w.WriteStartObject();
+                Prop(w, "file", e.Source.File);
+                w.WritePropertyName("line");
+                w.WriteValue(e.Source.Line);
+                Prop(w, "member", e.Source.Member);
+                w.WriteEndObject();
+            }
+
+            w.WritePropertyName("last");
+            w.WriteValue(e.LastSeq);
+            w.WriteEndObject();
+        }
     });
 
     private static void WriteAttributes(JsonWriter w, OpAttributes attrs)

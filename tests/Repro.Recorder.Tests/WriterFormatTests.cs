@@ -61,6 +61,16 @@ public sealed class WriterFormatTests
             Assert.Equal(Text(Legacy.EncodeHeader(header)), Text(LogCodec.EncodeHeader(header)));
             var end = new EndRecord(rng.NextInt64(), rng.Next(), rng.Next(), Pick(rng, Strings));
             Assert.Equal(Text(Legacy.EncodeEnd(end)), Text(LogCodec.EncodeEnd(end)));
+            var failed = end with
+            {
+                Error = new RunError(
+                    Pick(rng, Strings),
+                    Pick(rng, Strings),
+                    rng.Next(2) == 0 ? null : Pick(rng, Strings),
+                    rng.Next(2) == 0 ? SourceLocation.Unknown : new SourceLocation(Pick(rng, Strings) + "x", rng.Next(), Pick(rng, Strings)),
+                    rng.NextInt64(-1, long.MaxValue)),
+            };
+            Assert.Equal(Text(Legacy.EncodeEnd(failed)), Text(LogCodec.EncodeEnd(failed)));
         }
     }
 

@@ -160,6 +160,9 @@ public static class Dispatcher
         var phase = inBackward ? OpPhase.Backward : OpPhase.Forward;
         lock (Gate)
         {
+            // Read again under the lock: once an observer's handle is disposed (under this lock), no op reaches it,
+            // even one that was issued on another thread while it detached (a recording closed by a signal).
+            current = observers;
             long seq = Number(op, attributes, inputs, outputs, source);
             var e = new OpEvent(seq, op, attributes, inputs, outputs, source, phase, inBackward ? backwardOf : -1, isView);
             foreach (var o in current)
@@ -182,7 +185,7 @@ public static class Dispatcher
 
         lock (Gate)
         {
-            foreach (var o in current)
+            foreach (var o in observers)
             {
                 o.BeforeWrite(target);
             }
@@ -274,6 +277,41 @@ public static class Dispatcher
         }
 
         return SourceLocation.Unknown;
+    }
+
+    /// <summary>
+    /// Where an exception left the user's code: the engine API it was thrown in (the outermost engine method between
+    /// the throw and the user's frame, e.g. <c>Tensor.MatMul</c>; null when it was thrown outside the engine) and the
+    /// first frame outside the engine, the library assemblies and the runtime (file and line need debug symbols).
+    /// </summary>
+    public static (string? Api, SourceLocation Source) LocateException(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        string? api = null;
+        foreach (var frame in new StackTrace(exception, true).GetFrames())
+        {
+            var method = frame.GetMethod();
+            var asm = method?.DeclaringType?.Assembly;
+            if (asm is null)
+            {
+                continue;
+            }
+
+            if (asm == EngineAssembly)
+            {
+                api = $"{method!.DeclaringType!.Name}.{method.Name}";
+                continue;
+            }
+
+            if (LibraryAssemblies.Contains(asm) || IsRuntimeAssembly(asm))
+            {
+                continue;
+            }
+
+            return (api, new SourceLocation(frame.GetFileName() ?? string.Empty, frame.GetFileLineNumber(), method!.Name));
+        }
+
+        return (api, SourceLocation.Unknown);
     }
 
     /// <summary>
