@@ -107,7 +107,9 @@ public sealed class Recording : IOpObserver, IDisposable
     private readonly LogIds logIds = new();
     private readonly RecorderOptions options;
     private readonly IDisposable? threads;
+    private readonly ThreadIds threadIds = new();
     private long expectedSeq = -1;
+    private string? expectedThread;
     private bool expectLeaf;
     private bool disposed;
 
@@ -208,10 +210,11 @@ public sealed class Recording : IOpObserver, IDisposable
         }
 
         long seq = expectedSeq >= 0 ? expectedSeq : e.Seq;
+        string? thread = expectedSeq >= 0 ? expectedThread : threadIds.Of(e);
         expectedSeq = -1;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
         var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
-        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], e.Backend, e.Source);
+        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], e.Backend, e.Source, thread);
 
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -258,8 +261,12 @@ public sealed class Recording : IOpObserver, IDisposable
     /// <summary>Tests: holds the writer thread (nothing is hashed or written) until the handle is disposed.</summary>
     internal IDisposable HoldWriter() => writer.Hold();
 
-    /// <summary>The next op observed gets sequence number <paramref name="seq"/> (replay keeps the original numbering).</summary>
-    internal void ExpectSeq(long seq) => expectedSeq = seq;
+    /// <summary>The next op observed gets sequence number <paramref name="seq"/> and logical thread <paramref name="thread"/> (replay keeps the original numbering and threads).</summary>
+    internal void ExpectSeq(long seq, string thread = LogFormat.MainThread)
+    {
+        expectedSeq = seq;
+        expectedThread = thread == LogFormat.MainThread ? null : thread;
+    }
 
     /// <summary>The next op observed is written as a leaf record.</summary>
     internal void ExpectLeaf() => expectLeaf = true;
@@ -284,7 +291,8 @@ public sealed class Recording : IOpObserver, IDisposable
             original.IsView,
             ids,
             output.Backend.Name,
-            original.Source);
+            original.Source,
+            original.Thread == LogFormat.MainThread ? null : original.Thread);
         writer.AddTensor(slot, LogId(output), output, options.Capture.Includes(original.Seq));
         writer.Publish(slot);
     }
