@@ -95,7 +95,7 @@ public static class MarkdownReport
             .AppendLine();
         if (r.FirstDivergence is { } f)
         {
-            sb.Append("### First divergence: ").Append(Md(Seq(f))).Append(' ').Append(Md(OpLabel(f))).Append(" at `").Append(Code(f.Source.ToString())).Append('`').Append(Md(InThread(r, f.Thread, f.ThreadB))).AppendLine().AppendLine();
+            sb.Append("### First divergence: ").Append(Md(Seq(f))).Append(' ').Append(Md(OpLabel(f))).Append(" at `").Append(Code(f.Source.ToString())).Append('`').AppendLine(Md(InThread(r, f.Thread, f.ThreadB))).AppendLine();
             if (f.Metrics is { } m)
             {
                 sb.Append("- ").AppendLine(Md(Metrics(m, f.A!.Output.Shape)))
