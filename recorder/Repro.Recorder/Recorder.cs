@@ -87,7 +87,8 @@ public static class Recorder
 /// <summary>
 /// An active recording: an <see cref="IOpObserver"/> attached to the dispatcher. The engine holds no reference to it
 /// beyond the observer list. Ops issued from several threads are serialized by the dispatcher (one lock, one sequence
-/// number each), so the log has a defined order and records are never interleaved.
+/// number each), so the log has a defined order and records are never interleaved; that order is the scheduler's, so
+/// each op also names its logical thread (<see cref="ThreadIds"/>), by which a differ compares runs thread by thread.
 /// </summary>
 public sealed class Recording : IOpObserver, IDisposable
 {
