@@ -98,6 +98,7 @@ internal sealed class LogDecoder
         Error,
         Message,
         Last,
+        Thread,
         Count,
     }
 
@@ -323,6 +324,7 @@ internal sealed class LogDecoder
         int outputCount = 0;
         string? backend = null;
         var src = SourceLocation.Unknown;
+        string? thread = null;
         List<string>? others = null;
         var r = Reader(line);
         try
@@ -399,6 +401,9 @@ internal sealed class LogDecoder
                     case F.Src:
                         src = r.TokenType == JsonTokenType.StartObject ? StreamSource(line, ref r, pos) : throw new LogFormatException(pos, $"op {seq}: src must be an object");
                         break;
+                    case F.Thread:
+                        thread = r.TokenType == JsonTokenType.String ? ThreadId(GetString(ref r, pos, intern: true), pos, seq) : throw new LogFormatException(pos, $"op {seq}: thread must be a string, got {Clip(Token(line, ref r))}");
+                        break;
                     default:
                         SkipUnread(line, ref r, pos);
                         break;
@@ -453,7 +458,7 @@ internal sealed class LogDecoder
         }
 
         Require(seen, F.Backend, "backend", pos);
-        return new OpRecord(seq, op!, attrs, phase, of, view, inputs!, outputs!, backend!, src) { Position = pos };
+        return new OpRecord(seq, op!, attrs, phase, of, view, inputs!, outputs!, backend!, src) { Position = pos, Thread = thread ?? LogFormat.MainThread };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -956,10 +961,24 @@ internal sealed class LogDecoder
             CheckUnread(srcJson, so, pos);
         }
 
-        var result = new OpRecord(seq, op, attrs, phase, of, view, inputs, outputs, Str(line, o, F.Backend, "backend", pos, intern: true), src) { Position = pos };
+        var thread = LogFormat.MainThread;
+        if (o.Has(F.Thread))
+        {
+            thread = o.Kind(F.Thread) == JsonTokenType.String
+                ? ThreadId(String(o.Raw(line, F.Thread), pos, intern: true), pos, seq)
+                : throw new LogFormatException(pos, $"op {seq}: thread must be a string, got {Clip(o.Raw(line, F.Thread))}");
+        }
+
+        var result = new OpRecord(seq, op, attrs, phase, of, view, inputs, outputs, Str(line, o, F.Backend, "backend", pos, intern: true), src) { Position = pos, Thread = thread };
         CheckUnread(line, o, pos, F.Attrs, F.In, F.Out, F.Src);
         return result;
     }
+
+    /// <summary>An op's logical thread id: any characters (control characters too: it is only ever compared and shown), bounded in length.</summary>
+    private static string ThreadId(string id, LogPosition pos, long seq) =>
+        id.Length is > 0 and <= LogFormat.MaxThreadIdLength
+            ? id
+            : throw new LogFormatException(pos, $"op {seq}: thread id must be 1 to {LogFormat.MaxThreadIdLength} characters long, got {id.Length}{(id.Length > 0 ? $": '{Clip(id)}'" : string.Empty)}");
 
     /// <summary>A tensor object; <paramref name="seq"/> -1 for a leaf's tensor (names the tensor in errors).</summary>
     private TensorRecord DecodeTensor(ReadOnlySpan<byte> json, LogPosition pos, long seq, int index)
@@ -1560,7 +1579,8 @@ internal sealed class LogDecoder
             : n.SequenceEqual("dtype"u8) ? F.DType : n.SequenceEqual("stats"u8) ? F.Stats : n.SequenceEqual("repro"u8) ? F.Repro
             : n.SequenceEqual("blobs"u8) ? F.Blobs : n.SequenceEqual("error"u8) ? F.Error : F.Unknown,
         6 => n.SequenceEqual("tensor"u8) ? F.Tensor : n.SequenceEqual("leaves"u8) ? F.Leaves : n.SequenceEqual("status"u8) ? F.Status
-            : n.SequenceEqual("format"u8) ? F.Format : n.SequenceEqual("member"u8) ? F.Member : n.SequenceEqual("device"u8) ? F.Device : F.Unknown,
+            : n.SequenceEqual("format"u8) ? F.Format : n.SequenceEqual("member"u8) ? F.Member : n.SequenceEqual("device"u8) ? F.Device
+            : n.SequenceEqual("thread"u8) ? F.Thread : F.Unknown,
         7 => n.SequenceEqual("backend"u8) ? F.Backend : n.SequenceEqual("version"u8) ? F.Version : n.SequenceEqual("capture"u8) ? F.Capture
             : n.SequenceEqual("runtime"u8) ? F.Runtime : n.SequenceEqual("threads"u8) ? F.Threads : n.SequenceEqual("command"u8) ? F.Command
             : n.SequenceEqual("message"u8) ? F.Message : F.Unknown,

@@ -185,7 +185,7 @@ internal sealed class LogWriter : IDisposable
 
     /// <summary>Claims the next slot for an op with the log ids <paramref name="inputs"/>; add its outputs, then <see cref="Publish"/> it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int BeginOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, ReadOnlySpan<long> inputs, string backend, SourceLocation src)
+    public int BeginOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, ReadOnlySpan<long> inputs, string backend, SourceLocation src, string? thread = null)
     {
         int slot = Claim();
         ref var r = ref ring[slot];
@@ -198,6 +198,7 @@ internal sealed class LogWriter : IDisposable
         r.View = view;
         r.Backend = backend;
         r.Source = src;
+        r.Thread = thread;
         r.InputCount = inputs.Length;
         if (inputs.Length <= Slot.InlineInputs)
         {
@@ -714,7 +715,7 @@ internal sealed class LogWriter : IDisposable
             }
         }
 
-        LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source, sources);
+        LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source, sources, slot.Thread);
         opCount.Value++;
         if (OpWritten is { } callback && firstShape is not null)
         {
@@ -983,6 +984,9 @@ internal sealed class LogWriter : IDisposable
         public OpAttributes? Attributes;
         public string? Backend;
         public SourceLocation Source;
+
+        /// <summary>The op's logical thread id; null for the main thread.</summary>
+        public string? Thread;
         public LogHeader? Header;
         public InlineIds Inputs;
 
@@ -1010,6 +1014,7 @@ internal sealed class LogWriter : IDisposable
             Attributes = null;
             Backend = null;
             Source = default;
+            Thread = null;
             TensorCount = 0;
             InputCount = 0;
             Bytes = 0;

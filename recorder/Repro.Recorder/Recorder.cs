@@ -112,7 +112,8 @@ public static class Recorder
 /// <summary>
 /// An active recording: an <see cref="IOpObserver"/> attached to the dispatcher. The engine holds no reference to it
 /// beyond the observer list. Ops issued from several threads are serialized by the dispatcher (one lock, one sequence
-/// number each), so the log has a defined order and records are never interleaved.
+/// number each), so the log has a defined order and records are never interleaved; that order is the scheduler's, so
+/// each op also names its logical thread (<see cref="ThreadIds"/>), by which a differ compares runs thread by thread.
 /// </summary>
 public sealed class Recording : IOpObserver, IDisposable
 {
@@ -134,8 +135,10 @@ public sealed class Recording : IOpObserver, IDisposable
     private readonly IDisposable? threads;
     private readonly string? partial;
     private readonly List<IDisposable> stopHooks = [];
+    private readonly ThreadIds threadIds = new();
     private long expectedSeq = -1;
     private long lastSeq = -1;
+    private string? expectedThread;
     private bool expectLeaf;
     private bool disposed;
     private int closing;
@@ -245,11 +248,12 @@ public sealed class Recording : IOpObserver, IDisposable
         }
 
         long seq = expectedSeq >= 0 ? expectedSeq : e.Seq;
+        string? thread = expectedSeq >= 0 ? expectedThread : threadIds.Of(e);
         expectedSeq = -1;
         lastSeq = seq;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
         var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
-        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], e.Backend, e.Source);
+        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], e.Backend, e.Source, thread);
 
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -387,8 +391,12 @@ public sealed class Recording : IOpObserver, IDisposable
     /// <summary>Tests: holds the writer thread (nothing is hashed or written) until the handle is disposed.</summary>
     internal IDisposable HoldWriter() => writer.Hold();
 
-    /// <summary>The next op observed gets sequence number <paramref name="seq"/> (replay keeps the original numbering).</summary>
-    internal void ExpectSeq(long seq) => expectedSeq = seq;
+    /// <summary>The next op observed gets sequence number <paramref name="seq"/> and logical thread <paramref name="thread"/> (replay keeps the original numbering and threads).</summary>
+    internal void ExpectSeq(long seq, string thread = LogFormat.MainThread)
+    {
+        expectedSeq = seq;
+        expectedThread = thread == LogFormat.MainThread ? null : thread;
+    }
 
     /// <summary>The next op observed is written as a leaf record.</summary>
     internal void ExpectLeaf() => expectLeaf = true;
@@ -413,7 +421,8 @@ public sealed class Recording : IOpObserver, IDisposable
             original.IsView,
             ids,
             output.Backend.Name,
-            original.Source);
+            original.Source,
+            original.Thread == LogFormat.MainThread ? null : original.Thread);
         writer.AddTensor(slot, LogId(output), output, options.Capture.Includes(original.Seq));
         writer.Publish(slot);
     }

@@ -50,6 +50,13 @@ public sealed record OpRecord(
 {
     /// <summary>The op's first output.</summary>
     public TensorRecord Output => Outputs[0];
+
+    /// <summary>
+    /// The logical thread that issued the op (docs/log-format.md, "Threads"): <see cref="LogFormat.MainThread"/> for
+    /// the thread that started the recording, else the name the program gave or a key derived from the thread's first
+    /// call site.
+    /// </summary>
+    public string Thread { get; init; } = LogFormat.MainThread;
 }
 
 /// <summary>A tensor that existed before recording began (or came from unrecorded code), stored by value at first use.</summary>

@@ -266,7 +266,7 @@ public static class Replayer
         }
 
         int before = recording.Observed;
-        recording.ExpectSeq(op.Seq);
+        recording.ExpectSeq(op.Seq, op.Thread);
         Tensor result;
         try
         {
