@@ -96,8 +96,9 @@ internal static class Inspector
         long recordBytes = new FileInfo(Path.Combine(reader.Folder, LogFormat.RecordsFile)).Length;
         long blobBytes = blobs.Sum(b =>
         {
+            // A link is no blob of this log (reading one refuses it).
             var f = new FileInfo(Path.Combine(reader.Folder, LogFormat.BlobsFolder, b + ".bin"));
-            return f.Exists ? f.Length : 0;
+            return f.Exists && f.LinkTarget is null ? f.Length : 0;
         });
 
         if (opSeq is { } want && detail is null && error is null)
@@ -223,7 +224,7 @@ internal static class Inspector
     {
         var h = reader.Header;
         var env = h.Environment;
-        c.WriteLine($"log {reader.Folder}");
+        c.WriteLine(LogText.Visible($"log {reader.Folder}"));
         var envTable = new Table().AddColumns("environment", "value").HideHeaders();
         envTable.AddRow("format", $"{LogFormat.Name} v{h.Version}, Repro {Output.Esc(h.ReproVersion)}, capture {Output.Esc(h.Capture)}");
         envTable.AddRow("os", Output.Esc(env.Os));
@@ -256,7 +257,7 @@ internal static class Inspector
         else
         {
             var s = firstBad.Output.Stats!;
-            c.WriteLine($"first NaN/Inf: op {firstBad.Seq} ({firstBad.Op}) at {Where(firstBad.Source)}: {s.NaN} NaN, {s.PosInf} +Inf, {s.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}");
+            c.WriteLine(LogText.Visible($"first NaN/Inf: op {firstBad.Seq} ({firstBad.Op}) at {Where(firstBad.Source)}: {s.NaN} NaN, {s.PosInf} +Inf, {s.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}"));
         }
 
         if (detail is not null)
@@ -277,8 +278,8 @@ internal static class Inspector
             c.Write(d);
 
             // Paths stay outside the table, so its layout does not depend on where files live.
-            c.WriteLine("source: " + Where(detail.Source));
-            c.WriteLine("record: " + detail.Position);
+            c.WriteLine("source: " + LogText.Visible(Where(detail.Source)));
+            c.WriteLine("record: " + LogText.Visible(detail.Position.ToString()));
         }
 
         if (listOps)

@@ -25,7 +25,7 @@ public static class JUnitReport
             w.WriteAttributeString("tests", tests.ToString(Inv));
             w.WriteAttributeString("failures", failures.ToString(Inv));
             w.WriteStartElement("testsuite");
-            w.WriteAttributeString("name", $"repro diff {Path.GetFileName(Path.TrimEndingDirectorySeparator(r.PathA))} vs {Path.GetFileName(Path.TrimEndingDirectorySeparator(r.PathB))}");
+            w.WriteAttributeString("name", V($"repro diff {Path.GetFileName(Path.TrimEndingDirectorySeparator(r.PathA))} vs {Path.GetFileName(Path.TrimEndingDirectorySeparator(r.PathB))}"));
             w.WriteAttributeString("tests", tests.ToString(Inv));
             w.WriteAttributeString("failures", failures.ToString(Inv));
             w.WriteAttributeString("errors", "0");
@@ -51,8 +51,8 @@ public static class JUnitReport
             foreach (var g in r.Groups)
             {
                 w.WriteStartElement("testcase");
-                w.WriteAttributeString("classname", "repro.diff." + g.Op);
-                w.WriteAttributeString("name", g.Name);
+                w.WriteAttributeString("classname", "repro.diff." + V(g.Op));
+                w.WriteAttributeString("name", V(g.Name));
                 if (g.Diverged > 0)
                 {
                     Failure(w, "divergence", $"{g.Diverged} of {g.Count} calls over tolerance; first at op index {g.FirstDiverged}; worst error {Num(g.WorstScore)} x tolerance");
@@ -72,7 +72,7 @@ public static class JUnitReport
     {
         w.WriteStartElement("property");
         w.WriteAttributeString("name", name);
-        w.WriteAttributeString("value", value);
+        w.WriteAttributeString("value", V(value));
         w.WriteEndElement();
     }
 
@@ -80,8 +80,8 @@ public static class JUnitReport
     {
         w.WriteStartElement("failure");
         w.WriteAttributeString("type", type);
-        w.WriteAttributeString("message", message);
-        w.WriteString(message);
+        w.WriteAttributeString("message", V(message));
+        w.WriteString(V(message));
         w.WriteEndElement();
     }
 }
@@ -137,7 +137,7 @@ public static class JsonReport
             ["chart"] = new JArray(r.Chart.Select(p => new JArray(p.Index, Finite(p.Score)))),
             ["notes"] = new JArray(r.Notes),
         };
-        return o.ToString(Newtonsoft.Json.Formatting.Indented);
+        return Recorder.LogText.EscapeJson(o.ToString(Newtonsoft.Json.Formatting.Indented));
     }
 
     private static JObject RunJson(string path, Recorder.LogHeader h) => new()

@@ -3,7 +3,11 @@ using Repro.Engine;
 
 namespace Repro.Diffing.Reports;
 
-/// <summary>Wording and number formats shared by every report, so they say the same thing the same way.</summary>
+/// <summary>
+/// Wording and number formats shared by every report, so they say the same thing the same way. Every string that
+/// quotes a log (op names, source locations, header fields, notes) comes out with its control and bidirectional
+/// characters made visible (<see cref="Recorder.LogText.Visible"/>).
+/// </summary>
 internal static class ReportText
 {
     public static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -28,11 +32,11 @@ internal static class ReportText
 
     public static string Shape(int[] s) => "[" + string.Join(", ", s) + "]";
 
-    public static string Run(string label, string path, Recorder.LogHeader h) =>
-        $"{label}: {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}  backend {h.Environment.Backend}, {h.Environment.DType}, {h.Environment.Threads} thread(s), {h.Environment.Cpu}, {h.Environment.Os}";
+    public static string Run(string label, string path, Recorder.LogHeader h) => V(
+        $"{label}: {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}  backend {h.Environment.Backend}, {h.Environment.DType}, {h.Environment.Threads} thread(s), {h.Environment.Cpu}, {h.Environment.Os}");
 
     public static string OpLabel(OpComparison c) =>
-        $"'{c.Op}'{(c.Phase == OpPhase.Backward ? $" (backward of op {c.BackwardOf})" : string.Empty)}";
+        $"'{V(c.Op)}'{(c.Phase == OpPhase.Backward ? $" (backward of op {c.BackwardOf})" : string.Empty)}";
 
     public static string Seq(OpComparison c) =>
         c.A is not null && c.B is not null && c.A.Seq == c.B.Seq ? $"op {c.A.Seq}"
@@ -65,7 +69,7 @@ internal static class ReportText
         }
 
         var g = r.GrowthStart;
-        string where = g is null ? string.Empty : $" The error starts to grow upstream at {Seq(g)} {OpLabel(g)} at {g.Source} (error {Num(g.Score)} x its tolerance).";
+        string where = g is null ? string.Empty : $" The error starts to grow upstream at {Seq(g)} {OpLabel(g)} at {Where(g.Source)} (error {Num(g.Score)} x its tolerance).";
         return f.LocalMetrics is { } m
             ? $"PROPAGATED: re-run alone on B's backend and dtype with A's exact inputs, it stays within tolerance (max rel {Num(m.MaxRel)}): the error came in through its inputs.{where}"
             : $"PROPAGATED: its inputs already differ between the runs.{where}";
@@ -101,10 +105,16 @@ internal static class ReportText
         : $"min {Num(h.Min ?? double.NaN)}, max {Num(h.Max ?? double.NaN)}, mean {Num(h.Mean ?? double.NaN)}, NaN {h.NaN}, +Inf {h.PosInf}, -Inf {h.NegInf}, subnormal {h.Subnormal}, zero {h.Zero}";
 
     public static string Structural(StructuralDifference s) =>
-        $"{s.Description} (A at {s.SourceA}, B at {s.SourceB})";
+        V($"{s.Description} (A at {s.SourceA}, B at {s.SourceB})");
 
     public static string NonFinite(NonFiniteOrigin n) =>
-        $"run {n.Run}, op {n.Seq} '{n.Op}' at {n.Source}: output {Health(n.Output)}";
+        V($"run {n.Run}, op {n.Seq} '{n.Op}' at {n.Source}: output {Health(n.Output)}");
+
+    /// <summary>A source location as the reports print it.</summary>
+    public static string Where(Engine.SourceLocation s) => V(s.ToString());
+
+    /// <summary>Text from a log, printable (see <see cref="Recorder.LogText.Visible"/>).</summary>
+    public static string V(string? text) => Recorder.LogText.Visible(text);
 
     /// <summary>Table columns: index, seq, op, source, status, cause, max rel, max ulp, over tolerance.</summary>
     public static string[] Row(OpComparison c) =>
@@ -112,9 +122,9 @@ internal static class ReportText
         c.Index.ToString(Inv),
         c.A?.Seq.ToString(Inv) ?? "-",
         c.B?.Seq.ToString(Inv) ?? "-",
-        c.Op + (c.Phase == OpPhase.Backward ? " (bwd)" : string.Empty),
+        V(c.Op) + (c.Phase == OpPhase.Backward ? " (bwd)" : string.Empty),
         Shape((c.A ?? c.B)!.Output.Shape),
-        c.Source.ToString(),
+        Where(c.Source),
         Status(c),
         Cause(c),
         c.Metrics is null ? (c.Status == OpStatus.Diverged ? "hash differs" : "-") : Num(c.Metrics.MaxRel),

@@ -16,7 +16,7 @@ public static class TerminalReport
             .AppendLine();
         if (r.FirstDivergence is { } f)
         {
-            sb.Append("First divergence: ").Append(Seq(f)).Append(' ').Append(OpLabel(f)).Append(" at ").AppendLine(f.Source.ToString());
+            sb.Append("First divergence: ").Append(Seq(f)).Append(' ').Append(OpLabel(f)).Append(" at ").AppendLine(Where(f.Source));
             if (f.Metrics is { } m)
             {
                 sb.Append("  ").AppendLine(Metrics(m, f.A!.Output.Shape))
@@ -48,7 +48,7 @@ public static class TerminalReport
 
         foreach (var note in r.Notes)
         {
-            sb.Append("Note: ").AppendLine(note);
+            sb.Append("Note: ").AppendLine(V(note));
         }
 
         if (r.Context.Count > 0)
@@ -94,7 +94,7 @@ public static class MarkdownReport
             .AppendLine();
         if (r.FirstDivergence is { } f)
         {
-            sb.Append("### First divergence: ").Append(Md(Seq(f))).Append(' ').Append(Md(OpLabel(f))).Append(" at `").Append(Code(f.Source.ToString())).AppendLine("`").AppendLine();
+            sb.Append("### First divergence: ").Append(Md(Seq(f))).Append(' ').Append(Md(OpLabel(f))).Append(" at `").Append(Code(Where(f.Source))).AppendLine("`").AppendLine();
             if (f.Metrics is { } m)
             {
                 sb.Append("- ").AppendLine(Md(Metrics(m, f.A!.Output.Shape)))
@@ -120,7 +120,7 @@ public static class MarkdownReport
 
         foreach (var note in r.Notes)
         {
-            sb.Append("> ").AppendLine(Md(note));
+            sb.Append("> ").AppendLine(Md(V(note)));
         }
 
         if (r.Context.Count > 0)
