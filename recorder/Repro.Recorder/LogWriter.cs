@@ -249,13 +249,13 @@ internal sealed class LogWriter : IDisposable
                 // while it is in this core's cache, instead of queueing a reference that would keep it alive and
                 // then waiting for a full queue to drain. The writer then only formats the record.
                 var bytes = TensorBytes.AsBytes(host.Data).Slice(t.Offset * t.DType.SizeOf(), e.Length);
-                if (records is not null)
+                if (records is not null || (index == 0 && Summarize))
                 {
                     e.Stats = issuerDigester.Digest(bytes, t.DType, e.Hash);
                 }
                 else if (index == 0)
                 {
-                    issuerDigester.Hash(bytes, t.DType, e.Hash); // Verify compares the first output's hash only.
+                    issuerDigester.Hash(bytes, t.DType, e.Hash); // Replay without a log compares the first output's hash only.
                 }
 
                 e.State = Digested;
