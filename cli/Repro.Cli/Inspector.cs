@@ -76,6 +76,19 @@ internal static class Inspector
             error = ex;
         }
 
+        // The op shown in full: a stored output is shown only if its blob holds it.
+        if (detail?.Output.Blob is not null && error is null)
+        {
+            try
+            {
+                reader.ReadStored(detail.Output, detail.Position);
+            }
+            catch (LogFormatException ex)
+            {
+                error = ex;
+            }
+        }
+
         void Note(TensorRecord t)
         {
             if (t.Stats is { HasNonFinite: true })
