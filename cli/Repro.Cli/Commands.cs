@@ -168,7 +168,7 @@ internal static class Commands
         var log = LogArgument();
         var threads = ThreadsOption("Worker threads (default: the recorded count)");
         var strict = new Option<bool>("--strict") { Description = "Fail (exit 2) on an incomplete log: no end record, a cut last line, or an end status other than complete" };
-        var cmd = new Command("verify", "Replay on the recorded configuration and check every hash, and the log against itself; name the first op that differs") { log, threads, strict };
+        var cmd = new Command("verify", "Replay on the recorded configuration and check every hash; name the first op that differs") { log, threads, strict };
         Cli.Register(cmd, (p, o) =>
         {
             var path = p.GetValue(log)!;
