@@ -285,7 +285,7 @@ public sealed class Recording : IOpObserver, IDisposable
 
     /// <summary>Stops recording, writes the end record (status complete) and moves the log into place.</summary>
     /// <exception cref="IOException">Writing the log failed (the incomplete log stays at <see cref="PartialPath"/>), or the path was taken meanwhile.</exception>
-    public void Dispose() => Close(EndStatus.Complete, null);
+    public void Dispose() => _ = Close(EndStatus.Complete, null);
 
     /// <summary>
     /// Stops recording because the program failed: the end record's status is <see cref="EndStatus.Exception"/> and
@@ -298,7 +298,7 @@ public sealed class Recording : IOpObserver, IDisposable
     {
         try
         {
-            Close(EndStatus.Exception, Describe(exception));
+            _ = Close(EndStatus.Exception, Describe(exception));
         }
         catch (IOException)
         {
@@ -317,13 +317,14 @@ public sealed class Recording : IOpObserver, IDisposable
         return new RunError(inner.GetType().FullName ?? inner.GetType().Name, message, api, source, Volatile.Read(ref lastSeq));
     }
 
-    private void Close(string status, RunError? error)
+    /// <summary>Closes the log once; returns the error written in its end record (null for another caller, or none).</summary>
+    private RunError? Close(string status, RunError? error)
     {
         // Once: a signal or an unhandled exception on another thread may close the log while the program's own
         // using block gets there too.
         if (Interlocked.Exchange(ref closing, 1) != 0)
         {
-            return;
+            return null;
         }
 
         foreach (var h in stopHooks)
@@ -331,9 +332,11 @@ public sealed class Recording : IOpObserver, IDisposable
             h.Dispose();
         }
 
-        // Detaching waits for an op in flight on another thread (the dispatcher's lock), after which none arrives.
+        // Detaching waits for an op in flight on another thread (the dispatcher's lock), after which none arrives;
+        // only then is the last op known (a signal's handler runs while the program goes on).
         attachment.Dispose();
         disposed = true;
+        error = error is null ? null : error with { LastSeq = Volatile.Read(ref lastSeq) };
         var failure = writer.Close(writeEnd: true, status, error);
         threads?.Dispose();
         if (failure is not null)
@@ -345,6 +348,8 @@ public sealed class Recording : IOpObserver, IDisposable
         {
             LogFolder.MoveIntoPlace(partial, Path, options.Force);
         }
+
+        return error;
     }
 
     /// <summary>Closes the log on an unhandled exception, and on SIGINT and SIGTERM where <see cref="RecorderOptions.CloseOnSignal"/>.</summary>
@@ -380,9 +385,10 @@ public sealed class Recording : IOpObserver, IDisposable
 
     private void Stop(string status, RunError error)
     {
+        RunError? written;
         try
         {
-            Close(status, error);
+            written = Close(status, error);
         }
         catch (IOException)
         {
@@ -390,7 +396,10 @@ public sealed class Recording : IOpObserver, IDisposable
             return;
         }
 
-        options.Stopped?.Invoke(this, error);
+        if (written is not null)
+        {
+            options.Stopped?.Invoke(this, written);
+        }
     }
 
     /// <summary>Tests: how long the writer spins for the next record before it sleeps.</summary>
