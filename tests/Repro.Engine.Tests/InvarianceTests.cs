@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Repro.Engine;
 using Repro.Engine.Backends;
 using Repro.Tests.Shared;
@@ -134,22 +133,9 @@ internal static class ProbeRunner
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "probe", "Repro.Engine.Probe.dll");
         Assert.True(File.Exists(dll), $"probe not built at {dll}");
-        var psi = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var (k, v) in env)
-        {
-            psi.Environment[k] = v;
-        }
-
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var lines = new List<string>();
-        while (p.StandardOutput.ReadLine() is { } line)
-        {
-            lines.Add(line);
-        }
-
-        Assert.True(p.WaitForExit(300_000), "probe timed out");
-        Assert.True(p.ExitCode == 0, $"probe failed ({p.ExitCode}): {stderr.Result}");
+        var r = ChildProcess.Run(dll, [], env, timeoutMs: 300_000);
+        Assert.True(r.ExitCode == 0, $"probe failed: {r}");
+        var lines = r.Lines;
         var hashes = new Dictionary<string, string>();
         foreach (var l in lines.Skip(1))
         {
