@@ -77,8 +77,11 @@ public sealed class GoldenLogTests
     {
         using var reader = LogReader.Open(Golden);
         var ops = reader.Ops().ToList();
-        Assert.Empty(OpRegistry.Names.Except(ops.Select(o => o.Op)));
-        Assert.Empty(DTypes.Values.Except(ops.SelectMany(o => o.Outputs).Select(t => t.DType)));
+        var missingOps = OpRegistry.Names.Except(ops.Select(o => o.Op)).ToList();
+        var missingDTypes = DTypes.Values.Except(ops.SelectMany(o => o.Outputs).Select(t => t.DType)).Select(d => d.Name()).ToList();
+        Assert.True(
+            missingOps.Count == 0 && missingDTypes.Count == 0,
+            $"no golden coverage for op(s) [{string.Join(", ", missingOps)}], dtype(s) [{string.Join(", ", missingDTypes)}]: add them to tests/Repro.Golden/Conformance.cs and regenerate the log (README, \"The golden log\")");
         Assert.Contains(ops, o => o.Phase == OpPhase.Backward);
     }
 
