@@ -47,7 +47,7 @@ public static class DiffBench
     private static string Record(string path, int steps, DType dtype)
     {
         using (Settings.UseBackend(ManagedBackend.Instance))
-        using (Recorder.Recorder.Start(path, new RecorderOptions { DType = dtype, Backend = ManagedBackend.Instance }))
+        using (Recorder.Recorder.Start(path, new RecorderOptions { DType = dtype, Backend = ManagedBackend.Instance, Force = true }))
         {
             Workloads.Get("digits-mlp").Run(new WorkloadOptions(Seed: 0, Steps: steps, DType: dtype));
         }

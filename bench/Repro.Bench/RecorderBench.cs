@@ -91,7 +91,7 @@ public static class RecorderBench
         var workload = Workloads.Get(workloadName);
         var options = new WorkloadOptions(Seed: 0, Steps: steps);
         var folder = Path.Combine(Path.GetTempPath(), "repro-recorder-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        var recorderOptions = new RecorderOptions { Capture = capture, ReserveWriterCore = reserve, StackSourceLocations = stackSources };
+        var recorderOptions = new RecorderOptions { Capture = capture, ReserveWriterCore = reserve, StackSourceLocations = stackSources, Force = true };
         if (breakdown)
         {
             return Breakdown(workload, options, folder, recorderOptions, rounds);

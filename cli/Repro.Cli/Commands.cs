@@ -21,6 +21,8 @@ internal static class Commands
 
     private static Argument<string> LogArgument() => new("log") { Description = "The log folder" };
 
+    private static Option<bool> ForceOption() => new("--force") { Description = "Replace a log already at the output path (only a folder that holds nothing but a log is ever replaced, once the new log is complete)" };
+
     public static Command RunCommand()
     {
         var workload = new Argument<string?>("workload") { Description = "The workload to run (see --list)", Arity = ArgumentArity.ZeroOrOne };
@@ -32,7 +34,8 @@ internal static class Commands
         var seed = new Option<ulong>("--seed") { Description = "Random seed", HelpName = "S", DefaultValueFactory = _ => 0 };
         var steps = new Option<int?>("--steps") { Description = "Training steps (default: the workload's)", HelpName = "N" };
         var capture = CaptureOption();
-        var cmd = new Command("run", "Run a built-in workload while recording it") { workload, list, outOpt, backend, threads, dtype, seed, steps, capture };
+        var force = ForceOption();
+        var cmd = new Command("run", "Run a built-in workload while recording it") { workload, list, outOpt, backend, threads, dtype, seed, steps, capture, force };
         Cli.Register(cmd, (p, o) =>
         {
             if (p.GetValue(list))
@@ -56,12 +59,7 @@ internal static class Commands
             var outPath = p.GetValue(outOpt) ?? throw new CliException("missing --out <log>: the log folder to write");
             var be = Settings.GetBackend(p.GetValue(backend) ?? Settings.DefaultBackend.Name);
             var dt = ParseDType(p.GetValue(dtype) ?? "float32");
-            int? n = p.GetValue(threads);
-            if (n is < 1)
-            {
-                throw new CliException($"--threads {n}: expected at least 1");
-            }
-
+            int? n = CheckThreads(p.GetValue(threads));
             int? st = p.GetValue(steps);
             if (st is < 1)
             {
@@ -76,7 +74,8 @@ internal static class Commands
             var sw = Stopwatch.StartNew();
             WorkloadOutcome outcome;
             long ops;
-            using (var rec = Recorder.Recorder.Start(outPath, new RecorderOptions { Capture = policy, DType = dt, Backend = be, Seed = s }))
+            var rec = Recorder.Recorder.Start(outPath, new RecorderOptions { Capture = policy, DType = dt, Backend = be, Seed = s, Force = p.GetValue(force), Stopped = ReportStop });
+            try
             {
                 outcome = o.WithProgress(name, report =>
                 {
@@ -95,8 +94,16 @@ internal static class Commands
                 });
                 ops = rec.Ops;
             }
+            catch (Exception ex)
+            {
+                // The log says the run failed (and where) instead of ending as if it were complete.
+                rec.Fail(ex);
+                throw;
+            }
 
+            rec.Dispose();
             var full = Path.GetFullPath(outPath);
+            RequireComplete(full);
             o.Document(new JObject
             {
                 ["workload"] = name,
@@ -131,9 +138,10 @@ internal static class Commands
     {
         var outOpt = new Option<string>("--out", "-o") { Description = "The log folder to write", HelpName = "log", Required = true };
         var capture = CaptureOption();
+        var force = ForceOption();
         var command = new Argument<string[]>("command") { Description = "The program to record, after --, e.g. -- dotnet app.dll args", Arity = ArgumentArity.OneOrMore };
-        var cmd = new Command("record", "Record any program that uses the engine, without changing its code (through a .NET startup hook)") { outOpt, capture, command };
-        Cli.Register(cmd, (p, o) => RecordProcess.Run(p.GetValue(outOpt)!, CapturePolicy.Parse(p.GetValue(capture) ?? "default"), p.GetValue(command)!, o));
+        var cmd = new Command("record", "Record any program that uses the engine, without changing its code (through a .NET startup hook)") { outOpt, capture, force, command };
+        Cli.Register(cmd, (p, o) => RecordProcess.Run(p.GetValue(outOpt)!, CapturePolicy.Parse(p.GetValue(capture) ?? "default"), p.GetValue(force), p.GetValue(command)!, o));
         return cmd;
     }
 
@@ -145,7 +153,8 @@ internal static class Commands
         var dtype = DTypeOption("Dtype to replay at (default: the recorded one)");
         var outOpt = new Option<string>("--out", "-o") { Description = "Write the replayed run's log here (to diff against the original)", HelpName = "log" };
         var capture = CaptureOption();
-        var cmd = new Command("replay", "Re-execute a log from its leaves on any backend, thread count and dtype") { log, backend, threads, dtype, outOpt, capture };
+        var force = ForceOption();
+        var cmd = new Command("replay", "Re-execute a log from its leaves on any backend, thread count and dtype") { log, backend, threads, dtype, outOpt, capture, force };
         Cli.Register(cmd, (p, o) =>
         {
             var options = new ReplayOptions
@@ -155,9 +164,15 @@ internal static class Commands
                 DType = p.GetValue(dtype) is { } d ? ParseDType(d) : null,
                 OutPath = p.GetValue(outOpt),
                 Capture = CapturePolicy.Parse(p.GetValue(capture) ?? "default"),
+                Force = p.GetValue(force),
             };
             var path = p.GetValue(log)!;
             var result = o.WithProgress("replay", report => Replayer.Replay(path, options with { Progress = (done, total, _) => report(done, total) }));
+            if (result.OutPath is { } written)
+            {
+                RequireComplete(written);
+            }
+
             return Report(o, "replay", result);
         });
         return cmd;
@@ -214,7 +229,32 @@ internal static class Commands
         return d == DType.Int32 ? throw new CliException("--dtype int32: a run's dtype must be a floating-point one (float32, float64, float16, bfloat16)") : d;
     }
 
-    private static int? CheckThreads(int? n) => n is < 1 ? throw new CliException($"--threads {n}: expected at least 1") : n;
+    internal static int? CheckThreads(int? n) =>
+        n is < 1 or > Settings.MaxThreads ? throw new CliException($"--threads {n}: expected 1 to {Settings.MaxThreads}") : n;
+
+    /// <summary>
+    /// Every command that writes a log reads its end record back: a log without one (the writer failed, the disk
+    /// filled) or one that says the run did not complete is an error, never a success.
+    /// </summary>
+    internal static void RequireComplete(string log)
+    {
+        var end = LogReader.ReadEnd(log);
+        if (end is null)
+        {
+            throw new CliException($"the log at {log} is incomplete: it has no end record (the recording failed before it closed)");
+        }
+
+        if (!end.IsComplete)
+        {
+            throw new CliException($"the log at {log} ends with status '{end.Status}': {end.Error?.Describe() ?? "no error recorded"}");
+        }
+    }
+
+    /// <summary>The one line printed when a recording was closed by a signal or an unhandled exception.</summary>
+    internal static void ReportStop(Recording recording, RunError error) =>
+        Console.Error.WriteLine(error.Type is "SIGINT" or "SIGTERM"
+            ? $"repro: {error.Message} by {error.Type}{(error.LastSeq >= 0 ? $" after op {error.LastSeq}" : string.Empty)}; the log at {recording.Path} is closed and marked interrupted"
+            : $"repro: the run failed: {error.Describe()}; the log at {recording.Path} is closed and marked as failed");
 
     private static int Report(Output o, string what, ReplayResult r)
     {

@@ -120,11 +120,12 @@ internal static class DiffCommands
             using var be = Settings.UseBackend(backend);
             Generator.ManualSeed(0);
             o.Line($"  recording {name}: digits-mlp, {steps} steps, backend {backend.Name}, {threads} thread(s), {dtype.Name()}");
-            using (Recorder.Recorder.Start(path, new RecorderOptions { Backend = backend, DType = dtype, Seed = 0, CommandLine = "repro demo" }))
+            using (Recorder.Recorder.Start(path, new RecorderOptions { Backend = backend, DType = dtype, Seed = 0, CommandLine = "repro demo", Force = true, Stopped = Commands.ReportStop }))
             {
                 workload.Run(new WorkloadOptions(Seed: 0, Steps: steps, DType: dtype, Backend: backend));
             }
 
+            Commands.RequireComplete(Path.GetFullPath(path));
             return path;
         }
 

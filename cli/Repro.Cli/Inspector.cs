@@ -130,7 +130,8 @@ internal static class Inspector
             ["backward"] = backward,
             ["leaves"] = leaves,
             ["lastSeq"] = reader.LastSeq,
-            ["complete"] = reader.End is not null,
+            ["complete"] = reader.End?.IsComplete == true,
+            ["status"] = reader.End?.Status ?? "incomplete",
             ["opCounts"] = new JObject(counts.Select(kv => new JProperty(kv.Key, kv.Value))),
             ["sizes"] = new JObject
             {
@@ -158,6 +159,18 @@ internal static class Inspector
         if (error is not null)
         {
             doc["error"] = error.Message;
+        }
+
+        if (reader.End?.Error is { } runError)
+        {
+            doc["runError"] = new JObject
+            {
+                ["type"] = runError.Type,
+                ["message"] = runError.Message,
+                ["op"] = runError.Op,
+                ["source"] = runError.Source.IsKnown ? Where(runError.Source) : null,
+                ["lastSeq"] = runError.LastSeq,
+            };
         }
 
         if (detail is not null)
@@ -239,7 +252,13 @@ internal static class Inspector
         c.Write(envTable);
 
         var sizes = (JObject)doc["sizes"]!;
-        c.WriteLine($"ops: {doc["ops"]} ({doc["forward"]} forward, {doc["backward"]} backward), leaves: {doc["leaves"]}, {(reader.End is null ? "INCOMPLETE (no end record)" : "complete")}");
+        var status = reader.End is null ? "INCOMPLETE (no end record)" : reader.End.IsComplete ? "complete" : "ended by " + reader.End.Status.ToUpperInvariant();
+        c.WriteLine($"ops: {doc["ops"]} ({doc["forward"]} forward, {doc["backward"]} backward), leaves: {doc["leaves"]}, {status}");
+        if (reader.End?.Error is { } runError)
+        {
+            c.WriteLine($"run ended by: {runError.Describe()}");
+        }
+
         c.WriteLine($"size: records {sizes["recordBytes"]} bytes, {sizes["blobs"]} blobs {sizes["blobBytes"]} bytes, {((double)sizes["bytesPerOp"]!).ToString("F1", CultureInfo.InvariantCulture)} bytes per op");
         var countTable = new Table().AddColumns("op", "count");
         countTable.Columns[1].RightAligned();

@@ -4,10 +4,12 @@ using Repro.Recorder;
 namespace Repro.Diffing;
 
 /// <summary>
-/// Finds where two runs part ways. Ops are aligned by sequence while the op sequences agree (same op, output
-/// shape, phase and source line); where they do not, the differ looks ahead to re-align and reports the first
-/// structural difference. Bitwise mode compares the recorded output hashes; numeric mode replays both runs in
-/// lockstep and compares values against a tolerance derived from the dtypes and the op.
+/// Finds where two runs part ways. Each run's ops are split by logical thread (docs/log-format.md, "Threads") and the
+/// threads are compared pair by pair, so the order in which the scheduler interleaved them never matters. Within a
+/// thread, ops are aligned by sequence while the op sequences agree (same op, output shape, phase and source line);
+/// where they do not, the differ looks ahead to re-align and reports the first structural difference. Bitwise mode
+/// compares the recorded output hashes; numeric mode replays both runs in lockstep and compares values against a
+/// tolerance derived from the dtypes and the op. Where a log is cut short, the common prefix is compared.
 /// </summary>
 public static class Differ
 {
@@ -25,75 +27,69 @@ public static class Differ
                 : DiffMode.Numeric;
         }
 
-        using var a = new RunCursor(pathA, mode == DiffMode.Numeric);
-        using var b = new RunCursor(pathB, mode == DiffMode.Numeric);
-        return new Session(a, b, mode, options).Run();
+        // Bitwise mode reads each log once, pairing threads by id, unless it meets threads whose ids the scheduler
+        // numbered: then it starts again with both logs' threads counted first, to pair those by content.
+        bool numeric = mode == DiffMode.Numeric;
+        using (var a = new RunCursor(pathA, numeric, census: false))
+        using (var b = new RunCursor(pathB, numeric, census: false))
+        {
+            if (new Session(a, b, mode, options).Run() is { } result)
+            {
+                return result;
+            }
+        }
+
+        using var ca = new RunCursor(pathA, numeric, census: true);
+        using var cb = new RunCursor(pathB, numeric, census: true);
+        return new Session(ca, cb, mode, options).Run() ?? throw new InvalidOperationException("the threads of the two logs could not be paired (internal error)");
     }
 
     private sealed class Session(RunCursor a, RunCursor b, DiffMode mode, DiffOptions options)
     {
         private const int MaxListed = 1000;
 
-        private readonly List<OpRecord> bufA = [];
-        private readonly List<OpRecord> bufB = [];
+        private readonly ThreadPlan? plan = a.Census is { } ca && b.Census is { } cb ? ThreadPlan.Pair(ca, cb) : null;
+        private readonly Dictionary<string, Lane> lanesByA = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Lane> lanesByB = new(StringComparer.Ordinal);
+        private readonly List<Lane> lanes = [];
+        private readonly Dictionary<int, Lane> planned = [];
+        private readonly Queue<OpRecord> unalignedA = new();
+        private readonly Queue<OpRecord> unalignedB = new();
         private readonly Queue<OpComparison> before = new();
         private readonly List<OpComparison> after = [];
         private readonly List<ChartPoint> chart = [];
         private readonly Dictionary<long, (OpComparison Cmp, long[] Inputs)> producers = [];
         private readonly List<string> notes = [];
         private readonly List<OpComparison> divergedOps = [];
-        private readonly Dictionary<(string Op, OpPhase Phase, SourceLocation Source), int> groupIndex = [];
+        private readonly Dictionary<(string Op, OpPhase Phase, SourceLocation Source, string Thread), int> groupIndex = [];
         private readonly List<OpGroup> groups = [];
         private bool endA;
         private bool endB;
+        private bool needsPlan;
         private long index;
         private long compared;
         private long diverged;
+        private long notComparedA;
+        private long notComparedB;
         private bool anyDifferentValue;
         private int chartStride = 1;
         private OpComparison? first;
+        private Lane? firstLane;
         private OpComparison? growth;
         private StructuralDifference? structural;
         private NonFiniteOrigin? nonFinite;
         private double[,]? heat;
 
-        public DiffResult Run()
+        /// <summary>The comparison; null when the threads must be paired by content first (see <see cref="Differ.Run"/>).</summary>
+        public DiffResult? Run()
         {
-            while (true)
+            // Run A's ops in its log order: each one's thread is aligned with its partner in B up to that op (B is
+            // read ahead as far as that needs). Then whatever B has left.
+            Drive(runA: true);
+            Drive(runA: false);
+            if (needsPlan)
             {
-                Fill(1);
-                if (bufA.Count == 0 && bufB.Count == 0)
-                {
-                    break;
-                }
-
-                if (bufA.Count == 0 || bufB.Count == 0)
-                {
-                    var (ra, rb) = (bufA.FirstOrDefault(), bufB.FirstOrDefault());
-                    NoteStructural(ra, rb, ra is null ? $"run A ends after its last op; run B goes on with {Describe(rb!)}" : $"run B ends after its last op; run A goes on with {Describe(ra)}");
-                    if (ra is not null)
-                    {
-                        Single(ra, OpStatus.OnlyInA);
-                        bufA.RemoveAt(0);
-                    }
-                    else
-                    {
-                        Single(rb!, OpStatus.OnlyInB);
-                        bufB.RemoveAt(0);
-                    }
-
-                    continue;
-                }
-
-                if (Exact(bufA[0], bufB[0]))
-                {
-                    Pair(bufA[0], bufB[0]);
-                    bufA.RemoveAt(0);
-                    bufB.RemoveAt(0);
-                    continue;
-                }
-
-                Realign();
+                return null;
             }
 
             if (a.Truncation is not null)
@@ -107,7 +103,14 @@ public static class Differ
             }
 
             var verdict = diverged > 0 ? Verdict.Diverged : anyDifferentValue ? Verdict.WithinTolerance : Verdict.Identical;
-            var context = before.ToList();
+            CommonPrefix? prefix = null;
+            if (notComparedA > 0 || notComparedB > 0)
+            {
+                prefix = new CommonPrefix(Cut(a), Cut(b), a.LastSeq, b.LastSeq, notComparedA, notComparedB);
+                notes.Insert(0, PrefixNote(prefix, verdict));
+            }
+
+            var context = first is null ? before.ToList() : [.. firstLane!.Before];
             context.AddRange(after);
             return new DiffResult
             {
@@ -129,37 +132,214 @@ public static class Differ
                 Chart = chart,
                 HeatMap = heat,
                 Notes = notes,
+                Threads = lanes.Count == 0 ? [LogFormat.MainThread] : [.. lanes.Select(l => l.Label)],
+                Prefix = prefix,
             };
         }
 
-        private void Fill(int n)
+        private string PrefixNote(CommonPrefix p, Verdict verdict)
         {
-            while (bufA.Count < n && !endA)
+            static string N(long v) => v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+            var cut = p.NotComparedA > 0 && p.NotComparedB > 0 ? "runs A and B stop at different points"
+                : p.NotComparedA > 0 ? $"run B is truncated after op {N(p.LastSeqB)}"
+                : $"run A is truncated after op {N(p.LastSeqA)}";
+            var standing = verdict switch
             {
-                var op = a.Next();
-                if (op is null)
+                Verdict.Identical => "agree",
+                Verdict.WithinTolerance => "agree within tolerance",
+                _ => "are compared",
+            };
+            var rest = string.Join(" and ", new[] { ("A", p.NotComparedA), ("B", p.NotComparedB) }.Where(x => x.Item2 > 0).Select(x => $"run {x.Item1}'s {N(x.Item2)} later op(s)"));
+            return $"{cut}; the {N(compared)} ops both runs have {standing} (compared on the common prefix; {rest} not compared)";
+        }
+
+        /// <summary>True when the run's log is cut short (known once it was read to its end, or from its census).</summary>
+        private static bool Cut(RunCursor run) => run.Census?.Truncated ?? (run.Truncation is not null);
+
+        /// <summary>Aligns the earliest op of one run not aligned yet, until that run is read to its end.</summary>
+        private void Drive(bool runA)
+        {
+            var queue = runA ? unalignedA : unalignedB;
+            while (!needsPlan)
+            {
+                Trim(unalignedA, true);
+                Trim(unalignedB, false);
+                if (queue.Count == 0)
                 {
-                    endA = true;
+                    if (!Pull(runA))
+                    {
+                        return;
+                    }
+
+                    continue;
                 }
-                else
+
+                Step(LaneOf(queue.Peek(), runA));
+            }
+        }
+
+        /// <summary>Drops aligned ops from the front of a run's queue (each thread aligns its ops in order).</summary>
+        private void Trim(Queue<OpRecord> queue, bool runA)
+        {
+            while (queue.Count > 0)
+            {
+                var buffer = runA ? LaneOf(queue.Peek(), true).A : LaneOf(queue.Peek(), false).B;
+                if (buffer.Count > 0 && ReferenceEquals(buffer[0], queue.Peek()))
                 {
-                    CheckNonFinite("A", op, a);
-                    bufA.Add(op);
+                    return;
                 }
+
+                queue.Dequeue();
+            }
+        }
+
+        /// <summary>Reads the next op of a run into its thread's buffer; false at the run's end.</summary>
+        private bool Pull(bool runA)
+        {
+            if (runA ? endA : endB)
+            {
+                return false;
             }
 
-            while (bufB.Count < n && !endB)
+            var cursor = runA ? a : b;
+            var op = cursor.Next();
+            if (op is not null && plan is null && ThreadPlan.IsNumbered(op.Thread))
             {
-                var op = b.Next();
-                if (op is null)
+                // Threads the scheduler numbered: pair them by content (a census of both logs) instead of by id.
+                needsPlan = true;
+                op = null;
+            }
+
+            if (op is null)
+            {
+                endA |= runA || needsPlan;
+                endB |= !runA || needsPlan;
+                return false;
+            }
+
+            CheckNonFinite(runA ? "A" : "B", op, cursor);
+            var lane = LaneOf(op, runA);
+            (runA ? lane.A : lane.B).Add(op);
+            (runA ? unalignedA : unalignedB).Enqueue(op);
+            return true;
+        }
+
+        /// <summary>The thread pair an op of run A (or B) belongs to.</summary>
+        private Lane LaneOf(OpRecord op, bool runA)
+        {
+            var byId = runA ? lanesByA : lanesByB;
+            if (byId.TryGetValue(op.Thread, out var lane))
+            {
+                return lane;
+            }
+
+            int planned = plan?.LaneOf(op.Thread, runA) ?? -1;
+            if (planned >= 0)
+            {
+                var (ta, tb) = plan!.Lanes[planned];
+                lane = this.planned.TryGetValue(planned, out var known) ? known : this.planned[planned] = NewLane(ta, tb);
+            }
+            else
+            {
+                // Without a plan, a thread pairs with the thread of the same id in the other run.
+                lane = plan is null ? NewLane(op.Thread, op.Thread) : runA ? NewLane(op.Thread, null) : NewLane(null, op.Thread);
+            }
+
+            if (lane.ThreadA is { } x)
+            {
+                lanesByA[x] = lane;
+            }
+
+            if (lane.ThreadB is { } y)
+            {
+                lanesByB[y] = lane;
+            }
+
+            return lane;
+        }
+
+        private Lane NewLane(string? threadA, string? threadB)
+        {
+            var lane = new Lane(threadA, threadB);
+            lanes.Add(lane);
+            return lane;
+        }
+
+        /// <summary>Aligns a thread pair one step further: pairs, or ops of one run only, or a re-alignment.</summary>
+        private void Step(Lane lane)
+        {
+            Fill(lane, 1);
+            if (lane.A.Count == 0 && lane.B.Count == 0)
+            {
+                return;
+            }
+
+            if (lane.A.Count == 0 || lane.B.Count == 0)
+            {
+                RunsOut(lane);
+                return;
+            }
+
+            if (Exact(lane.A[0], lane.B[0]))
+            {
+                Pair(lane, lane.A[0], lane.B[0]);
+                lane.A.RemoveFirst(1);
+                lane.B.RemoveFirst(1);
+                return;
+            }
+
+            Realign(lane);
+        }
+
+        /// <summary>One run's thread has no ops left while the other's goes on.</summary>
+        private void RunsOut(Lane lane)
+        {
+            bool aEnded = lane.A.Count == 0;
+            var (ra, rb) = aEnded ? ((OpRecord?)null, lane.B[0]) : (lane.A[0], (OpRecord?)null);
+            if (Cut(aEnded ? a : b))
+            {
+                // The run that stops is cut short (a crash, a kill): what the other has beyond is not compared.
+                if (aEnded)
                 {
-                    endB = true;
+                    notComparedB++;
+                    b.Done(rb!);
+                    lane.B.RemoveFirst(1);
                 }
                 else
                 {
-                    CheckNonFinite("B", op, b);
-                    bufB.Add(op);
+                    notComparedA++;
+                    a.Done(ra!);
+                    lane.A.RemoveFirst(1);
                 }
+
+                return;
+            }
+
+            bool threadMissing = (aEnded ? lane.TakenA : lane.TakenB) == 0 && lane.Label != LogFormat.MainThread;
+            NoteStructural(lane, ra, rb, threadMissing
+                ? $"run {(aEnded ? "A" : "B")} has no thread '{lane.Label}'; in run {(aEnded ? "B" : "A")} it starts with {Describe((ra ?? rb)!)}"
+                : aEnded ? $"run A ends after its last op; run B goes on with {Describe(rb!)}" : $"run B ends after its last op; run A goes on with {Describe(ra!)}");
+            if (ra is not null)
+            {
+                Single(lane, ra, OpStatus.OnlyInA);
+                lane.A.RemoveFirst(1);
+            }
+            else
+            {
+                Single(lane, rb!, OpStatus.OnlyInB);
+                lane.B.RemoveFirst(1);
+            }
+        }
+
+        /// <summary>Reads each run until the thread pair holds <paramref name="n"/> ops of it, or the run ends.</summary>
+        private void Fill(Lane lane, int n)
+        {
+            while (lane.A.Count < n && lane.ThreadA is not null && Pull(true))
+            {
+            }
+
+            while (lane.B.Count < n && lane.ThreadB is not null && Pull(false))
+            {
             }
         }
 
@@ -169,9 +349,11 @@ public static class Differ
         private static bool Exact(OpRecord x, OpRecord y) =>
             SameShape(x, y) && x.Source.Line == y.Source.Line && Path.GetFileName(x.Source.File) == Path.GetFileName(y.Source.File);
 
-        private void Realign()
+        private void Realign(Lane lane)
         {
-            Fill(options.AlignWindow);
+            Fill(lane, options.AlignWindow);
+            var bufA = lane.A;
+            var bufB = lane.B;
             int bestI = -1;
             int bestJ = -1;
             for (int sum = 1; sum < bufA.Count + bufB.Count && bestI < 0; sum++)
@@ -198,19 +380,19 @@ public static class Differ
                     notes.Add($"source lines differ between the runs from op {ra.Seq} on ({ra.Source} vs {rb.Source}); ops are paired by op and shape there");
                 }
 
-                Pair(ra, rb);
-                bufA.RemoveAt(0);
-                bufB.RemoveAt(0);
+                Pair(lane, ra, rb);
+                bufA.RemoveFirst(1);
+                bufB.RemoveFirst(1);
                 return;
             }
 
             if (bestI < 0)
             {
-                NoteStructural(ra, rb, $"run A has {Describe(ra)} where run B has {Describe(rb)}, and they do not re-align within {options.AlignWindow} ops");
-                Single(ra, OpStatus.OnlyInA);
-                Single(rb, OpStatus.OnlyInB);
-                bufA.RemoveAt(0);
-                bufB.RemoveAt(0);
+                NoteStructural(lane, ra, rb, $"run A has {Describe(ra)} where run B has {Describe(rb)}, and they do not re-align within {options.AlignWindow} ops");
+                Single(lane, ra, OpStatus.OnlyInA);
+                Single(lane, rb, OpStatus.OnlyInB);
+                bufA.RemoveFirst(1);
+                bufB.RemoveFirst(1);
                 return;
             }
 
@@ -223,33 +405,33 @@ public static class Differ
             }
             else
             {
-                NoteStructural(ra, rb, bestI > 0 && bestJ > 0
+                NoteStructural(lane, ra, rb, bestI > 0 && bestJ > 0
                     ? $"run A has {bestI} op(s) from {Describe(ra)} where run B has {bestJ} op(s) from {Describe(rb)}"
                     : bestI > 0 ? $"run A has {bestI} extra op(s) from {Describe(ra)}" : $"run B has {bestJ} extra op(s) from {Describe(rb)}");
             }
 
             for (int i = 0; i < bestI; i++)
             {
-                Single(bufA[i], OpStatus.OnlyInA);
+                Single(lane, bufA[i], OpStatus.OnlyInA);
             }
 
             for (int j = 0; j < bestJ; j++)
             {
-                Single(bufB[j], OpStatus.OnlyInB);
+                Single(lane, bufB[j], OpStatus.OnlyInB);
             }
 
-            bufA.RemoveRange(0, bestI);
-            bufB.RemoveRange(0, bestJ);
+            bufA.RemoveFirst(bestI);
+            bufB.RemoveFirst(bestJ);
         }
 
         private static string Describe(OpRecord r) => $"op {r.Seq} '{r.Op}' {Fmt(r.Output.Shape)} at {r.Source}";
 
         private static string Fmt(int[] s) => "[" + string.Join(", ", s) + "]";
 
-        private void NoteStructural(OpRecord? ra, OpRecord? rb, string what) =>
-            structural ??= new StructuralDifference(ra?.Seq ?? -1, rb?.Seq ?? -1, what, ra?.Source ?? SourceLocation.Unknown, rb?.Source ?? SourceLocation.Unknown);
+        private void NoteStructural(Lane lane, OpRecord? ra, OpRecord? rb, string what) =>
+            structural ??= new StructuralDifference(ra?.Seq ?? -1, rb?.Seq ?? -1, what, ra?.Source ?? SourceLocation.Unknown, rb?.Source ?? SourceLocation.Unknown) { Thread = lane.Label };
 
-        private void Single(OpRecord r, OpStatus status)
+        private void Single(Lane lane, OpRecord r, OpStatus status)
         {
             var cursor = status == OpStatus.OnlyInA ? a : b;
             var side = new OpSide(r.Seq, r.Output, r.Backend);
@@ -263,14 +445,26 @@ public static class Differ
                 A = status == OpStatus.OnlyInA ? side : null,
                 B = status == OpStatus.OnlyInB ? side : null,
                 Status = status,
+                Thread = r.Thread,
             };
-            Keep(cmp);
+            if (status == OpStatus.OnlyInA)
+            {
+                lane.TakenA++;
+            }
+            else
+            {
+                lane.TakenB++;
+            }
+
+            Keep(lane, cmp);
             cursor.Done(r);
         }
 
-        private void Pair(OpRecord ra, OpRecord rb)
+        private void Pair(Lane lane, OpRecord ra, OpRecord rb)
         {
             compared++;
+            lane.TakenA++;
+            lane.TakenB++;
             var cmp = new OpComparison
             {
                 Index = index++,
@@ -280,6 +474,8 @@ public static class Differ
                 Source = ra.Source,
                 A = new OpSide(ra.Seq, ra.Output, ra.Backend),
                 B = new OpSide(rb.Seq, rb.Output, rb.Backend),
+                Thread = ra.Thread,
+                ThreadB = rb.Thread == ra.Thread ? null : rb.Thread,
             };
             cmp = mode == DiffMode.Bitwise ? Bitwise(cmp, ra, rb) : Numeric(cmp, ra, rb);
             if (cmp.Status != OpStatus.Identical)
@@ -299,6 +495,7 @@ public static class Differ
                 {
                     cmp = cmp with { InputHealthA = [.. ra.Inputs.Select(a.HealthOf)], InputHealthB = [.. rb.Inputs.Select(b.HealthOf)] };
                     first = cmp;
+                    firstLane = lane;
                     if (cmp.Cause == Cause.Propagated)
                     {
                         growth = GrowthStart(ra);
@@ -313,7 +510,7 @@ public static class Differ
 
             producers[ra.Output.Id] = (cmp, ra.Inputs);
             Group(cmp);
-            Keep(cmp);
+            Keep(lane, cmp);
             a.Done(ra);
             b.Done(rb);
             if ((compared & 1023) == 0)
@@ -460,12 +657,12 @@ public static class Differ
 
         private void Group(OpComparison cmp)
         {
-            var key = (cmp.Op, cmp.Phase, cmp.Source);
+            var key = (cmp.Op, cmp.Phase, cmp.Source, cmp.Thread);
             bool bad = cmp.Status == OpStatus.Diverged;
             if (!groupIndex.TryGetValue(key, out int gi))
             {
                 groupIndex[key] = groups.Count;
-                groups.Add(new OpGroup(cmp.Op, cmp.Phase, cmp.Source, 1, bad ? 1 : 0, bad ? cmp.Index : -1, cmp.Score));
+                groups.Add(new OpGroup(cmp.Op, cmp.Phase, cmp.Source, 1, bad ? 1 : 0, bad ? cmp.Index : -1, cmp.Score) { Thread = cmp.Thread });
                 return;
             }
 
@@ -493,27 +690,18 @@ public static class Differ
                 return;
             }
 
-            nonFinite = new NonFiniteOrigin(run, op.Seq, op.Op, op.Source, op.Output.Stats, [.. op.Inputs.Select(cursor.HealthOf)]);
+            nonFinite = new NonFiniteOrigin(run, op.Seq, op.Op, op.Source, op.Output.Stats, [.. op.Inputs.Select(cursor.HealthOf)]) { Thread = op.Thread };
         }
 
-        private void Keep(OpComparison cmp)
+        private void Keep(Lane lane, OpComparison cmp)
         {
-            if (first is null || ReferenceEquals(first, cmp))
+            // The context table shows the first divergence among the ops of its own thread.
+            if (first is null)
             {
-                if (first is null)
-                {
-                    before.Enqueue(cmp);
-                    if (before.Count > options.Context)
-                    {
-                        before.Dequeue();
-                    }
-                }
-                else
-                {
-                    after.Add(cmp);
-                }
+                Recent(before, cmp);
+                Recent(lane.Before, cmp);
             }
-            else if (after.Count <= options.Context)
+            else if (ReferenceEquals(first, cmp) || (ReferenceEquals(lane, firstLane) && after.Count <= options.Context))
             {
                 after.Add(cmp);
             }
@@ -551,6 +739,15 @@ public static class Differ
             }
         }
 
+        private void Recent(Queue<OpComparison> queue, OpComparison cmp)
+        {
+            queue.Enqueue(cmp);
+            if (queue.Count > options.Context)
+            {
+                queue.Dequeue();
+            }
+        }
+
         private static double[,] HeatMap(Tensor x, Tensor y, int[] shape)
         {
             var xa = x.ToDoubleArray();
@@ -577,6 +774,56 @@ public static class Differ
             }
 
             return map;
+        }
+    }
+
+    /// <summary>A thread of run A and its partner in run B (either may be absent), with their ops waiting to be aligned.</summary>
+    private sealed class Lane(string? threadA, string? threadB)
+    {
+        public string? ThreadA { get; } = threadA;
+
+        public string? ThreadB { get; } = threadB;
+
+        /// <summary>"worker-2", or "w#2 / w#3" for threads of different ids paired by content.</summary>
+        public string Label { get; } = threadA is null || threadB is null || threadA == threadB ? (threadA ?? threadB)! : $"{threadA} / {threadB}";
+
+        public OpBuffer A { get; } = new();
+
+        public OpBuffer B { get; } = new();
+
+        /// <summary>Ops of each run aligned so far (paired or listed as only in one run).</summary>
+        public long TakenA { get; set; }
+
+        public long TakenB { get; set; }
+
+        /// <summary>The last ops compared in this thread (the context of a first divergence found here).</summary>
+        public Queue<OpComparison> Before { get; } = new();
+    }
+
+    /// <summary>One run's ops of one thread waiting to be aligned, in order: added at the end, taken from the front.</summary>
+    private sealed class OpBuffer
+    {
+        private readonly List<OpRecord> items = [];
+        private int head;
+
+        public int Count => items.Count - head;
+
+        public OpRecord this[int i] => items[head + i];
+
+        public void Add(OpRecord op) => items.Add(op);
+
+        public IEnumerable<OpRecord> Take(int n) => items.Skip(head).Take(n);
+
+        public void RemoveFirst(int n)
+        {
+            head += n;
+
+            // Taken ops are dropped in bulk, so taking from the front stays cheap however far a thread was read ahead.
+            if (head >= 64 && head * 2 >= items.Count)
+            {
+                items.RemoveRange(0, head);
+                head = 0;
+            }
         }
     }
 }

@@ -145,6 +145,12 @@ public sealed record OpComparison
 
     /// <summary>Run B's input health summaries (kept for the first divergence only).</summary>
     public IReadOnlyList<HealthSummary?>? InputHealthB { get; init; }
+
+    /// <summary>The logical thread of the op in run A (in run B for an op only in B); see <see cref="DiffResult.Threads"/>.</summary>
+    public string Thread { get; init; } = LogFormat.MainThread;
+
+    /// <summary>Run B's thread where it is paired with a thread of another id in A (unnamed threads, paired by content); null otherwise.</summary>
+    public string? ThreadB { get; init; }
 }
 
 /// <summary>All aligned ops of one op at one source location: one test case in the JUnit report.</summary>
@@ -159,6 +165,9 @@ public sealed record OpGroup(string Op, OpPhase Phase, SourceLocation Source, lo
 {
     /// <summary>"matmul (backward) at model.cs:42 (Forward)".</summary>
     public string Name => $"{Op}{(Phase == OpPhase.Backward ? " (backward)" : string.Empty)} at {Source}";
+
+    /// <summary>The logical thread of the group's ops (groups are per thread).</summary>
+    public string Thread { get; init; } = LogFormat.MainThread;
 }
 
 /// <summary>The first place where the op sequences themselves differ.</summary>
@@ -167,7 +176,11 @@ public sealed record OpGroup(string Op, OpPhase Phase, SourceLocation Source, lo
 /// <param name="Description">What differs.</param>
 /// <param name="SourceA">Run A's source location there.</param>
 /// <param name="SourceB">Run B's source location there.</param>
-public sealed record StructuralDifference(long SeqA, long SeqB, string Description, SourceLocation SourceA, SourceLocation SourceB);
+public sealed record StructuralDifference(long SeqA, long SeqB, string Description, SourceLocation SourceA, SourceLocation SourceB)
+{
+    /// <summary>The logical thread where the sequences differ (run A's id).</summary>
+    public string Thread { get; init; } = LogFormat.MainThread;
+}
 
 /// <summary>The first op that produced a NaN or an infinity, in either run.</summary>
 /// <param name="Run">"A" or "B".</param>
@@ -176,7 +189,23 @@ public sealed record StructuralDifference(long SeqA, long SeqB, string Descripti
 /// <param name="Source">Where it was called.</param>
 /// <param name="Output">Its output's health.</param>
 /// <param name="Inputs">Its inputs' health, in order (null where not recorded).</param>
-public sealed record NonFiniteOrigin(string Run, long Seq, string Op, SourceLocation Source, HealthSummary? Output, IReadOnlyList<HealthSummary?> Inputs);
+public sealed record NonFiniteOrigin(string Run, long Seq, string Op, SourceLocation Source, HealthSummary? Output, IReadOnlyList<HealthSummary?> Inputs)
+{
+    /// <summary>The op's logical thread in that run.</summary>
+    public string Thread { get; init; } = LogFormat.MainThread;
+}
+
+/// <summary>
+/// One or both logs are cut short (no end record, or an incomplete last line) and one run stops earlier than the
+/// other: only the ops both runs have are compared, and the verdict speaks of them.
+/// </summary>
+/// <param name="TruncatedA">Run A's log is cut short.</param>
+/// <param name="TruncatedB">Run B's log is cut short.</param>
+/// <param name="LastSeqA">Run A's last complete op (-1 when none).</param>
+/// <param name="LastSeqB">Run B's last complete op (-1 when none).</param>
+/// <param name="NotComparedA">Ops of run A after the point where run B stops (not compared).</param>
+/// <param name="NotComparedB">Ops of run B after the point where run A stops (not compared).</param>
+public sealed record CommonPrefix(bool TruncatedA, bool TruncatedB, long LastSeqA, long LastSeqB, long NotComparedA, long NotComparedB);
 
 /// <summary>A point of the error chart.</summary>
 /// <param name="Index">Alignment index.</param>
@@ -240,6 +269,18 @@ public sealed record DiffResult
 
     /// <summary>Notes for the reader (truncated logs, skipped checks).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>
+    /// The logical threads compared, one entry per pair ("worker-2", or "w#2 / w#3" where unnamed threads of other ids
+    /// were paired by content), in order of their first op. Reports name an op's thread only when there are several.
+    /// </summary>
+    public IReadOnlyList<string> Threads { get; init; } = [LogFormat.MainThread];
+
+    /// <summary>True when the runs have more than one logical thread.</summary>
+    public bool MultiThreaded => Threads.Count > 1;
+
+    /// <summary>Set when a log is cut short and the other run goes on: only the common prefix was compared.</summary>
+    public CommonPrefix? Prefix { get; init; }
 
     /// <summary>Exit code for CI: 0 identical or within tolerance, 1 diverged.</summary>
     public int ExitCode => Verdict == Verdict.Diverged || Structural is not null ? 1 : 0;

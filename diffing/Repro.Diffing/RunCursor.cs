@@ -7,6 +7,8 @@ namespace Repro.Diffing;
 /// <summary>
 /// Walks one log's ops in order. In numeric mode it also replays them on the run's own backend and dtype, keeping
 /// only the tensors that a later op (or a pending comparison) still needs, so memory stays bounded by the live set.
+/// Ops are compared thread by thread, so not always in the order they were read: a tensor goes once every op that
+/// reads it was read and none of them, nor its producer, still waits to be compared.
 /// </summary>
 internal sealed class RunCursor : IDisposable
 {
@@ -16,8 +18,11 @@ internal sealed class RunCursor : IDisposable
     private readonly Dictionary<long, Tensor> values = [];
     private readonly Dictionary<long, string> hashes = [];
     private readonly Dictionary<long, HealthSummary?> health = [];
-    private readonly Dictionary<OpRecord, long> pending = new(ReferenceEqualityComparer.Instance);
-    private readonly HashSet<long> pendingOutputs = [];
+    private readonly HashSet<OpRecord> pending = new(ReferenceEqualityComparer.Instance);
+
+    // Tensor id -> pending ops that produced it (assign reuses its input's id) or read it.
+    private readonly Dictionary<long, int> pendingOutputs = [];
+    private readonly Dictionary<long, int> pendingReads = [];
     private readonly Backend? backend;
     private long index;
 
@@ -26,13 +31,22 @@ internal sealed class RunCursor : IDisposable
 
     private readonly Queue<long> recent = new();
 
-    public RunCursor(string path, bool replay)
+    /// <param name="path">The log.</param>
+    /// <param name="replay">Replay the ops (numeric mode).</param>
+    /// <param name="census">Gather the log's threads first (<see cref="Census"/>); replay always does.</param>
+    public RunCursor(string path, bool replay, bool census)
     {
         Name = path;
 
-        // Replay holds tensor values, so it needs exact liveness (a first pass over the log); bitwise mode only
-        // keeps hashes and health summaries, bounded by a window of recent tensors, and reads the log once.
-        lastUse = replay ? LastUses(path) : [];
+        // Replay holds tensor values, so it needs exact liveness (a first pass over the log, which also counts the
+        // threads); bitwise mode only keeps hashes and health summaries, bounded by a window of recent tensors, and
+        // reads the log once unless its threads must be paired by content.
+        lastUse = [];
+        if (replay || census)
+        {
+            Census = FirstPass(path, replay ? lastUse : null);
+        }
+
         reader = LogReader.Open(path);
         Header = reader.Header;
         if (replay)
@@ -47,9 +61,16 @@ internal sealed class RunCursor : IDisposable
 
     public LogHeader Header { get; }
 
-    public LogTruncation? Truncation => reader.Truncation;
+    /// <summary>Why the run stops early: its log is cut short, or its end record says the run did not complete.</summary>
+    public LogTruncation? Truncation => StoppedEarly(reader);
 
     public Backend? Backend => backend;
+
+    /// <summary>Sequence number of the last complete op read (-1 when none).</summary>
+    public long LastSeq => reader.LastSeq;
+
+    /// <summary>The log's threads, when gathered in a first pass.</summary>
+    public ThreadCensus? Census { get; }
 
     /// <summary>The next op (executed, in numeric mode), or null at the end of the log.</summary>
     public OpRecord? Next()
@@ -86,12 +107,17 @@ internal sealed class RunCursor : IDisposable
     /// </summary>
     public void Done(OpRecord op)
     {
-        if (!pending.Remove(op, out long at))
+        if (!pending.Remove(op))
         {
             return;
         }
 
-        pendingOutputs.Remove(op.Output.Id);
+        Release(pendingOutputs, op.Output.Id);
+        foreach (long id in op.Inputs)
+        {
+            Release(pendingReads, id);
+        }
+
         if (backend is null)
         {
             return;
@@ -99,7 +125,8 @@ internal sealed class RunCursor : IDisposable
 
         foreach (long id in op.Inputs.Append(op.Output.Id))
         {
-            if (lastUse.GetValueOrDefault(id, -1) <= at && !pendingOutputs.Contains(id))
+            // Every reader read (the last one's index is below the count of ops read) and none waiting.
+            if (lastUse.GetValueOrDefault(id, -1) < index && !pendingOutputs.ContainsKey(id) && !pendingReads.ContainsKey(id))
             {
                 Forget(id);
             }
@@ -135,8 +162,30 @@ internal sealed class RunCursor : IDisposable
         hashes[op.Output.Id] = op.Output.Hash;
         health[op.Output.Id] = op.Output.Stats;
         Track(op.Output.Id);
-        pending[op] = index;
-        pendingOutputs.Add(op.Output.Id);
+        pending.Add(op);
+        Hold(pendingOutputs, op.Output.Id);
+        foreach (long id in op.Inputs)
+        {
+            Hold(pendingReads, id);
+        }
+    }
+
+    private static void Hold(Dictionary<long, int> counts, long id) =>
+        counts[id] = counts.GetValueOrDefault(id) + 1;
+
+    private static void Release(Dictionary<long, int> counts, long id)
+    {
+        if (counts.TryGetValue(id, out int n))
+        {
+            if (n > 1)
+            {
+                counts[id] = n - 1;
+            }
+            else
+            {
+                counts.Remove(id);
+            }
+        }
     }
 
     private void Remember(TensorRecord t, LogPosition at)
@@ -163,7 +212,7 @@ internal sealed class RunCursor : IDisposable
         while (recent.Count > RecentTensors)
         {
             long old = recent.Dequeue();
-            if (!pendingOutputs.Contains(old))
+            if (!pendingOutputs.ContainsKey(old))
             {
                 Forget(old);
             }
@@ -177,22 +226,36 @@ internal sealed class RunCursor : IDisposable
         health.Remove(id);
     }
 
-    /// <summary>A first pass over the log: the index of the last op reading each tensor id.</summary>
-    private static Dictionary<long, long> LastUses(string path)
+    /// <summary>A first pass over the log: its threads, and (for replay) the index of the last op reading each tensor id.</summary>
+    private static ThreadCensus FirstPass(string path, Dictionary<long, long>? lastUses)
     {
-        var result = new Dictionary<long, long>();
+        var census = new ThreadCensus();
         using var r = LogReader.Open(path);
         long i = 0;
         foreach (var op in r.Ops())
         {
-            foreach (long id in op.Inputs)
+            census.Add(op);
+            if (lastUses is not null)
             {
-                result[id] = i;
+                foreach (long id in op.Inputs)
+                {
+                    lastUses[id] = i;
+                }
             }
 
             i++;
         }
 
-        return result;
+        census.Finish(StoppedEarly(r));
+        return census;
     }
+
+    /// <summary>
+    /// A run whose program failed or was interrupted stopped early as much as one whose log was cut: the ops it has
+    /// are compared as a prefix of the other run's.
+    /// </summary>
+    private static LogTruncation? StoppedEarly(LogReader r) =>
+        r.Truncation ?? (r.End is { IsComplete: false } end
+            ? new LogTruncation(end.Position, r.LastSeq, $"the run ended early ({end.Status}: {end.Error?.Describe() ?? "no error recorded"})")
+            : null);
 }

@@ -8,7 +8,7 @@ namespace Repro.Engine;
 /// </summary>
 /// <remarks>
 /// <list type="table">
-/// <item><term>REPRO_THREADS</term><description>worker threads for CPU kernels (default: all cores).</description></item>
+/// <item><term>REPRO_THREADS</term><description>worker threads for CPU kernels (default: all cores; 1 to <see cref="Settings.MaxThreads"/>, other values are ignored).</description></item>
 /// <item><term>REPRO_BACKEND</term><description>default backend for new tensors ("managed", "reference", or a registered one).</description></item>
 /// <item><term>REPRO_SEED</term><description>seed of the default random generator (default 0).</description></item>
 /// </list>
@@ -28,7 +28,13 @@ public static class Settings
     private static bool threadsChosen = EnvironmentThreads is not null;
     private static Backend? globalBackend;
 
-    /// <summary>Worker threads CPU kernels may use (at least 1). Results never depend on it.</summary>
+    /// <summary>
+    /// The most worker threads a thread count may name: more than any machine's cores today, few enough that a typo
+    /// (100000) is an error instead of a hundred thousand threads.
+    /// </summary>
+    public const int MaxThreads = 1024;
+
+    /// <summary>Worker threads CPU kernels may use (1 to <see cref="MaxThreads"/>). Results never depend on it.</summary>
     public static int Threads
     {
         get => ThreadsOverride.Value ?? globalThreads;
@@ -111,19 +117,19 @@ public static class Settings
         return string.IsNullOrWhiteSpace(name) ? ManagedBackend.Instance : GetBackend(name.Trim());
     }
 
-    /// <summary>REPRO_THREADS when it holds a count of at least 1; otherwise null, and the default is all cores.</summary>
+    /// <summary>REPRO_THREADS when it holds a count from 1 to <see cref="MaxThreads"/>; otherwise null, and the default is all cores.</summary>
     private static int? ThreadsFromEnvironment()
     {
         var text = Environment.GetEnvironmentVariable("REPRO_THREADS");
         return !string.IsNullOrWhiteSpace(text)
             && int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n)
-            && n >= 1
+            && n is >= 1 and <= MaxThreads
             ? n
             : null;
     }
 
     private static int CheckThreads(int threads) =>
-        threads >= 1 ? threads : throw new ArgumentOutOfRangeException(nameof(threads), threads, "thread count must be at least 1");
+        threads is >= 1 and <= MaxThreads ? threads : throw new ArgumentOutOfRangeException(nameof(threads), threads, $"thread count must be 1 to {MaxThreads}");
 
     private sealed class Restore(Action restore) : IDisposable
     {

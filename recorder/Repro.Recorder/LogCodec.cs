@@ -23,7 +23,7 @@ internal static class LogCodec
             WriteTensor(w, t.Id, t.Shape, t.DType, t.Hash, t.Blob, t.Stats is { } s ? new SummaryValues(s.Min, s.Max, s.Mean, s.NaN, s.PosInf, s.NegInf, s.Subnormal, s.Zero) : null);
         }
 
-        WriteOpEnd(w, r.Backend, r.Source);
+        WriteOpEnd(w, r.Backend, r.Source, r.Thread == LogFormat.MainThread ? null : r.Thread);
     });
 
     public static byte[] EncodeLeaf(LeafRecord r) => Encode(w =>
@@ -141,8 +141,8 @@ internal static class LogCodec
         w.Raw("],\"out\":["u8);
     }
 
-    /// <summary>Closes an op record's outputs and writes its backend and source location.</summary>
-    public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src)
+    /// <summary>Closes an op record's outputs and writes its backend, source location and logical thread (null: the main thread, no field).</summary>
+    public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src, string? thread)
     {
         w.Raw("],\"backend\":"u8);
         w.String(backend);
@@ -151,12 +151,13 @@ internal static class LogCodec
             WriteSource(w, src);
         }
 
+        WriteThread(w, thread);
         w.EndRecord();
     }
 
-    /// <summary>As <see cref="WriteOpEnd(JsonLine, string, SourceLocation)"/>, the source's JSON taken from <paramref name="sources"/> (consecutive ops mostly share one).</summary>
+    /// <summary>As <see cref="WriteOpEnd(JsonLine, string, SourceLocation, string)"/>, the source's JSON taken from <paramref name="sources"/> (consecutive ops mostly share one).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src, SourceCache sources)
+    public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src, SourceCache sources, string? thread)
     {
         w.Raw("],\"backend\":"u8);
         w.String(backend);
@@ -165,7 +166,18 @@ internal static class LogCodec
             w.Raw(sources.Json(src));
         }
 
+        WriteThread(w, thread);
         w.EndRecord();
+    }
+
+    /// <summary>Writes <c>,"thread":"..."</c> for an op of any thread but the main one (whose records stay as they were before threads were recorded).</summary>
+    private static void WriteThread(JsonLine w, string? thread)
+    {
+        if (thread is not null)
+        {
+            w.Raw(",\"thread\":"u8);
+            w.String(thread);
+        }
     }
 
     /// <summary>Writes <c>,"src":{...}</c>.</summary>
@@ -207,6 +219,28 @@ internal static class LogCodec
         w.Long(r.Blobs);
         w.Raw(",\"status\":"u8);
         w.String(r.Status);
+        if (r.Error is { } e)
+        {
+            w.Raw(",\"error\":{\"type\":"u8);
+            w.String(e.Type);
+            w.Raw(",\"message\":"u8);
+            w.String(e.Message);
+            if (e.Op is not null)
+            {
+                w.Raw(",\"op\":"u8);
+                w.String(e.Op);
+            }
+
+            if (e.Source.IsKnown)
+            {
+                WriteSource(w, e.Source);
+            }
+
+            w.Raw(",\"last\":"u8);
+            w.Long(e.LastSeq);
+            w.Byte((byte)'}');
+        }
+
         w.EndRecord();
     }
 

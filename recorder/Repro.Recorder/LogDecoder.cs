@@ -25,6 +25,7 @@ internal sealed class LogDecoder
     private readonly FieldTable record = new();
     private readonly FieldTable nested = new();
     private readonly FieldTable stats = new();
+    private readonly FieldTable errorTable = new();
     private readonly List<KeyValuePair<string, object>> attributeItems = [];
     private readonly Dictionary<string, string> interned = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> internedBySpan;
@@ -94,6 +95,10 @@ internal sealed class LogDecoder
         Vars,
         Command,
         Crc,
+        Error,
+        Message,
+        Last,
+        Thread,
         Count,
     }
 
@@ -319,6 +324,7 @@ internal sealed class LogDecoder
         int outputCount = 0;
         string? backend = null;
         var src = SourceLocation.Unknown;
+        string? thread = null;
         List<string>? others = null;
         var r = Reader(line);
         try
@@ -395,6 +401,9 @@ internal sealed class LogDecoder
                     case F.Src:
                         src = r.TokenType == JsonTokenType.StartObject ? StreamSource(line, ref r, pos) : throw new LogFormatException(pos, $"op {seq}: src must be an object");
                         break;
+                    case F.Thread:
+                        thread = r.TokenType == JsonTokenType.String ? ThreadId(GetString(ref r, pos, intern: true), pos, seq) : throw new LogFormatException(pos, $"op {seq}: thread must be a string, got {Clip(Token(line, ref r))}");
+                        break;
                     default:
                         SkipUnread(line, ref r, pos);
                         break;
@@ -449,7 +458,7 @@ internal sealed class LogDecoder
         }
 
         Require(seen, F.Backend, "backend", pos);
-        return new OpRecord(seq, op!, attrs, phase, of, view, inputs!, outputs!, backend!, src) { Position = pos };
+        return new OpRecord(seq, op!, attrs, phase, of, view, inputs!, outputs!, backend!, src) { Position = pos, Thread = thread ?? LogFormat.MainThread };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -828,13 +837,41 @@ internal sealed class LogDecoder
 
     private EndRecord DecodeEnd(ReadOnlySpan<byte> line, FieldTable o, LogPosition pos)
     {
+        // Any status other than "complete" means the run did not finish (a newer writer may add statuses).
+        var status = Str(line, o, F.Status, "status", pos);
+        var error = o.Has(F.Error) ? DecodeRunError(Obj(line, o, F.Error, "error", pos), pos) : null;
         var end = new EndRecord(
             Int(line, o, F.Ops, "ops", pos, 0, long.MaxValue),
             Int(line, o, F.Leaves, "leaves", pos, 0, long.MaxValue),
             Int(line, o, F.Blobs, "blobs", pos, 0, long.MaxValue),
-            Str(line, o, F.Status, "status", pos)) { Position = pos };
-        CheckUnread(line, o, pos);
+            status) { Position = pos, Error = error };
+        CheckUnread(line, o, pos, F.Error);
         return end;
+    }
+
+    /// <summary>The end record's "error" object: type, message, and optionally op, src and last.</summary>
+    private RunError DecodeRunError(ReadOnlySpan<byte> json, LogPosition pos)
+    {
+        var e = errorTable;
+        Load(json, e, pos, whole: false);
+        var src = SourceLocation.Unknown;
+        if (e.Has(F.Src))
+        {
+            var srcJson = Obj(json, e, F.Src, "error.src", pos);
+            var so = nested;
+            Load(srcJson, so, pos, whole: false);
+            src = new SourceLocation(Str(srcJson, so, F.File, "file", pos), (int)Int(srcJson, so, F.Line, "line", pos, 0, int.MaxValue), Str(srcJson, so, F.Member, "member", pos));
+            CheckUnread(srcJson, so, pos);
+        }
+
+        var error = new RunError(
+            Str(json, e, F.Type, "error.type", pos),
+            Str(json, e, F.Message, "error.message", pos),
+            e.Has(F.Op) ? Str(json, e, F.Op, "error.op", pos) : null,
+            src,
+            e.Has(F.Last) ? Int(json, e, F.Last, "error.last", pos, -1, long.MaxValue) : -1);
+        CheckUnread(json, e, pos, F.Src);
+        return error;
     }
 
     private OpRecord DecodeOp(ReadOnlySpan<byte> line, FieldTable o, LogPosition pos)
@@ -924,10 +961,24 @@ internal sealed class LogDecoder
             CheckUnread(srcJson, so, pos);
         }
 
-        var result = new OpRecord(seq, op, attrs, phase, of, view, inputs, outputs, Str(line, o, F.Backend, "backend", pos, intern: true), src) { Position = pos };
+        var thread = LogFormat.MainThread;
+        if (o.Has(F.Thread))
+        {
+            thread = o.Kind(F.Thread) == JsonTokenType.String
+                ? ThreadId(String(o.Raw(line, F.Thread), pos, intern: true), pos, seq)
+                : throw new LogFormatException(pos, $"op {seq}: thread must be a string, got {Clip(o.Raw(line, F.Thread))}");
+        }
+
+        var result = new OpRecord(seq, op, attrs, phase, of, view, inputs, outputs, Str(line, o, F.Backend, "backend", pos, intern: true), src) { Position = pos, Thread = thread };
         CheckUnread(line, o, pos, F.Attrs, F.In, F.Out, F.Src);
         return result;
     }
+
+    /// <summary>An op's logical thread id: any characters (control characters too: it is only ever compared and shown), bounded in length.</summary>
+    private static string ThreadId(string id, LogPosition pos, long seq) =>
+        id.Length is > 0 and <= LogFormat.MaxThreadIdLength
+            ? id
+            : throw new LogFormatException(pos, $"op {seq}: thread id must be 1 to {LogFormat.MaxThreadIdLength} characters long, got {id.Length}{(id.Length > 0 ? $": '{Clip(id)}'" : string.Empty)}");
 
     /// <summary>A tensor object; <paramref name="seq"/> -1 for a leaf's tensor (names the tensor in errors).</summary>
     private TensorRecord DecodeTensor(ReadOnlySpan<byte> json, LogPosition pos, long seq, int index)
@@ -1522,14 +1573,17 @@ internal sealed class LogDecoder
         4 => n.SequenceEqual("type"u8) ? F.Type : n.SequenceEqual("view"u8) ? F.View : n.SequenceEqual("hash"u8) ? F.Hash
             : n.SequenceEqual("blob"u8) ? F.Blob : n.SequenceEqual("mean"u8) ? F.Mean : n.SequenceEqual("pinf"u8) ? F.PInf
             : n.SequenceEqual("ninf"u8) ? F.NInf : n.SequenceEqual("zero"u8) ? F.Zero : n.SequenceEqual("file"u8) ? F.File
-            : n.SequenceEqual("line"u8) ? F.Line : n.SequenceEqual("seed"u8) ? F.Seed : n.SequenceEqual("vars"u8) ? F.Vars : F.Unknown,
+            : n.SequenceEqual("line"u8) ? F.Line : n.SequenceEqual("seed"u8) ? F.Seed : n.SequenceEqual("vars"u8) ? F.Vars
+            : n.SequenceEqual("last"u8) ? F.Last : F.Unknown,
         5 => n.SequenceEqual("phase"u8) ? F.Phase : n.SequenceEqual("attrs"u8) ? F.Attrs : n.SequenceEqual("shape"u8) ? F.Shape
             : n.SequenceEqual("dtype"u8) ? F.DType : n.SequenceEqual("stats"u8) ? F.Stats : n.SequenceEqual("repro"u8) ? F.Repro
-            : n.SequenceEqual("blobs"u8) ? F.Blobs : F.Unknown,
+            : n.SequenceEqual("blobs"u8) ? F.Blobs : n.SequenceEqual("error"u8) ? F.Error : F.Unknown,
         6 => n.SequenceEqual("tensor"u8) ? F.Tensor : n.SequenceEqual("leaves"u8) ? F.Leaves : n.SequenceEqual("status"u8) ? F.Status
-            : n.SequenceEqual("format"u8) ? F.Format : n.SequenceEqual("member"u8) ? F.Member : n.SequenceEqual("device"u8) ? F.Device : F.Unknown,
+            : n.SequenceEqual("format"u8) ? F.Format : n.SequenceEqual("member"u8) ? F.Member : n.SequenceEqual("device"u8) ? F.Device
+            : n.SequenceEqual("thread"u8) ? F.Thread : F.Unknown,
         7 => n.SequenceEqual("backend"u8) ? F.Backend : n.SequenceEqual("version"u8) ? F.Version : n.SequenceEqual("capture"u8) ? F.Capture
-            : n.SequenceEqual("runtime"u8) ? F.Runtime : n.SequenceEqual("threads"u8) ? F.Threads : n.SequenceEqual("command"u8) ? F.Command : F.Unknown,
+            : n.SequenceEqual("runtime"u8) ? F.Runtime : n.SequenceEqual("threads"u8) ? F.Threads : n.SequenceEqual("command"u8) ? F.Command
+            : n.SequenceEqual("message"u8) ? F.Message : F.Unknown,
         10 => n.SequenceEqual("processors"u8) ? F.Processors : F.Unknown,
         _ => F.Unknown,
     };

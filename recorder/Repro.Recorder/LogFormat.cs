@@ -15,6 +15,12 @@ public static class LogFormat
     /// <summary>The folder of content-addressed blobs inside a log folder.</summary>
     public const string BlobsFolder = "blobs";
 
+    /// <summary>The logical thread id of the thread that started the recording; its ops carry no "thread" field.</summary>
+    public const string MainThread = "main";
+
+    /// <summary>Longest logical thread id (UTF-16 code units) a writer writes and a reader accepts.</summary>
+    public const int MaxThreadIdLength = 256;
+
     /// <summary>The suffix every record line ends with before the checksum digits: <c>,"crc":"</c>.</summary>
     internal const string CrcPrefix = ",\"crc\":\"";
 

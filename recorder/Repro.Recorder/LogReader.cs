@@ -41,7 +41,9 @@ public sealed class LogReader : IDisposable
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new LogFormatException(new LogPosition(recordsPath, 0, 0), "no such log: expected a log folder holding " + LogFormat.RecordsFile, ex);
+            var partials = LogFolder.FindPartialsOfAnyProcess(folder);
+            var hint = partials.Count > 0 ? $" (an unfinished recording to it is at {partials[0]})" : string.Empty;
+            throw new LogFormatException(new LogPosition(recordsPath, 0, 0), "no such log: expected a log folder holding " + LogFormat.RecordsFile + hint, ex);
         }
 
         try
@@ -98,6 +100,44 @@ public sealed class LogReader : IDisposable
         }
 
         return new LogReader(full, limits ?? LogLimits.Default);
+    }
+
+    /// <summary>
+    /// The end record of the log at <paramref name="path"/>, read from the end of its records file without reading the
+    /// rest (commands that wrote a log check it this way); null when the log has none (its last line is not a complete
+    /// end record: a run that did not close its recorder, or a writer that failed).
+    /// </summary>
+    /// <exception cref="LogFormatException">No log there, or its last line is damaged.</exception>
+    public static EndRecord? ReadEnd(string path, LogLimits? limits = null)
+    {
+        using var reader = Open(path, limits);
+        var s = reader.stream;
+        long length = s.Length;
+        if (length < 2)
+        {
+            return null;
+        }
+
+        // The last line: from after the newline before the final one to the final newline.
+        long max = Math.Min(length, (long)reader.Limits.MaxLineBytes + 1);
+        var tail = new byte[max];
+        s.Position = length - max;
+        s.ReadExactly(tail);
+        if (tail[^1] != (byte)'\n')
+        {
+            return null;
+        }
+
+        int start = Array.LastIndexOf(tail, (byte)'\n', tail.Length - 2) + 1;
+        long offset = length - max + start;
+        if (offset <= reader.Header.Position.Offset)
+        {
+            return null;
+        }
+
+        var text = tail.AsSpan(start, tail.Length - 1 - start);
+        var pos = new LogPosition(reader.recordsPath, 0, offset);
+        return text.StartsWith("{\"type\":\"end\""u8) && reader.decoder.DecodeEntry(text, pos) is EndRecord end ? end : null;
     }
 
     /// <summary>The entries after the header, in order; can be enumerated once.</summary>

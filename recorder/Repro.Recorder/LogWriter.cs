@@ -102,6 +102,8 @@ internal sealed class LogWriter : IDisposable
     private Exception? failure;
     private bool closed;
     private long lastFlush;
+    private string endStatus = EndStatus.Complete;
+    private RunError? endError;
 
     /// <summary>A writer of the log folder <paramref name="folder"/>; with null, no log: only each op's output hash is computed, for <see cref="OpWritten"/> (verify).</summary>
     public LogWriter(string? folder)
@@ -183,7 +185,7 @@ internal sealed class LogWriter : IDisposable
 
     /// <summary>Claims the next slot for an op with the log ids <paramref name="inputs"/>; add its outputs, then <see cref="Publish"/> it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int BeginOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, ReadOnlySpan<long> inputs, string backend, SourceLocation src)
+    public int BeginOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, ReadOnlySpan<long> inputs, string backend, SourceLocation src, string? thread = null)
     {
         int slot = Claim();
         ref var r = ref ring[slot];
@@ -196,6 +198,7 @@ internal sealed class LogWriter : IDisposable
         r.View = view;
         r.Backend = backend;
         r.Source = src;
+        r.Thread = thread;
         r.InputCount = inputs.Length;
         if (inputs.Length <= Slot.InlineInputs)
         {
@@ -343,8 +346,11 @@ internal sealed class LogWriter : IDisposable
         }
     }
 
-    /// <summary>Writes the end record, drains the queue, flushes and closes. Returns the writer thread's failure, if any.</summary>
-    public Exception? Close(bool writeEnd = true)
+    /// <summary>
+    /// Writes the end record (with <paramref name="status"/> and, for a run that did not complete, its
+    /// <paramref name="error"/>), drains the queue, flushes and closes. Returns the writer thread's failure, if any.
+    /// </summary>
+    public Exception? Close(bool writeEnd = true, string status = EndStatus.Complete, RunError? error = null)
     {
         if (closed)
         {
@@ -354,6 +360,9 @@ internal sealed class LogWriter : IDisposable
         closed = true;
         if (writeEnd)
         {
+            // Read by the writer thread after the slot is published (publishing is a release).
+            endStatus = status;
+            endError = error;
             int slot = Claim();
             ring[slot].Kind = SlotKind.End;
             Publish(slot);
@@ -456,7 +465,22 @@ internal sealed class LogWriter : IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         try
         {
-            Drain();
+            // The writer must outlive any failure: a writer thread that died would leave the issuing thread waiting
+            // for queue space forever. After a failure it drains the queue without writing, until the log is closed.
+            while (true)
+            {
+                try
+                {
+                    Drain();
+                    break;
+                }
+#pragma warning disable CA1031 // Whatever it was, it is the log's failure, reported when the recording closes.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Fail(ex);
+                }
+            }
         }
         finally
         {
@@ -610,8 +634,9 @@ internal sealed class LogWriter : IDisposable
                 records?.Write(output.Written);
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
         {
+            // A file over the process's size limit (EFBIG) comes as ArgumentOutOfRangeException, a full disk as IOException.
             Fail(ex);
         }
 
@@ -650,7 +675,7 @@ internal sealed class LogWriter : IDisposable
                     leafCount.Value++;
                     break;
                 case SlotKind.End:
-                    LogCodec.WriteEnd(output, new EndRecord(OpCount, LeafCount, blobs.Count, "complete"));
+                    LogCodec.WriteEnd(output, new EndRecord(OpCount, LeafCount, blobs.Count, endStatus) { Error = endError });
                     break;
                 default:
                     break;
@@ -690,7 +715,7 @@ internal sealed class LogWriter : IDisposable
             }
         }
 
-        LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source, sources);
+        LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source, sources, slot.Thread);
         opCount.Value++;
         if (OpWritten is { } callback && firstShape is not null)
         {
@@ -959,6 +984,9 @@ internal sealed class LogWriter : IDisposable
         public OpAttributes? Attributes;
         public string? Backend;
         public SourceLocation Source;
+
+        /// <summary>The op's logical thread id; null for the main thread.</summary>
+        public string? Thread;
         public LogHeader? Header;
         public InlineIds Inputs;
 
@@ -986,6 +1014,7 @@ internal sealed class LogWriter : IDisposable
             Attributes = null;
             Backend = null;
             Source = default;
+            Thread = null;
             TensorCount = 0;
             InputCount = 0;
             Bytes = 0;

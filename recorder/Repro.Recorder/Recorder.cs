@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Repro.Engine;
 using Repro.Engine.Backends;
 
@@ -40,6 +41,23 @@ public sealed record RecorderOptions
 
     /// <summary>Restart the dispatcher's sequence numbers at 0 so the log's ops count from 0 (when nothing else observes).</summary>
     public bool ResetSequence { get; init; } = true;
+
+    /// <summary>
+    /// Replace an existing log at the path (<c>--force</c>). Without it, a path that holds a log is refused before
+    /// anything runs. Either way only a folder that holds nothing but a log (records.jsonl and blobs/) is ever
+    /// replaced, and only once the new log is complete.
+    /// </summary>
+    public bool Force { get; init; }
+
+    /// <summary>
+    /// Close the log when the process gets SIGINT (Ctrl-C) or SIGTERM, with an end record whose status is
+    /// <see cref="EndStatus.Interrupted"/>, before the process stops as it would have (default on). An unhandled
+    /// exception always closes the log with status <see cref="EndStatus.Exception"/>.
+    /// </summary>
+    public bool CloseOnSignal { get; init; } = true;
+
+    /// <summary>Called once the log was closed because of a signal or an unhandled exception (after it is in place).</summary>
+    public Action<Recording, RunError>? Stopped { get; init; }
 }
 
 /// <summary>
@@ -79,15 +97,23 @@ public sealed record RecordingStatistics(
 /// <summary>Starts recordings. <c>using var rec = Recorder.Start("run.repro");</c> records every op until disposed.</summary>
 public static class Recorder
 {
-    /// <summary>Starts recording every op of this process into the log folder <paramref name="path"/>.</summary>
-    /// <exception cref="IOException">The folder exists and is not empty and not a Repro log.</exception>
+    /// <summary>
+    /// Starts recording every op of this process into the log folder <paramref name="path"/>. The log is written into
+    /// a sibling folder (<c>path.partial-PID</c>) and moved to <paramref name="path"/> when the recording is closed, so
+    /// a run that crashes never destroys an earlier log: its readable prefix stays in the partial folder.
+    /// </summary>
+    /// <exception cref="IOException">
+    /// The path is a file, a folder that is not empty and holds no Repro log (or holds other files besides one), or a
+    /// log and <see cref="RecorderOptions.Force"/> is not set.
+    /// </exception>
     public static Recording Start(string path, RecorderOptions? options = null) => new(path, options ?? new RecorderOptions(), null);
 }
 
 /// <summary>
 /// An active recording: an <see cref="IOpObserver"/> attached to the dispatcher. The engine holds no reference to it
 /// beyond the observer list. Ops issued from several threads are serialized by the dispatcher (one lock, one sequence
-/// number each), so the log has a defined order and records are never interleaved.
+/// number each), so the log has a defined order and records are never interleaved; that order is the scheduler's, so
+/// each op also names its logical thread (<see cref="ThreadIds"/>), by which a differ compares runs thread by thread.
 /// </summary>
 public sealed class Recording : IOpObserver, IDisposable
 {
@@ -107,9 +133,15 @@ public sealed class Recording : IOpObserver, IDisposable
     private readonly LogIds logIds = new();
     private readonly RecorderOptions options;
     private readonly IDisposable? threads;
+    private readonly string? partial;
+    private readonly List<IDisposable> stopHooks = [];
+    private readonly ThreadIds threadIds = new();
     private long expectedSeq = -1;
+    private long lastSeq = -1;
+    private string? expectedThread;
     private bool expectLeaf;
     private bool disposed;
+    private int closing;
 
     /// <summary>A recording into the log folder <paramref name="path"/>; with null, no log is written and only each op's output hash is computed for <paramref name="opWritten"/> (verify).</summary>
     internal Recording(string? path, RecorderOptions options, OpWrittenHandler? opWritten)
@@ -118,7 +150,7 @@ public sealed class Recording : IOpObserver, IDisposable
         Path = path is null ? string.Empty : System.IO.Path.GetFullPath(path);
         if (path is not null)
         {
-            PrepareFolder(Path);
+            partial = LogFolder.PreparePartial(Path, options.Force);
         }
 
         // Before the header, which names the thread count the run uses.
@@ -126,7 +158,7 @@ public sealed class Recording : IOpObserver, IDisposable
         LogWriter? created = null;
         try
         {
-            created = new LogWriter(path is null ? null : Path)
+            created = new LogWriter(partial)
             {
                 OpWritten = opWritten,
                 SpinBeforeSleep = Settings.Threads < Environment.ProcessorCount ? WriterSpin : TimeSpan.Zero,
@@ -144,9 +176,10 @@ public sealed class Recording : IOpObserver, IDisposable
         }
         catch
         {
-            // A recording that never started gives its thread count back and stops its writer thread.
+            // A recording that never started gives its thread count back, stops its writer thread and leaves nothing.
             created?.Close(writeEnd: false);
             threads?.Dispose();
+            LogFolder.DeletePartial(partial);
             throw;
         }
 
@@ -158,10 +191,17 @@ public sealed class Recording : IOpObserver, IDisposable
         }
 
         attachment = Dispatcher.Observe(this);
+        if (path is not null)
+        {
+            WatchForStops();
+        }
     }
 
-    /// <summary>The log folder.</summary>
+    /// <summary>The log folder (where the log is once the recording is closed).</summary>
     public string Path { get; }
+
+    /// <summary>The folder the log is written into while the recording runs (a sibling of <see cref="Path"/>); empty when no log is written.</summary>
+    public string PartialPath => partial ?? string.Empty;
 
     /// <summary>Ops seen so far.</summary>
     public long Ops { get; private set; }
@@ -208,10 +248,12 @@ public sealed class Recording : IOpObserver, IDisposable
         }
 
         long seq = expectedSeq >= 0 ? expectedSeq : e.Seq;
+        string? thread = expectedSeq >= 0 ? expectedThread : threadIds.Of(e);
         expectedSeq = -1;
+        lastSeq = seq;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
         var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
-        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], e.Backend, e.Source);
+        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], e.Backend, e.Source, thread);
 
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -233,23 +275,114 @@ public sealed class Recording : IOpObserver, IDisposable
         }
     }
 
-    /// <summary>Stops recording, writes the end record and closes the log.</summary>
-    /// <exception cref="IOException">Writing the log failed.</exception>
-    public void Dispose()
+    /// <summary>Stops recording, writes the end record (status complete) and moves the log into place.</summary>
+    /// <exception cref="IOException">Writing the log failed (the incomplete log stays at <see cref="PartialPath"/>), or the path was taken meanwhile.</exception>
+    public void Dispose() => Close(EndStatus.Complete, null);
+
+    /// <summary>
+    /// Stops recording because the program failed: the end record's status is <see cref="EndStatus.Exception"/> and
+    /// it names <paramref name="exception"/> (type, message, the engine API that threw, the user's line) and the last
+    /// op recorded. For programs that catch an exception around their work and still want the log to say so; an
+    /// unhandled exception does this by itself. Does not throw when writing the log failed (the exception being
+    /// handled matters more; the incomplete log stays at <see cref="PartialPath"/>).
+    /// </summary>
+    public void Fail(Exception exception)
     {
-        if (disposed)
+        try
+        {
+            Close(EndStatus.Exception, Describe(exception));
+        }
+        catch (IOException)
+        {
+            // Already reported by the exception the caller is handling; the partial folder keeps what was written.
+            return;
+        }
+    }
+
+    /// <summary>The error an end record keeps for <paramref name="exception"/>.</summary>
+    internal RunError Describe(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var inner = exception is System.Reflection.TargetInvocationException { InnerException: { } ie } ? ie : exception;
+        var (api, source) = Dispatcher.LocateException(inner);
+        var message = inner.Message.Length <= RunError.MaxMessageLength ? inner.Message : inner.Message[..RunError.MaxMessageLength];
+        return new RunError(inner.GetType().FullName ?? inner.GetType().Name, message, api, source, Volatile.Read(ref lastSeq));
+    }
+
+    private void Close(string status, RunError? error)
+    {
+        // Once: a signal or an unhandled exception on another thread may close the log while the program's own
+        // using block gets there too.
+        if (Interlocked.Exchange(ref closing, 1) != 0)
         {
             return;
         }
 
+        foreach (var h in stopHooks)
+        {
+            h.Dispose();
+        }
+
+        // Detaching waits for an op in flight on another thread (the dispatcher's lock), after which none arrives.
         attachment.Dispose();
         disposed = true;
-        var failure = writer.Close();
+        var failure = writer.Close(writeEnd: true, status, error);
         threads?.Dispose();
         if (failure is not null)
         {
-            throw new IOException($"recording to {Path} failed: {failure.Message}", failure);
+            throw new IOException($"recording to {Path} failed: {failure.Message}; the incomplete log is at {partial}", failure);
         }
+
+        if (partial is not null)
+        {
+            LogFolder.MoveIntoPlace(partial, Path, options.Force);
+        }
+    }
+
+    /// <summary>Closes the log on an unhandled exception, and on SIGINT and SIGTERM where <see cref="RecorderOptions.CloseOnSignal"/>.</summary>
+    private void WatchForStops()
+    {
+        UnhandledExceptionEventHandler onUnhandled = (_, args) =>
+        {
+            if (args.ExceptionObject is Exception ex)
+            {
+                Stop(EndStatus.Exception, Describe(ex));
+            }
+        };
+        AppDomain.CurrentDomain.UnhandledException += onUnhandled;
+        stopHooks.Add(new Unsubscribe(() => AppDomain.CurrentDomain.UnhandledException -= onUnhandled));
+        if (!options.CloseOnSignal)
+        {
+            return;
+        }
+
+        foreach (var (signal, name, meaning) in new[] { (PosixSignal.SIGINT, "SIGINT", "interrupted (Ctrl-C)"), (PosixSignal.SIGTERM, "SIGTERM", "terminated") })
+        {
+            try
+            {
+                // The handler does not cancel the signal: the process stops as it would have, with its log closed.
+                stopHooks.Add(PosixSignalRegistration.Create(signal, _ => Stop(EndStatus.Interrupted, new RunError(name, meaning, null, SourceLocation.Unknown, Volatile.Read(ref lastSeq)))));
+            }
+            catch (PlatformNotSupportedException)
+            {
+                // Not every platform delivers every signal: the log then closes as before (or stays partial).
+            }
+        }
+    }
+
+    private void Stop(string status, RunError error)
+    {
+        try
+        {
+            Close(status, error);
+        }
+        catch (IOException)
+        {
+            // The process is going away: what could be written is in the partial folder.
+            return;
+        }
+
+        options.Stopped?.Invoke(this, error);
     }
 
     /// <summary>Tests: how long the writer spins for the next record before it sleeps.</summary>
@@ -258,8 +391,12 @@ public sealed class Recording : IOpObserver, IDisposable
     /// <summary>Tests: holds the writer thread (nothing is hashed or written) until the handle is disposed.</summary>
     internal IDisposable HoldWriter() => writer.Hold();
 
-    /// <summary>The next op observed gets sequence number <paramref name="seq"/> (replay keeps the original numbering).</summary>
-    internal void ExpectSeq(long seq) => expectedSeq = seq;
+    /// <summary>The next op observed gets sequence number <paramref name="seq"/> and logical thread <paramref name="thread"/> (replay keeps the original numbering and threads).</summary>
+    internal void ExpectSeq(long seq, string thread = LogFormat.MainThread)
+    {
+        expectedSeq = seq;
+        expectedThread = thread == LogFormat.MainThread ? null : thread;
+    }
 
     /// <summary>The next op observed is written as a leaf record.</summary>
     internal void ExpectLeaf() => expectLeaf = true;
@@ -284,7 +421,8 @@ public sealed class Recording : IOpObserver, IDisposable
             original.IsView,
             ids,
             output.Backend.Name,
-            original.Source);
+            original.Source,
+            original.Thread == LogFormat.MainThread ? null : original.Thread);
         writer.AddTensor(slot, LogId(output), output, options.Capture.Includes(original.Seq));
         writer.Publish(slot);
     }
@@ -306,36 +444,14 @@ public sealed class Recording : IOpObserver, IDisposable
         int cores = Environment.ProcessorCount;
         return cores >= 2 && Settings.ThreadsAreDefault ? Settings.UseThreads(Math.Min(Settings.Threads, cores) - 1) : null;
     }
+}
 
-    private static void PrepareFolder(string path)
-    {
-        if (File.Exists(path))
-        {
-            throw new IOException($"cannot record to '{path}': it is a file; a log is a folder");
-        }
+/// <summary>Runs an action when disposed (an event handler's removal).</summary>
+internal sealed class Unsubscribe(Action action) : IDisposable
+{
+    private Action? action = action;
 
-        if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
-        {
-            var records = System.IO.Path.Combine(path, LogFormat.RecordsFile);
-            if (!File.Exists(records))
-            {
-                throw new IOException($"cannot record to '{path}': the folder is not empty and holds no Repro log");
-            }
-
-            // Replacing an earlier log: its records and blobs go, nothing else in the folder is touched.
-            File.Delete(records);
-            var blobs = System.IO.Path.Combine(path, LogFormat.BlobsFolder);
-            if (Directory.Exists(blobs))
-            {
-                foreach (var f in Directory.EnumerateFiles(blobs).Order(StringComparer.Ordinal))
-                {
-                    File.Delete(f);
-                }
-            }
-        }
-
-        Directory.CreateDirectory(path);
-    }
+    public void Dispose() => Interlocked.Exchange(ref action, null)?.Invoke();
 }
 
 /// <summary>

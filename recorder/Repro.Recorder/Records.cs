@@ -50,13 +50,68 @@ public sealed record OpRecord(
 {
     /// <summary>The op's first output.</summary>
     public TensorRecord Output => Outputs[0];
+
+    /// <summary>
+    /// The logical thread that issued the op (docs/log-format.md, "Threads"): <see cref="LogFormat.MainThread"/> for
+    /// the thread that started the recording, else the name the program gave or a key derived from the thread's first
+    /// call site.
+    /// </summary>
+    public string Thread { get; init; } = LogFormat.MainThread;
 }
 
 /// <summary>A tensor that existed before recording began (or came from unrecorded code), stored by value at first use.</summary>
 public sealed record LeafRecord(TensorRecord Tensor, string Backend) : LogEntry;
 
 /// <summary>The last record of a log whose run closed its recorder.</summary>
-public sealed record EndRecord(long Ops, long Leaves, long Blobs, string Status) : LogEntry;
+/// <param name="Ops">Op records in the log.</param>
+/// <param name="Leaves">Leaf records in the log.</param>
+/// <param name="Blobs">Blob files the log's records reference.</param>
+/// <param name="Status">
+/// How the run ended: <see cref="EndStatus.Complete"/>, <see cref="EndStatus.Exception"/> (an unhandled exception,
+/// described by <see cref="Error"/>) or <see cref="EndStatus.Interrupted"/> (a signal such as Ctrl-C or SIGTERM).
+/// </param>
+public sealed record EndRecord(long Ops, long Leaves, long Blobs, string Status) : LogEntry
+{
+    /// <summary>What stopped the run, for any status but <see cref="EndStatus.Complete"/>; null otherwise.</summary>
+    public RunError? Error { get; init; }
+
+    /// <summary>True when the run closed its recorder normally.</summary>
+    public bool IsComplete => Status == EndStatus.Complete;
+}
+
+/// <summary>The statuses an end record may carry.</summary>
+public static class EndStatus
+{
+    /// <summary>The recorder was closed normally.</summary>
+    public const string Complete = "complete";
+
+    /// <summary>The program died of an unhandled exception; the end record's error names it.</summary>
+    public const string Exception = "exception";
+
+    /// <summary>The program was stopped by a signal (Ctrl-C, SIGTERM); the end record's error names it.</summary>
+    public const string Interrupted = "interrupted";
+}
+
+/// <summary>Why a recorded run did not complete.</summary>
+/// <param name="Type">The exception's type (e.g. <c>System.ArgumentException</c>) or the signal (<c>SIGINT</c>, <c>SIGTERM</c>).</param>
+/// <param name="Message">The exception's message (at most <see cref="MaxMessageLength"/> characters), or what the signal means.</param>
+/// <param name="Op">The engine API that threw (e.g. <c>Tensor.MatMul</c>); null when the exception came from outside the engine.</param>
+/// <param name="Source">Where in the user's code it was thrown or called (unknown without debug symbols).</param>
+/// <param name="LastSeq">Sequence number of the last op recorded before it (-1 when none).</param>
+public sealed record RunError(string Type, string Message, string? Op, SourceLocation Source, long LastSeq)
+{
+    /// <summary>Longest message kept; longer ones are cut, so a huge message cannot make a huge record.</summary>
+    public const int MaxMessageLength = 4096;
+
+    /// <summary>One line for people: what, where and after which op.</summary>
+    public string Describe()
+    {
+        var where = Source.IsKnown ? $" at {Source.File}:{Source.Line} in {Source.Member}" : string.Empty;
+        var op = Op is null ? string.Empty : $" in {Op}";
+        var after = LastSeq >= 0 ? $" (after op {LastSeq})" : " (before the first op)";
+        return $"{Type}: {Message}{op}{where}{after}";
+    }
+}
 
 /// <summary>The environment a log was recorded in.</summary>
 public sealed record EnvironmentFingerprint(

@@ -24,6 +24,9 @@ public sealed record ReplayOptions
     /// <summary>What the new log stores by value.</summary>
     public CapturePolicy Capture { get; init; } = CapturePolicy.Default;
 
+    /// <summary>Replace a log already at <see cref="OutPath"/> (see <see cref="RecorderOptions.Force"/>).</summary>
+    public bool Force { get; init; }
+
     /// <summary>Compare every output hash with the log's when the configuration matches (default true).</summary>
     public bool CheckHashes { get; init; } = true;
 
@@ -85,6 +88,13 @@ public static class Replayer
     {
         options ??= new ReplayOptions();
         var sw = Stopwatch.StartNew();
+        if (options.OutPath is { } target)
+        {
+            // Before anything is opened or created: a new log over the one being read would destroy it.
+            LogFolder.CheckSeparate(logPath, target);
+            LogFolder.CheckTarget(target, options.Force);
+        }
+
         using var reader = LogReader.Open(logPath);
         var header = reader.Header;
         var recordedDType = DTypes.Parse(header.Environment.DType);
@@ -142,6 +152,7 @@ public static class Replayer
                     Seed = header.Environment.Seed,
                     CommandLine = "replay of " + header.Environment.CommandLine,
                     StackSourceLocations = false,
+                    Force = options.Force,
                 },
                 compare);
             var map = new Dictionary<long, Tensor>();
@@ -215,10 +226,14 @@ public static class Replayer
                     }
                 }
             }
-            finally
+            catch (Exception ex)
             {
-                recording.Dispose();
+                // The new log says that its run failed, instead of ending as if it were complete.
+                recording.Fail(ex);
+                throw;
             }
+
+            recording.Dispose();
         }
 
         options.Progress?.Invoke(total, total, ops);
@@ -251,7 +266,7 @@ public static class Replayer
         }
 
         int before = recording.Observed;
-        recording.ExpectSeq(op.Seq);
+        recording.ExpectSeq(op.Seq, op.Thread);
         Tensor result;
         try
         {

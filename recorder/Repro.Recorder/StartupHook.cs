@@ -8,7 +8,8 @@ using System.Runtime.Loader;
 /// </summary>
 /// <remarks>
 /// Variables: REPRO_RECORD (the log folder, required), REPRO_RECORD_CAPTURE (default, all, or N..M),
-/// REPRO_RECORD_DTYPE (the run's dtype written in the header, default float32).
+/// REPRO_RECORD_DTYPE (the run's dtype written in the header, default float32), REPRO_RECORD_FORCE (1: replace a
+/// log already there).
 /// </remarks>
 #pragma warning disable CA1050 // The runtime looks the hook up by this exact name, outside any namespace.
 internal static class StartupHook
@@ -47,6 +48,10 @@ internal static class StartupHook
                 Capture = string.IsNullOrWhiteSpace(capture) ? Repro.Recorder.CapturePolicy.Default : Repro.Recorder.CapturePolicy.Parse(capture),
                 DType = string.IsNullOrWhiteSpace(dtype) ? Repro.Engine.DType.Float32 : Repro.Engine.DTypes.Parse(dtype),
                 CommandLine = Environment.CommandLine,
+                Force = Environment.GetEnvironmentVariable("REPRO_RECORD_FORCE") == "1",
+                Stopped = (rec, error) => Console.Error.WriteLine(error.Type is "SIGINT" or "SIGTERM"
+                    ? $"repro: {error.Message} by {error.Type}; the log at {rec.Path} is closed and marked interrupted"
+                    : $"repro: unhandled {error.Describe()}; the log at {rec.Path} is closed and marked as failed"),
             });
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
@@ -55,8 +60,9 @@ internal static class StartupHook
             Environment.Exit(2);
         }
 
+        // An unhandled exception, SIGINT and SIGTERM close the log by themselves (the recording watches for them);
+        // a normal exit closes it here.
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
-        AppDomain.CurrentDomain.UnhandledException += (_, _) => Stop();
     }
 
     private static void Stop()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Repro.Tests.Shared;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
@@ -18,20 +19,31 @@ public static class CliRunner
     /// <summary>cli/Repro.Cli/bin/&lt;configuration&gt;/net10.0/repro.dll, for the configuration these tests were built in.</summary>
     public static string ReproDll { get; } = FindDll();
 
+    /// <summary>tests/Repro.Cli.Target's program (built beside these tests): a program for <c>repro record</c> to record.</summary>
+    public static string TargetDll { get; } = FindDll(Path.Combine("tests", "Repro.Cli.Target"), "repro-cli-target.dll");
+
     public static CliResult Run(params string[] args) => Run(null, args);
 
-    public static CliResult Run(IDictionary<string, string>? env, params string[] args)
+    public static CliResult Run(IDictionary<string, string>? env, params string[] args) => Wait(Start(env, "dotnet", [ReproDll, .. args]), args);
+
+    /// <summary>Starts <paramref name="program"/> with redirected output and the recorder's variables cleared.</summary>
+    public static Process Start(IDictionary<string, string>? env, string program, params string[] args) => ChildProcess.Start(program, args, env);
+
+    /// <summary>Reads the rest of a started process's output and waits for it (120 s at most).</summary>
+    public static CliResult Wait(Process p, string[] args, string stdoutSoFar = "")
     {
-        var r = ChildProcess.Run(ReproDll, args, env);
+        var r = ChildProcess.Wait(p, "repro " + string.Join(' ', args), stdoutSoFar: stdoutSoFar);
         return new CliResult(r.ExitCode, r.Stdout, r.Stderr);
     }
 
-    private static string FindDll()
+    private static string FindDll() => FindDll(Path.Combine("cli", "Repro.Cli"), "repro.dll");
+
+    private static string FindDll(string project, string file)
     {
         // The test assembly lives in tests/Repro.Cli.Tests/bin/<configuration>/net10.0/.
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var dll = Path.Combine(RepoRoot, "cli", "Repro.Cli", "bin", configuration, "net10.0", "repro.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("build cli/Repro.Cli first", dll);
+        var dll = Path.Combine(RepoRoot, project, "bin", configuration, "net10.0", file);
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"build {project} first", dll);
     }
 }
 

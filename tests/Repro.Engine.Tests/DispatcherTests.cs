@@ -42,6 +42,37 @@ public class DispatcherTests
     }
 
     [Fact]
+    public void A_thread_name_scope_names_its_ops_nests_and_flows_into_threads_started_inside_it()
+    {
+        var c = new Collect();
+        string? onWorker = "unset";
+        using (Dispatcher.Observe(c))
+        {
+            _ = Tensor.Ones([1]);
+            using (Dispatcher.UseThreadName("loader"))
+            {
+                _ = Tensor.Ones([2]);
+                using (Dispatcher.UseThreadName("inner"))
+                {
+                    _ = Tensor.Ones([3]);
+                }
+
+                var worker = new Thread(() => onWorker = Dispatcher.CurrentThreadName);
+                worker.Start();
+                worker.Join();
+                _ = Tensor.Ones([4]);
+            }
+
+            _ = Tensor.Ones([5]);
+        }
+
+        var names = c.Events.Where(e => e.Op == "full").Select(e => e.ThreadName).ToList();
+        Assert.Equal([null, "loader", "inner", "loader", null], names);
+        Assert.Equal("loader", onWorker);
+        Assert.Throws<ArgumentException>(() => Dispatcher.UseThreadName(string.Empty));
+    }
+
+    [Fact]
     public void Source_location_is_the_users_call_for_methods_composites_and_operators()
     {
         var c = new Collect();

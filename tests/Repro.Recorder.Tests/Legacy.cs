@@ -11,7 +11,8 @@ namespace Repro.Recorder.Tests;
 /// <summary>
 /// The version 1 encoder, decoder and float32 summary as they were before the recorder was rewritten (Newtonsoft's
 /// JsonTextWriter and JObject per record; one scalar pass per summary), kept verbatim as the reference the new writer
-/// must match byte for byte, the new reader decision for decision, and the new summary bit for bit.
+/// must match byte for byte, the new reader decision for decision, and the new summary bit for bit. The one change
+/// since: the optional "thread" field of op records, written and read as the new codec does.
 /// </summary>
 internal static class Legacy
 {
@@ -118,6 +119,12 @@ internal static class Legacy
             Prop(w, "member", r.Source.Member);
             w.WriteEndObject();
         }
+
+        // Added with logical threads (still version 1): present for any thread but the main one.
+        if (r.Thread != LogFormat.MainThread)
+        {
+            Prop(w, "thread", r.Thread);
+        }
     });
 
     public static byte[] EncodeLeaf(LeafRecord r) => Encode(w =>
@@ -140,6 +147,32 @@ internal static class Legacy
         w.WritePropertyName("blobs");
         w.WriteValue(r.Blobs);
         Prop(w, "status", r.Status);
+        if (r.Error is { } e)
+        {
+            w.WritePropertyName("error");
+            w.WriteStartObject();
+            Prop(w, "type", e.Type);
+            Prop(w, "message", e.Message);
+            if (e.Op is not null)
+            {
+                Prop(w, "op", e.Op);
+            }
+
+            if (e.Source.IsKnown)
+            {
+                w.WritePropertyName("src");
+                w.WriteStartObject();
+                Prop(w, "file", e.Source.File);
+                w.WritePropertyName("line");
+                w.WriteValue(e.Source.Line);
+                Prop(w, "member", e.Source.Member);
+                w.WriteEndObject();
+            }
+
+            w.WritePropertyName("last");
+            w.WriteValue(e.LastSeq);
+            w.WriteEndObject();
+        }
     });
 
     private static void WriteAttributes(JsonWriter w, OpAttributes attrs)
@@ -523,7 +556,17 @@ internal static class Legacy
             src = new SourceLocation(Str(so, "file", pos), (int)Int(so, "line", pos, 0, int.MaxValue), Str(so, "member", pos));
         }
 
-        return new OpRecord(seq, op, attrs, phase, of, view, inputs, outputs, Str(o, "backend", pos), src) { Position = pos };
+        var thread = LogFormat.MainThread;
+        if (o.TryGetValue("thread", StringComparison.Ordinal, out var th))
+        {
+            thread = th.Type == JTokenType.String ? (string)th! : throw new LogFormatException(pos, $"op {seq}: thread must be a string");
+            if (thread.Length is 0 or > LogFormat.MaxThreadIdLength)
+            {
+                throw new LogFormatException(pos, $"op {seq}: thread id must be 1 to {LogFormat.MaxThreadIdLength} characters long");
+            }
+        }
+
+        return new OpRecord(seq, op, attrs, phase, of, view, inputs, outputs, Str(o, "backend", pos), src) { Position = pos, Thread = thread };
     }
 
     private static TensorRecord DecodeTensor(JObject o, LogPosition pos, LogLimits limits, string what)

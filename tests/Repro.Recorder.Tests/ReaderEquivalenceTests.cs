@@ -180,6 +180,11 @@ public sealed partial class ReaderEquivalenceTests
             }
 
             Tensor.Full([2, 2], double.NegativeInfinity).Permute([1, 0]);
+
+            // Ops of another thread carry a "thread" field.
+            var worker = new Thread(() => Tensor.FromArray([2f, 3f], [2]).Neg().Sum()) { Name = "worker \"1\"" };
+            worker.Start();
+            worker.Join();
         }
 
         var text = File.ReadAllText(Logs.RecordsPath(log), Encoding.UTF8).Split('\n')[..^1];

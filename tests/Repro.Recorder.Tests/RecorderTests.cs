@@ -223,23 +223,165 @@ public sealed class RecorderTests
     }
 
     [Fact]
-    public void Recording_into_an_earlier_log_replaces_it_and_keeps_other_files()
+    public void Recording_over_an_earlier_log_is_refused_without_force_and_touches_nothing()
     {
         using var dir = new TempDir();
         var log = dir.Sub("run.repro");
         Logs.RecordTiny(log, new RecorderOptions { Capture = CapturePolicy.All });
-        var blobs = Path.Combine(log, LogFormat.BlobsFolder);
-        int before = Directory.GetFiles(blobs).Length;
-        File.WriteAllText(Path.Combine(log, "notes.txt"), "mine");
+        var before = Logs.Fingerprint(log);
 
-        // The second run stores only its leaves by value: the first run's extra blobs must go, the notes stay.
-        Logs.RecordTiny(log);
+        var ex = Assert.Throws<IOException>(() => Recorder.Start(log));
+        Assert.Contains("a log is already there; pass --force", ex.Message);
+        Assert.Equal(before, Logs.Fingerprint(log));
+        Assert.Equal(["run.repro"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        // Nor is a folder with other files in it replaced, even with Force.
+        File.WriteAllText(Path.Combine(log, "notes.txt"), "mine");
+        before = Logs.Fingerprint(log);
+        ex = Assert.Throws<IOException>(() => Recorder.Start(log, new RecorderOptions { Force = true }));
+        Assert.Contains("notes.txt", ex.Message);
+        Assert.Equal(before, Logs.Fingerprint(log));
+    }
+
+    [Fact]
+    public void Force_replaces_the_earlier_log_only_once_the_new_one_is_closed()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        Logs.RecordTiny(log, new RecorderOptions { Capture = CapturePolicy.All });
+        var before = Logs.Fingerprint(log);
+        using (var rec = Recorder.Start(log, new RecorderOptions { Force = true }))
+        {
+            TinyWorkload.Run(steps: 2);
+
+            // While the new run goes, the earlier log is whole and the new one grows beside it.
+            Assert.Equal(before, Logs.Fingerprint(log));
+            Assert.True(Replayer.Verify(log).Identical);
+            Assert.StartsWith(log + LogFolder.PartialMarker, rec.PartialPath, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(rec.PartialPath, LogFormat.RecordsFile)));
+        }
+
         var (header, _, truncation) = Logs.ReadAll(log);
         Assert.Null(truncation);
         Assert.Equal(CapturePolicy.Default.Text, header.Capture);
-        Assert.InRange(Directory.GetFiles(blobs).Length, 1, before - 1);
-        Assert.True(File.Exists(Path.Combine(log, "notes.txt")));
+        Assert.NotEqual(before, Logs.Fingerprint(log));
+        Assert.Equal(["run.repro"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.True(Replayer.Verify(log).Identical);
+    }
+
+    [Fact]
+    public void A_run_that_has_not_closed_leaves_the_earlier_log_whole_and_its_prefix_readable()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("run.repro");
+        Logs.RecordTiny(log);
+        var before = Logs.Fingerprint(log);
+        var rec = Recorder.Start(log, new RecorderOptions { Force = true });
+        TinyWorkload.Run(steps: 2);
+        Thread.Sleep(50); // The writer hands what it has to the OS every few milliseconds.
+
+        // What a crash at this moment would leave: the earlier log, and the new run's prefix in the partial folder.
+        Assert.Equal(before, Logs.Fingerprint(log));
+        var partial = Assert.Single(LogFolder.FindPartials(log, Environment.ProcessId));
+        Assert.Equal(rec.PartialPath, partial);
+        rec.Dispose();
+        Assert.Empty(LogFolder.FindPartials(log, Environment.ProcessId));
+    }
+
+    [Fact]
+    public void Reading_a_log_that_is_still_being_written_names_its_partial_folder()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("fresh.repro");
+        using (var rec = Recorder.Start(log))
+        {
+            TinyWorkload.Run(steps: 1);
+            var ex = Assert.Throws<LogFormatException>(() => LogReader.Open(log));
+            Assert.Contains("no such log", ex.Message);
+            Assert.Contains("an unfinished recording to it is at " + rec.PartialPath, ex.Message);
+        }
+
+        using var reader = LogReader.Open(log);
+        Assert.True(reader.Ops().Any());
+    }
+
+    [Fact]
+    public void Fail_closes_the_log_with_the_exception_the_api_that_threw_and_the_users_line()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("failed.repro");
+        var rec = Recorder.Start(log);
+        var a = Tensor.FromArray([1f, 2f, 3f, 4f, 5f, 6f], [2, 3]);
+        var b = Tensor.FromArray([1f, 2f], [2, 1]);
+        try
+        {
+            _ = a.Relu().MatMul(b);
+        }
+        catch (ArgumentException ex)
+        {
+            rec.Fail(ex);
+        }
+
+        var (_, entries, truncation) = Logs.ReadAll(log);
+        Assert.Null(truncation);
+        var end = Assert.IsType<EndRecord>(entries[^1]);
+        Assert.Equal(EndStatus.Exception, end.Status);
+        Assert.False(end.IsComplete);
+        var error = end.Error!;
+        Assert.Equal("Repro.Engine.ShapeException", error.Type);
+        Assert.StartsWith("matmul:", error.Message, StringComparison.Ordinal);
+        Assert.Equal("Tensor.MatMul", error.Op);
+        Assert.EndsWith("RecorderTests.cs", error.Source.File, StringComparison.Ordinal);
+        Assert.Equal(nameof(Fail_closes_the_log_with_the_exception_the_api_that_threw_and_the_users_line), error.Source.Member);
+        Assert.Equal(entries.OfType<OpRecord>().Last().Seq, error.LastSeq);
+        Assert.Equal(end with { Position = default }, LogReader.ReadEnd(log)! with { Position = default });
+
+        // An independent parser sees the same end record.
+        var json = Newtonsoft.Json.Linq.JObject.Parse(File.ReadLines(Logs.RecordsPath(log)).Last());
+        Assert.Equal("exception", (string?)json["status"]);
+        Assert.Equal("Tensor.MatMul", (string?)json["error"]!["op"]);
+        Assert.Equal(error.Source.Line, (int)json["error"]!["src"]!["line"]!);
+
+        // Disposing afterwards changes nothing.
+        rec.Dispose();
+        Assert.Equal(end with { Position = default }, LogReader.ReadEnd(log)! with { Position = default });
+    }
+
+    [Fact]
+    public void A_recording_closed_from_another_thread_while_ops_run_ends_cleanly()
+    {
+        // What a signal handler does: close the log on its own thread while the program goes on issuing ops. Ops
+        // that raced the close must neither reach the closed writer nor fail.
+        using var dir = new TempDir();
+        for (int round = 0; round < 5; round++)
+        {
+            var log = dir.Sub($"r{round}.repro");
+            var rec = Recorder.Start(log);
+            using var started = new ManualResetEventSlim();
+            var closer = new Thread(() =>
+            {
+                started.Wait();
+                Thread.Sleep(2);
+                rec.Dispose();
+            });
+            closer.Start();
+            var x = Tensor.FromArray([1f, 2f, 3f], [3]);
+            for (int i = 0; i < 3000; i++)
+            {
+                x = x.Mul(0.5).Add(1.0);
+                if (i == 10)
+                {
+                    started.Set();
+                }
+            }
+
+            closer.Join();
+            var (_, entries, truncation) = Logs.ReadAll(log);
+            Assert.Null(truncation);
+            var end = Assert.IsType<EndRecord>(entries[^1]);
+            Assert.Equal(entries.OfType<OpRecord>().LongCount(), end.Ops);
+            Assert.True(Replayer.Verify(log).Identical);
+        }
     }
 
     [Fact]

@@ -44,6 +44,19 @@ internal static class Logs
 
     public static string RecordsPath(string log) => System.IO.Path.Combine(log, LogFormat.RecordsFile);
 
+    /// <summary>A hash over every file of a folder (relative names and bytes): equal only if nothing was touched.</summary>
+    public static string Fingerprint(string folder)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var f in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(System.IO.Path.GetRelativePath(folder, f)));
+            hash.AppendData(File.ReadAllBytes(f));
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
     /// <summary>Records the tiny workload into <paramref name="path"/> and returns its loss.</summary>
     public static double RecordTiny(string path, RecorderOptions? options = null, int steps = 3)
     {

@@ -61,6 +61,16 @@ public sealed class WriterFormatTests
             Assert.Equal(Text(Legacy.EncodeHeader(header)), Text(LogCodec.EncodeHeader(header)));
             var end = new EndRecord(rng.NextInt64(), rng.Next(), rng.Next(), Pick(rng, Strings));
             Assert.Equal(Text(Legacy.EncodeEnd(end)), Text(LogCodec.EncodeEnd(end)));
+            var failed = end with
+            {
+                Error = new RunError(
+                    Pick(rng, Strings),
+                    Pick(rng, Strings),
+                    rng.Next(2) == 0 ? null : Pick(rng, Strings),
+                    rng.Next(2) == 0 ? SourceLocation.Unknown : new SourceLocation(Pick(rng, Strings) + "x", rng.Next(), Pick(rng, Strings)),
+                    rng.NextInt64(-1, long.MaxValue)),
+            };
+            Assert.Equal(Text(Legacy.EncodeEnd(failed)), Text(LogCodec.EncodeEnd(failed)));
         }
     }
 
@@ -77,6 +87,13 @@ public sealed class WriterFormatTests
             Tensor.FromArray([1f, 2f, 3f], [3], DType.BFloat16).Mul(0.5);
             Tensor.FromArray([1f, 2f, 3f], [3], DType.Float16).Add(1.0);
             Tensor.FromArray([4, -5, 6], [3]).Sum();
+            var worker = new Thread(() => Tensor.FromArray([1f, 2f], [2]).Mul(2.0)) { Name = "worker\t\"2\" \u00e9" };
+            worker.Start();
+            worker.Join();
+            using (Dispatcher.UseThreadName("loader"))
+            {
+                Tensor.FromArray([5f], [1]).Neg();
+            }
         }
 
         var lines = File.ReadAllText(Logs.RecordsPath(log), Encoding.UTF8).Split('\n')[..^1];
@@ -171,7 +188,7 @@ public sealed class WriterFormatTests
             [.. Enumerable.Range(0, rng.Next(4)).Select(_ => rng.NextInt64(0, 1L << 40))],
             [.. Enumerable.Range(0, rng.Next(1, 3)).Select(_ => RandomTensor(rng))],
             Pick(rng, Strings),
-            src);
+            src) { Thread = rng.Next(3) == 0 ? Pick(rng, Strings) + "t" : LogFormat.MainThread };
     }
 
     private static TensorRecord RandomTensor(Random rng)

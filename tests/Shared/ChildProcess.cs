@@ -24,7 +24,14 @@ internal static class ChildProcess
 
     public static ChildResult Run(string dll, IEnumerable<string> args, IDictionary<string, string>? env = null, int timeoutMs = 120_000)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        string[] all = [dll, .. args];
+        return Wait(Start("dotnet", all, env), $"{Path.GetFileName(dll)} {string.Join(' ', all.Skip(1))}", timeoutMs);
+    }
+
+    /// <summary>Starts <paramref name="program"/> with redirected output, for a caller that reads some of it before <see cref="Wait"/>.</summary>
+    public static Process Start(string program, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -32,7 +39,6 @@ internal static class ChildProcess
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
@@ -47,16 +53,22 @@ internal static class ChildProcess
             psi.Environment[k] = v;
         }
 
-        using var p = Process.Start(psi)!;
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>Reads the rest of a started process's output (after <paramref name="stdoutSoFar"/>, already read) and waits for it to end.</summary>
+    public static ChildResult Wait(Process p, string what, int timeoutMs = 120_000, string stdoutSoFar = "")
+    {
+        using var _ = p;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeoutMs))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(dll)} {string.Join(' ', psi.ArgumentList.Skip(1))} did not finish in {timeoutMs / 1000} s");
+            throw new TimeoutException($"{what} did not finish in {timeoutMs / 1000} s");
         }
 
-        return new ChildResult(p.ExitCode, Normalize(stdout.Result), Normalize(stderr.Result));
+        return new ChildResult(p.ExitCode, Normalize(stdoutSoFar + stdout.Result), Normalize(stderr.Result));
     }
 
     private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);

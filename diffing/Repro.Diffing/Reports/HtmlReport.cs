@@ -28,7 +28,7 @@ public static class HtmlReport
             .Append("<ul><li>").Append(E(Run("A", r.PathA, r.HeaderA))).Append("</li><li>").Append(E(Run("B", r.PathB, r.HeaderB))).AppendLine("</li></ul>");
         if (r.FirstDivergence is { } f)
         {
-            sb.Append("<h2>First divergence: ").Append(E(Seq(f))).Append(' ').Append(E(OpLabel(f))).Append(" at <code>").Append(E(f.Source.ToString())).AppendLine("</code></h2><ul>");
+            sb.Append("<h2>First divergence: ").Append(E(Seq(f))).Append(' ').Append(E(OpLabel(f))).Append(" at <code>").Append(E(f.Source.ToString())).Append("</code>").Append(E(InThread(r, f.Thread, f.ThreadB))).AppendLine("</h2><ul>");
             if (f.Metrics is { } m)
             {
                 sb.Append("<li>").Append(E(Metrics(m, f.A!.Output.Shape))).Append("</li><li>tolerance: ").Append(E(Tolerance(f.Tolerance!))).AppendLine("</li>");
@@ -43,12 +43,12 @@ public static class HtmlReport
 
         if (r.Structural is { } s)
         {
-            sb.Append("<h2>Structural difference</h2><p>").Append(E(Structural(s))).AppendLine("</p>");
+            sb.Append("<h2>Structural difference</h2><p>").Append(E(Structural(r, s))).AppendLine("</p>");
         }
 
         if (r.NonFinite is { } n)
         {
-            sb.Append("<h2>First NaN/Inf</h2><p>").Append(E(NonFinite(n))).AppendLine("</p>");
+            sb.Append("<h2>First NaN/Inf</h2><p>").Append(E(NonFinite(r, n))).AppendLine("</p>");
         }
 
         foreach (var note in r.Notes)
@@ -130,7 +130,7 @@ public static class HtmlReport
     private static void Table(StringBuilder sb, DiffResult r)
     {
         sb.Append("<table id=\"ops\"><thead><tr>");
-        foreach (var c in Columns)
+        foreach (var c in Columns(r))
         {
             sb.Append("<th>").Append(E(c)).Append("</th>");
         }
@@ -140,7 +140,7 @@ public static class HtmlReport
         {
             string cls = ReferenceEquals(op, r.FirstDivergence) ? "first" : op.Status == OpStatus.Diverged ? "diverged" : string.Empty;
             sb.Append("<tr class=\"").Append(cls).Append("\">");
-            foreach (var cell in Row(op))
+            foreach (var cell in Row(r, op))
             {
                 sb.Append("<td>").Append(E(cell)).Append("</td>");
             }

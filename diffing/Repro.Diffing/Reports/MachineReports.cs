@@ -37,6 +37,11 @@ public static class JUnitReport
             Property(w, "a.dtype", r.HeaderA.Environment.DType);
             Property(w, "b.backend", r.HeaderB.Environment.Backend);
             Property(w, "b.dtype", r.HeaderB.Environment.DType);
+            if (r.MultiThreaded)
+            {
+                Property(w, "threads", string.Join(", ", r.Threads));
+            }
+
             w.WriteEndElement();
 
             w.WriteStartElement("testcase");
@@ -44,7 +49,7 @@ public static class JUnitReport
             w.WriteAttributeString("name", "op sequence");
             if (r.Structural is { } s)
             {
-                Failure(w, "structural", Structural(s));
+                Failure(w, "structural", Structural(r, s));
             }
 
             w.WriteEndElement();
@@ -52,7 +57,7 @@ public static class JUnitReport
             {
                 w.WriteStartElement("testcase");
                 w.WriteAttributeString("classname", "repro.diff." + g.Op);
-                w.WriteAttributeString("name", g.Name);
+                w.WriteAttributeString("name", g.Name + InThread(r, g.Thread));
                 if (g.Diverged > 0)
                 {
                     Failure(w, "divergence", $"{g.Diverged} of {g.Count} calls over tolerance; first at op index {g.FirstDiverged}; worst error {Num(g.WorstScore)} x tolerance");
@@ -104,17 +109,17 @@ public static class JsonReport
             ["runs"] = new JObject { ["a"] = RunJson(r.PathA, r.HeaderA), ["b"] = RunJson(r.PathB, r.HeaderB) },
             ["opsCompared"] = r.OpsCompared,
             ["opsDiverged"] = r.OpsDiverged,
-            ["firstDivergence"] = r.FirstDivergence is null ? JValue.CreateNull() : Op(r.FirstDivergence),
-            ["growthStart"] = r.GrowthStart is null ? JValue.CreateNull() : Op(r.GrowthStart),
-            ["structural"] = r.Structural is null ? JValue.CreateNull() : new JObject
+            ["firstDivergence"] = r.FirstDivergence is null ? JValue.CreateNull() : Op(r, r.FirstDivergence),
+            ["growthStart"] = r.GrowthStart is null ? JValue.CreateNull() : Op(r, r.GrowthStart),
+            ["structural"] = r.Structural is null ? JValue.CreateNull() : Threaded(r, r.Structural.Thread, null, new JObject
             {
                 ["seqA"] = r.Structural.SeqA,
                 ["seqB"] = r.Structural.SeqB,
                 ["description"] = r.Structural.Description,
                 ["sourceA"] = Source(r.Structural.SourceA),
                 ["sourceB"] = Source(r.Structural.SourceB),
-            },
-            ["nonFinite"] = r.NonFinite is null ? JValue.CreateNull() : new JObject
+            }),
+            ["nonFinite"] = r.NonFinite is null ? JValue.CreateNull() : Threaded(r, r.NonFinite.Thread, null, new JObject
             {
                 ["run"] = r.NonFinite.Run,
                 ["seq"] = r.NonFinite.Seq,
@@ -122,9 +127,9 @@ public static class JsonReport
                 ["source"] = Source(r.NonFinite.Source),
                 ["output"] = Health(r.NonFinite.Output),
                 ["inputs"] = new JArray(r.NonFinite.Inputs.Select(Health)),
-            },
-            ["context"] = new JArray(r.Context.Select(Op)),
-            ["groups"] = new JArray(r.Groups.Select(g => new JObject
+            }),
+            ["context"] = new JArray(r.Context.Select(c => Op(r, c))),
+            ["groups"] = new JArray(r.Groups.Select(g => Threaded(r, g.Thread, null, new JObject
             {
                 ["op"] = g.Op,
                 ["phase"] = g.Phase == Engine.OpPhase.Backward ? "backward" : "forward",
@@ -133,11 +138,45 @@ public static class JsonReport
                 ["diverged"] = g.Diverged,
                 ["firstDiverged"] = g.FirstDiverged,
                 ["worstScore"] = Finite(g.WorstScore),
-            })),
+            }))),
             ["chart"] = new JArray(r.Chart.Select(p => new JArray(p.Index, Finite(p.Score)))),
             ["notes"] = new JArray(r.Notes),
         };
+
+        // Thread fields only where the runs have several threads, so single-thread reports keep their shape.
+        if (r.MultiThreaded)
+        {
+            o["threads"] = new JArray(r.Threads);
+        }
+
+        if (r.Prefix is { } p)
+        {
+            o["commonPrefix"] = new JObject
+            {
+                ["truncatedA"] = p.TruncatedA,
+                ["truncatedB"] = p.TruncatedB,
+                ["lastSeqA"] = p.LastSeqA,
+                ["lastSeqB"] = p.LastSeqB,
+                ["notComparedA"] = p.NotComparedA,
+                ["notComparedB"] = p.NotComparedB,
+            };
+        }
+
         return o.ToString(Newtonsoft.Json.Formatting.Indented);
+    }
+
+    private static JObject Threaded(DiffResult r, string thread, string? threadB, JObject o)
+    {
+        if (r.MultiThreaded)
+        {
+            o["thread"] = thread;
+            if (threadB is not null)
+            {
+                o["threadB"] = threadB;
+            }
+        }
+
+        return o;
     }
 
     private static JObject RunJson(string path, Recorder.LogHeader h) => new()
@@ -151,7 +190,7 @@ public static class JsonReport
         ["reproVersion"] = h.ReproVersion,
     };
 
-    private static JToken Op(OpComparison c) => new JObject
+    private static JObject Op(DiffResult r, OpComparison c) => Threaded(r, c.Thread, c.ThreadB, new JObject
     {
         ["index"] = c.Index,
         ["seqA"] = c.A is null ? JValue.CreateNull() : c.A.Seq,
@@ -176,7 +215,7 @@ public static class JsonReport
         ["localMetrics"] = Metrics(c.LocalMetrics),
         ["tolerance"] = c.Tolerance is null ? JValue.CreateNull() : new JObject { ["atol"] = c.Tolerance.Atol, ["rtol"] = c.Tolerance.Rtol, ["ulp"] = c.Tolerance.Ulp },
         ["score"] = Finite(c.Score),
-    };
+    });
 
     private static JToken Metrics(ErrorMetrics? m) => m is null ? JValue.CreateNull() : new JObject
     {

@@ -17,7 +17,16 @@ internal static class ReportText
     };
 
     public static string Headline(DiffResult r) =>
-        $"{Verdict(r)} ({ModeName(r.Mode)} mode, {r.OpsDiverged} of {r.OpsCompared} aligned ops over tolerance)";
+        $"{Verdict(r)}{(r.Prefix is null ? string.Empty : " on the common prefix")} ({ModeName(r.Mode)} mode, {r.OpsDiverged} of {r.OpsCompared} aligned ops over tolerance)";
+
+    /// <summary>" in thread 'worker-2'" where the runs have several threads (single-thread reports stay as they were); empty otherwise.</summary>
+    public static string InThread(DiffResult r, string thread, string? threadB = null) =>
+        !r.MultiThreaded ? string.Empty
+        : threadB is null ? $" in thread '{thread}'"
+        : $" in thread '{thread}' (A) / '{threadB}' (B)";
+
+    /// <summary>Where an op was called, and in which thread.</summary>
+    public static string Where(DiffResult r, OpComparison c) => $"{c.Source}{InThread(r, c.Thread, c.ThreadB)}";
 
     public static string ModeName(DiffMode m) => m.ToString().ToLowerInvariant();
 
@@ -65,7 +74,7 @@ internal static class ReportText
         }
 
         var g = r.GrowthStart;
-        string where = g is null ? string.Empty : $" The error starts to grow upstream at {Seq(g)} {OpLabel(g)} at {g.Source} (error {Num(g.Score)} x its tolerance).";
+        string where = g is null ? string.Empty : $" The error starts to grow upstream at {Seq(g)} {OpLabel(g)} at {Where(r, g)} (error {Num(g.Score)} x its tolerance).";
         return f.LocalMetrics is { } m
             ? $"PROPAGATED: re-run alone on B's backend and dtype with A's exact inputs, it stays within tolerance (max rel {Num(m.MaxRel)}): the error came in through its inputs.{where}"
             : $"PROPAGATED: its inputs already differ between the runs.{where}";
@@ -100,27 +109,33 @@ internal static class ReportText
         h is null ? "not recorded"
         : $"min {Num(h.Min ?? double.NaN)}, max {Num(h.Max ?? double.NaN)}, mean {Num(h.Mean ?? double.NaN)}, NaN {h.NaN}, +Inf {h.PosInf}, -Inf {h.NegInf}, subnormal {h.Subnormal}, zero {h.Zero}";
 
-    public static string Structural(StructuralDifference s) =>
-        $"{s.Description} (A at {s.SourceA}, B at {s.SourceB})";
+    public static string Structural(DiffResult r, StructuralDifference s) =>
+        $"{s.Description}{InThread(r, s.Thread)} (A at {s.SourceA}, B at {s.SourceB})";
 
-    public static string NonFinite(NonFiniteOrigin n) =>
-        $"run {n.Run}, op {n.Seq} '{n.Op}' at {n.Source}: output {Health(n.Output)}";
+    public static string NonFinite(DiffResult r, NonFiniteOrigin n) =>
+        $"run {n.Run}, op {n.Seq} '{n.Op}' at {n.Source}{InThread(r, n.Thread)}: output {Health(n.Output)}";
 
-    /// <summary>Table columns: index, seq, op, source, status, cause, max rel, max ulp, over tolerance.</summary>
-    public static string[] Row(OpComparison c) =>
-    [
-        c.Index.ToString(Inv),
-        c.A?.Seq.ToString(Inv) ?? "-",
-        c.B?.Seq.ToString(Inv) ?? "-",
-        c.Op + (c.Phase == OpPhase.Backward ? " (bwd)" : string.Empty),
-        Shape((c.A ?? c.B)!.Output.Shape),
-        c.Source.ToString(),
-        Status(c),
-        Cause(c),
-        c.Metrics is null ? (c.Status == OpStatus.Diverged ? "hash differs" : "-") : Num(c.Metrics.MaxRel),
-        c.Metrics is null ? "-" : Num(c.Metrics.MaxUlp),
-        c.Metrics is null ? "-" : Percent(c.Metrics.ShareOverTolerance),
-    ];
+    /// <summary>Table columns: index, seq, op, source, (thread, where there are several), status, cause, max rel, max ulp, over tolerance.</summary>
+    public static string[] Row(DiffResult r, OpComparison c)
+    {
+        string[] row =
+        [
+            c.Index.ToString(Inv),
+            c.A?.Seq.ToString(Inv) ?? "-",
+            c.B?.Seq.ToString(Inv) ?? "-",
+            c.Op + (c.Phase == OpPhase.Backward ? " (bwd)" : string.Empty),
+            Shape((c.A ?? c.B)!.Output.Shape),
+            c.Source.ToString(),
+            Status(c),
+            Cause(c),
+            c.Metrics is null ? (c.Status == OpStatus.Diverged ? "hash differs" : "-") : Num(c.Metrics.MaxRel),
+            c.Metrics is null ? "-" : Num(c.Metrics.MaxUlp),
+            c.Metrics is null ? "-" : Percent(c.Metrics.ShareOverTolerance),
+        ];
+        return r.MultiThreaded ? [.. row[..6], c.ThreadB is null ? c.Thread : $"{c.Thread} / {c.ThreadB}", .. row[6..]] : row;
+    }
 
-    public static readonly string[] Columns = ["#", "seq A", "seq B", "op", "shape", "source", "status", "cause", "max rel", "max ulp", "over tol."];
+    public static string[] Columns(DiffResult r) => r.MultiThreaded ? [.. SingleThreadColumns[..6], "thread", .. SingleThreadColumns[6..]] : SingleThreadColumns;
+
+    private static readonly string[] SingleThreadColumns = ["#", "seq A", "seq B", "op", "shape", "source", "status", "cause", "max rel", "max ulp", "over tol."];
 }

@@ -16,7 +16,7 @@ public static class TerminalReport
             .AppendLine();
         if (r.FirstDivergence is { } f)
         {
-            sb.Append("First divergence: ").Append(Seq(f)).Append(' ').Append(OpLabel(f)).Append(" at ").AppendLine(f.Source.ToString());
+            sb.Append("First divergence: ").Append(Seq(f)).Append(' ').Append(OpLabel(f)).Append(" at ").AppendLine(Where(r, f));
             if (f.Metrics is { } m)
             {
                 sb.Append("  ").AppendLine(Metrics(m, f.A!.Output.Shape))
@@ -32,12 +32,12 @@ public static class TerminalReport
 
         if (r.Structural is { } s)
         {
-            sb.Append("Structural difference: ").AppendLine(Structural(s)).AppendLine();
+            sb.Append("Structural difference: ").AppendLine(Structural(r, s)).AppendLine();
         }
 
         if (r.NonFinite is { } n)
         {
-            sb.Append("First NaN/Inf: ").AppendLine(NonFinite(n));
+            sb.Append("First NaN/Inf: ").AppendLine(NonFinite(r, n));
             for (int i = 0; i < n.Inputs.Count; i++)
             {
                 sb.Append("  input ").Append(i).Append(": ").AppendLine(Health(n.Inputs[i]));
@@ -54,16 +54,17 @@ public static class TerminalReport
         if (r.Context.Count > 0)
         {
             sb.AppendLine(r.FirstDivergence is null ? "Last ops compared:" : "Ops around the first divergence:");
-            AppendTable(sb, r.Context);
+            AppendTable(sb, r);
         }
 
         return sb.ToString();
     }
 
-    private static void AppendTable(StringBuilder sb, IReadOnlyList<OpComparison> ops)
+    private static void AppendTable(StringBuilder sb, DiffResult result)
     {
-        var rows = ops.Select(Row).Prepend(Columns).ToList();
-        var widths = Enumerable.Range(0, Columns.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        var columns = Columns(result);
+        var rows = result.Context.Select(c => Row(result, c)).Prepend(columns).ToList();
+        var widths = Enumerable.Range(0, columns.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
         foreach (var row in rows)
         {
             sb.Append("  ");
@@ -94,7 +95,7 @@ public static class MarkdownReport
             .AppendLine();
         if (r.FirstDivergence is { } f)
         {
-            sb.Append("### First divergence: ").Append(Md(Seq(f))).Append(' ').Append(Md(OpLabel(f))).Append(" at `").Append(Code(f.Source.ToString())).AppendLine("`").AppendLine();
+            sb.Append("### First divergence: ").Append(Md(Seq(f))).Append(' ').Append(Md(OpLabel(f))).Append(" at `").Append(Code(f.Source.ToString())).Append('`').AppendLine(Md(InThread(r, f.Thread, f.ThreadB))).AppendLine();
             if (f.Metrics is { } m)
             {
                 sb.Append("- ").AppendLine(Md(Metrics(m, f.A!.Output.Shape)))
@@ -110,12 +111,12 @@ public static class MarkdownReport
 
         if (r.Structural is { } s)
         {
-            sb.Append("### Structural difference\n\n").AppendLine(Md(Structural(s))).AppendLine();
+            sb.Append("### Structural difference\n\n").AppendLine(Md(Structural(r, s))).AppendLine();
         }
 
         if (r.NonFinite is { } n)
         {
-            sb.Append("### First NaN/Inf\n\n").AppendLine(Md(NonFinite(n))).AppendLine();
+            sb.Append("### First NaN/Inf\n\n").AppendLine(Md(NonFinite(r, n))).AppendLine();
         }
 
         foreach (var note in r.Notes)
@@ -126,11 +127,11 @@ public static class MarkdownReport
         if (r.Context.Count > 0)
         {
             sb.AppendLine().AppendLine(r.FirstDivergence is null ? "### Last ops compared" : "### Ops around the first divergence").AppendLine()
-                .Append("| ").AppendJoin(" | ", Columns).AppendLine(" |")
-                .Append('|').AppendJoin(string.Empty, Columns.Select(_ => " --- |")).AppendLine();
+                .Append("| ").AppendJoin(" | ", Columns(r)).AppendLine(" |")
+                .Append('|').AppendJoin(string.Empty, Columns(r).Select(_ => " --- |")).AppendLine();
             foreach (var c in r.Context)
             {
-                sb.Append("| ").AppendJoin(" | ", Row(c).Select(Md)).AppendLine(" |");
+                sb.Append("| ").AppendJoin(" | ", Row(r, c).Select(Md)).AppendLine(" |");
             }
         }
 

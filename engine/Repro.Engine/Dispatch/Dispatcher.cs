@@ -34,6 +34,11 @@ public static class Dispatcher
     [ThreadStatic]
     private static bool inBackward;
 
+    // The logical thread name given with UseThreadName: an AsyncLocal, so tasks and threads started inside a scope
+    // carry it. Read only once some scope was opened, so programs that name nothing pay nothing per op.
+    private static readonly AsyncLocal<string?> ThreadName = new();
+    private static volatile bool threadNamesUsed;
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(nint Method, int IlOffset), SourceLocation> SiteCache = new();
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Assembly, bool> RuntimeAssemblies = new();
 
@@ -84,6 +89,26 @@ public static class Dispatcher
 
         return new Detach(observer);
     }
+
+    /// <summary>
+    /// Names the logical thread of the ops issued inside the scope, on this async flow (and in the tasks and threads
+    /// started inside it, which inherit the name). A recorder writes the name with each op, so that a differ can
+    /// compare the runs thread by thread whatever order the scheduler interleaved them in. Ops under one name form one
+    /// logical thread: give code that runs at the same time distinct names. The name "main" is the thread that
+    /// started the recording.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is null or empty.</exception>
+    public static ThreadNameScope UseThreadName(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        threadNamesUsed = true;
+        var saved = ThreadName.Value;
+        ThreadName.Value = name;
+        return new ThreadNameScope(saved, true);
+    }
+
+    /// <summary>The name given with <see cref="UseThreadName"/> on this async flow, or null.</summary>
+    public static string? CurrentThreadName => threadNamesUsed ? ThreadName.Value : null;
 
     /// <summary>Restarts sequence numbering at 0 (for a new recording in the same process).</summary>
     public static void ResetSequence() => Interlocked.Exchange(ref nextSeq, 0);
@@ -160,8 +185,14 @@ public static class Dispatcher
         var phase = inBackward ? OpPhase.Backward : OpPhase.Forward;
         lock (Gate)
         {
+            // Read again under the lock: once an observer's handle is disposed (under this lock), no op reaches it,
+            // even one that was issued on another thread while it detached (a recording closed by a signal).
+            current = observers;
             long seq = Number(op, attributes, inputs, outputs, source);
-            var e = new OpEvent(seq, op, attributes, inputs, outputs, source, phase, inBackward ? backwardOf : -1, isView);
+            var e = new OpEvent(seq, op, attributes, inputs, outputs, source, phase, inBackward ? backwardOf : -1, isView)
+            {
+                ThreadName = CurrentThreadName,
+            };
             foreach (var o in current)
             {
                 o.OnOp(e);
@@ -182,7 +213,7 @@ public static class Dispatcher
 
         lock (Gate)
         {
-            foreach (var o in current)
+            foreach (var o in observers)
             {
                 o.BeforeWrite(target);
             }
@@ -277,6 +308,41 @@ public static class Dispatcher
     }
 
     /// <summary>
+    /// Where an exception left the user's code: the engine API it was thrown in (the outermost engine method between
+    /// the throw and the user's frame, e.g. <c>Tensor.MatMul</c>; null when it was thrown outside the engine) and the
+    /// first frame outside the engine, the library assemblies and the runtime (file and line need debug symbols).
+    /// </summary>
+    public static (string? Api, SourceLocation Source) LocateException(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        string? api = null;
+        foreach (var frame in new StackTrace(exception, true).GetFrames())
+        {
+            var method = frame.GetMethod();
+            var asm = method?.DeclaringType?.Assembly;
+            if (asm is null)
+            {
+                continue;
+            }
+
+            if (asm == EngineAssembly)
+            {
+                api = $"{method!.DeclaringType!.Name}.{method.Name}";
+                continue;
+            }
+
+            if (LibraryAssemblies.Contains(asm) || IsRuntimeAssembly(asm))
+            {
+                continue;
+            }
+
+            return (api, new SourceLocation(frame.GetFileName() ?? string.Empty, frame.GetFileLineNumber(), method!.Name));
+        }
+
+        return (api, SourceLocation.Unknown);
+    }
+
+    /// <summary>
     /// True for the .NET runtime's own assemblies (LINQ, collections, ...): library code may call back through them,
     /// and their frames are never where a user called the engine.
     /// </summary>
@@ -302,6 +368,28 @@ public static class Dispatcher
             if (owner)
             {
                 site = null;
+            }
+        }
+    }
+
+    /// <summary>Ends a scope opened by <see cref="UseThreadName"/>, restoring the enclosing name.</summary>
+    public readonly struct ThreadNameScope : IDisposable
+    {
+        private readonly string? saved;
+        private readonly bool owner;
+
+        internal ThreadNameScope(string? saved, bool owner)
+        {
+            this.saved = saved;
+            this.owner = owner;
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            if (owner)
+            {
+                ThreadName.Value = saved;
             }
         }
     }

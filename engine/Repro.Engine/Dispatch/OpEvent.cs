@@ -157,6 +157,9 @@ public sealed class OpEvent
     /// <summary>True for ops that only re-describe storage (reshape, permute, slice, expand).</summary>
     public bool IsView { get; }
 
+    /// <summary>The logical thread name the issuing code gave with <see cref="Dispatcher.UseThreadName"/>; null when none.</summary>
+    public string? ThreadName { get; internal init; }
+
     /// <summary>The dtype of the first output (or of the first input when there is no output).</summary>
     public DType DType => (outputs.Length > 0 ? outputs[0] : inputs[0]).DType;
 
