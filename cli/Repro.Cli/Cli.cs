@@ -67,7 +67,8 @@ public static class Cli
                 output.Document(new Newtonsoft.Json.Linq.JObject { ["error"] = ex.Message, ["exitCode"] = ExitCodes.BadInput });
             }
 
-            Console.Error.WriteLine("error: " + ex.Message);
+            // Messages quote the bad value, which may come from a log.
+            Console.Error.WriteLine("error: " + LogText.Visible(ex.Message));
             if (Environment.GetEnvironmentVariable("REPRO_DEBUG") == "1")
             {
                 Console.Error.WriteLine(ex);

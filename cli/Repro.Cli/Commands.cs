@@ -182,12 +182,18 @@ internal static class Commands
     {
         var log = LogArgument();
         var threads = ThreadsOption("Worker threads (default: the recorded count)");
-        var cmd = new Command("verify", "Replay on the recorded configuration and check every hash; name the first op that differs") { log, threads };
+        var strict = new Option<bool>("--strict") { Description = "Fail (exit 2) on an incomplete log: no end record, a cut last line, or an end status other than complete" };
+        var cmd = new Command("verify", "Replay on the recorded configuration and check every hash; name the first op that differs") { log, threads, strict };
         Cli.Register(cmd, (p, o) =>
         {
             var path = p.GetValue(log)!;
             int? n = CheckThreads(p.GetValue(threads));
             var result = o.WithProgress("verify", report => Replayer.Verify(path, n, progress: (done, total, _) => report(done, total)));
+            if (p.GetValue(strict) && Incomplete(result) is { } why)
+            {
+                throw new CliException(why + "; --strict accepts only a complete log");
+            }
+
             return Report(o, "verify", result);
         });
         return cmd;
@@ -256,6 +262,12 @@ internal static class Commands
             ? $"repro: {error.Message} by {error.Type}{(error.LastSeq >= 0 ? $" after op {error.LastSeq}" : string.Empty)}; the log at {recording.Path} is closed and marked interrupted"
             : $"repro: the run failed: {error.Describe()}; the log at {recording.Path} is closed and marked as failed");
 
+    /// <summary>Why a replayed log is not a complete run's (cut short, or closed with a status other than complete); null when it is.</summary>
+    private static string? Incomplete(ReplayResult r) =>
+        r.Truncation is { } t ? $"{t.Message} (at {t.Position})"
+        : r.End is { Status: not "complete" } end ? $"the run did not complete: its end record's status is '{end.Status}' (at {end.Position})"
+        : null;
+
     private static int Report(Output o, string what, ReplayResult r)
     {
         int code = r.HashesChecked && r.Mismatches > 0 ? ExitCodes.Divergence : ExitCodes.Success;
@@ -296,7 +308,16 @@ internal static class Commands
         if (r.Truncation is { } t)
         {
             doc["truncated"] = new JObject { ["message"] = t.Message, ["lastSeq"] = t.LastSeq, ["at"] = t.Position.ToString() };
-            o.Warn(t.Message + $" (at {t.Position}); {what} covered the complete prefix");
+        }
+
+        if (r.End is { } end)
+        {
+            doc["status"] = end.Status;
+        }
+
+        if (Incomplete(r) is { } why)
+        {
+            o.Warn($"{why}; {what} covered the ops it holds");
         }
 
         o.Document(doc);
@@ -305,7 +326,7 @@ internal static class Commands
             string config = $"{r.Backend}, {r.DType.Name()}, {r.Threads} threads";
             if (!r.HashesChecked)
             {
-                c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replayed {r.Ops} ops ({config}) in {r.Elapsed.TotalSeconds:F2} s; configuration differs from the recording ({r.Header.Environment.Backend}, {r.Header.Environment.DType}), hashes not compared"));
+                c.WriteLine(LogText.Visible(string.Create(CultureInfo.InvariantCulture, $"replayed {r.Ops} ops ({config}) in {r.Elapsed.TotalSeconds:F2} s; configuration differs from the recording ({r.Header.Environment.Backend}, {r.Header.Environment.DType}), hashes not compared")));
             }
             else if (r.Mismatches == 0)
             {
@@ -315,9 +336,9 @@ internal static class Commands
             {
                 var d = r.FirstDivergence!;
                 c.WriteLine($"DIVERGED: {r.Mismatches} of {r.Ops} ops differ ({config})");
-                c.WriteLine($"first: op {d.Seq} ({d.Op}{(d.Phase == OpPhase.Backward ? ", backward" : string.Empty)}) at {(d.Source.IsKnown ? $"{d.Source.File}:{d.Source.Line} in {d.Source.Member}" : "an unknown location")}");
-                c.WriteLine($"       {d.What}");
-                c.WriteLine($"       record {d.Position}");
+                c.WriteLine(LogText.Visible($"first: op {d.Seq} ({d.Op}{(d.Phase == OpPhase.Backward ? ", backward" : string.Empty)}) at {(d.Source.IsKnown ? $"{d.Source.File}:{d.Source.Line} in {d.Source.Member}" : "an unknown location")}"));
+                c.WriteLine(LogText.Visible($"       {d.What}"));
+                c.WriteLine(LogText.Visible($"       record {d.Position}"));
             }
 
             if (r.OutPath is not null)

@@ -27,11 +27,11 @@ internal static class Exporter
                 {
                     if (e is LeafRecord l)
                     {
-                        tensors.Add(($"leaf_tensor{l.Tensor.Id}", l.Tensor, reader.ReadBlob(l.Tensor.Blob!, l.Tensor.Bytes, l.Position)));
+                        tensors.Add(($"leaf_tensor{l.Tensor.Id}", l.Tensor, reader.ReadStored(l.Tensor, l.Position)));
                     }
                     else if (e is OpRecord { Op: "from_host" } f)
                     {
-                        tensors.Add(($"leaf_op{f.Seq}", f.Output, reader.ReadBlob(f.Output.Blob!, f.Output.Bytes, f.Position)));
+                        tensors.Add(($"leaf_op{f.Seq}", f.Output, reader.ReadStored(f.Output, f.Position)));
                     }
                 }
             }
@@ -40,7 +40,7 @@ internal static class Exporter
                 var rec = reader.Ops().FirstOrDefault(r => r.Seq == op) ?? throw new CliException($"--op {op}: the log has no op {op} (ops 0..{reader.LastSeq})");
                 if (rec.Output.Blob is not null)
                 {
-                    tensors.Add(($"op{rec.Seq}", rec.Output, reader.ReadBlob(rec.Output.Blob, rec.Output.Bytes, rec.Position)));
+                    tensors.Add(($"op{rec.Seq}", rec.Output, reader.ReadStored(rec.Output, rec.Position)));
                 }
                 else
                 {
@@ -100,7 +100,7 @@ internal static class Exporter
 
             using var reader = LogReader.Open(temp);
             var again = reader.Ops().First(r => r.Seq == rec.Seq);
-            return reader.ReadBlob(again.Output.Blob!, again.Output.Bytes, again.Position);
+            return reader.ReadStored(again.Output, again.Position);
         }
         finally
         {

@@ -76,6 +76,19 @@ internal static class Inspector
             error = ex;
         }
 
+        // The op shown in full: a stored output is shown only if its blob holds it.
+        if (detail?.Output.Blob is not null && error is null)
+        {
+            try
+            {
+                reader.ReadStored(detail.Output, detail.Position);
+            }
+            catch (LogFormatException ex)
+            {
+                error = ex;
+            }
+        }
+
         void Note(TensorRecord t)
         {
             if (t.Stats is { HasNonFinite: true })
@@ -96,8 +109,9 @@ internal static class Inspector
         long recordBytes = new FileInfo(Path.Combine(reader.Folder, LogFormat.RecordsFile)).Length;
         long blobBytes = blobs.Sum(b =>
         {
+            // A link is no blob of this log (reading one refuses it).
             var f = new FileInfo(Path.Combine(reader.Folder, LogFormat.BlobsFolder, b + ".bin"));
-            return f.Exists ? f.Length : 0;
+            return f.Exists && f.LinkTarget is null ? f.Length : 0;
         });
 
         if (opSeq is { } want && detail is null && error is null)
@@ -236,7 +250,7 @@ internal static class Inspector
     {
         var h = reader.Header;
         var env = h.Environment;
-        c.WriteLine($"log {reader.Folder}");
+        c.WriteLine(LogText.Visible($"log {reader.Folder}"));
         var envTable = new Table().AddColumns("environment", "value").HideHeaders();
         envTable.AddRow("format", $"{LogFormat.Name} v{h.Version}, Repro {Output.Esc(h.ReproVersion)}, capture {Output.Esc(h.Capture)}");
         envTable.AddRow("os", Output.Esc(env.Os));
@@ -252,11 +266,11 @@ internal static class Inspector
         c.Write(envTable);
 
         var sizes = (JObject)doc["sizes"]!;
-        var status = reader.End is null ? "INCOMPLETE (no end record)" : reader.End.IsComplete ? "complete" : "ended by " + reader.End.Status.ToUpperInvariant();
+        var status = reader.End is null ? "INCOMPLETE (no end record)" : reader.End.IsComplete ? "complete" : "ended by " + LogText.Visible(reader.End.Status.ToUpperInvariant());
         c.WriteLine($"ops: {doc["ops"]} ({doc["forward"]} forward, {doc["backward"]} backward), leaves: {doc["leaves"]}, {status}");
         if (reader.End?.Error is { } runError)
         {
-            c.WriteLine($"run ended by: {runError.Describe()}");
+            c.WriteLine($"run ended by: {LogText.Visible(runError.Describe())}");
         }
 
         c.WriteLine($"size: records {sizes["recordBytes"]} bytes, {sizes["blobs"]} blobs {sizes["blobBytes"]} bytes, {((double)sizes["bytesPerOp"]!).ToString("F1", CultureInfo.InvariantCulture)} bytes per op");
@@ -275,7 +289,7 @@ internal static class Inspector
         else
         {
             var s = firstBad.Output.Stats!;
-            c.WriteLine($"first NaN/Inf: op {firstBad.Seq} ({firstBad.Op}) at {Where(firstBad.Source)}: {s.NaN} NaN, {s.PosInf} +Inf, {s.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}");
+            c.WriteLine(LogText.Visible($"first NaN/Inf: op {firstBad.Seq} ({firstBad.Op}) at {Where(firstBad.Source)}: {s.NaN} NaN, {s.PosInf} +Inf, {s.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}"));
         }
 
         if (detail is not null)
@@ -296,8 +310,8 @@ internal static class Inspector
             c.Write(d);
 
             // Paths stay outside the table, so its layout does not depend on where files live.
-            c.WriteLine("source: " + Where(detail.Source));
-            c.WriteLine("record: " + detail.Position);
+            c.WriteLine("source: " + LogText.Visible(Where(detail.Source)));
+            c.WriteLine("record: " + LogText.Visible(detail.Position.ToString()));
         }
 
         if (listOps)

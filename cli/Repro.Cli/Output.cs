@@ -1,5 +1,6 @@
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using Repro.Recorder;
 using Spectre.Console;
 
 namespace Repro.Cli;
@@ -55,12 +56,12 @@ public sealed class Output
     /// <summary>A plain line of human output.</summary>
     public void Line(string text) => Human(c => c.WriteLine(text));
 
-    /// <summary>The JSON document (only with --json).</summary>
+    /// <summary>The JSON document (only with --json); control and bidirectional characters in its strings are written as JSON escapes.</summary>
     public void Document(JObject doc)
     {
         if (Json)
         {
-            System.Console.Out.WriteLine(doc.ToString(Formatting.Indented));
+            System.Console.Out.WriteLine(LogText.EscapeJson(doc.ToString(Formatting.Indented)));
         }
     }
 
@@ -69,7 +70,7 @@ public sealed class Output
     {
         if (!Json)
         {
-            System.Console.Error.WriteLine("warning: " + text);
+            System.Console.Error.WriteLine("warning: " + LogText.Visible(text));
         }
     }
 
@@ -98,6 +99,6 @@ public sealed class Output
         return result;
     }
 
-    /// <summary>Text escaped for Spectre markup.</summary>
-    public static string Esc(string? text) => Markup.Escape(text ?? string.Empty);
+    /// <summary>Text escaped for Spectre markup, its control and bidirectional characters made visible (<see cref="LogText.Visible"/>).</summary>
+    public static string Esc(string? text) => Markup.Escape(LogText.Visible(text));
 }

@@ -87,10 +87,10 @@ internal static class RecordProcess
                     : code != 0 ? $"the recorded program exited with code {code}" : null;
             doc["exitCode"] = problem is null ? ExitCodes.Success : ExitCodes.BadInput;
             o.Document(doc);
-            o.Human(c => c.WriteLine($"recorded {ops} ops to {log} (program exit code {code}{(end is null ? ", no end record" : end.IsComplete ? string.Empty : ", status " + end.Status)})"));
+            o.Human(c => c.WriteLine(LogText.Visible($"recorded {ops} ops to {log} (program exit code {code}{(end is null ? ", no end record" : end.IsComplete ? string.Empty : ", status " + end.Status)})")));
             if (problem is not null)
             {
-                Console.Error.WriteLine("error: " + problem);
+                Console.Error.WriteLine("error: " + LogText.Visible(problem));
                 return ExitCodes.BadInput;
             }
 

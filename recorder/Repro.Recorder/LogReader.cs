@@ -22,6 +22,7 @@ public sealed class LogReader : IDisposable
     private readonly string recordsPath;
     private readonly byte[] buffer = new byte[1 << 16];
     private readonly LogDecoder decoder;
+    private Digester? digester;
     private byte[] longLine = [];
     private int bufStart;
     private int bufEnd;
@@ -35,6 +36,8 @@ public sealed class LogReader : IDisposable
         Limits = limits;
         decoder = new LogDecoder(limits);
         recordsPath = System.IO.Path.Combine(folder, LogFormat.RecordsFile);
+        RefuseLink(new FileInfo(recordsPath), "the records file");
+        RefuseLink(new DirectoryInfo(System.IO.Path.Combine(folder, LogFormat.BlobsFolder)), "the blobs folder");
         try
         {
             stream = new FileStream(recordsPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
@@ -172,17 +175,16 @@ public sealed class LogReader : IDisposable
             throw new LogFormatException(referencedAt, $"blob {address}: {expectedBytes} bytes is over the limit of {Math.Min(Limits.MaxBlobBytes, Array.MaxLength)}");
         }
 
+        // Checked again here: the folder may have been replaced by a link since the log was opened.
+        RefuseLink(new DirectoryInfo(System.IO.Path.Combine(Folder, LogFormat.BlobsFolder)), "the blobs folder");
         var path = System.IO.Path.Combine(Folder, LogFormat.BlobsFolder, address + ".bin");
         var info = new FileInfo(path);
-        if (!info.Exists)
+        if (!info.Exists && info.LinkTarget is null)
         {
             throw new LogFormatException(referencedAt, $"blob {address} is missing: expected {path}");
         }
 
-        if (info.LinkTarget is not null)
-        {
-            throw new LogFormatException(referencedAt, $"blob {address} is a link (to '{info.LinkTarget}'); blobs must be plain files inside the log folder");
-        }
+        RefuseLink(info, $"blob {address}", referencedAt);
 
         if (info.Length != expectedBytes)
         {
@@ -206,8 +208,19 @@ public sealed class LogReader : IDisposable
         return bytes;
     }
 
-    /// <summary>A stored tensor's elements as a storage-type array (float[], double[], int[], ushort[]).</summary>
-    public Array ReadTensor(TensorRecord tensor, LogPosition referencedAt)
+    /// <summary>A stored tensor's elements as a storage-type array (float[], double[], int[], ushort[]), checked as <see cref="ReadStored(TensorRecord, LogPosition)"/> checks them.</summary>
+    public Array ReadTensor(TensorRecord tensor, LogPosition referencedAt) => TensorBytes.ToArray(ReadStored(tensor, referencedAt), tensor.DType);
+
+    /// <summary>
+    /// A stored tensor's raw bytes, checked twice: the blob against its content address (<see cref="ReadBlob"/>), and
+    /// the tensor it holds against the record's hash, so a record pointing at another intact blob of the same size is
+    /// refused too.
+    /// </summary>
+    /// <exception cref="LogFormatException">The tensor was not stored, or its blob is missing, a link, the wrong size, corrupt or another tensor.</exception>
+    public byte[] ReadStored(TensorRecord tensor, LogPosition referencedAt) => ReadStored(tensor, referencedAt, out _);
+
+    /// <summary>As <see cref="ReadStored(TensorRecord, LogPosition)"/>, with the health summary of the stored values.</summary>
+    internal byte[] ReadStored(TensorRecord tensor, LogPosition referencedAt, out SummaryValues stats)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.Blob is null)
@@ -215,7 +228,16 @@ public sealed class LogReader : IDisposable
             throw new LogFormatException(referencedAt, $"tensor {tensor.Id} was not stored by value (no blob); replay regenerates it");
         }
 
-        return TensorBytes.ToArray(ReadBlob(tensor.Blob, tensor.Bytes, referencedAt), tensor.DType);
+        var bytes = ReadBlob(tensor.Blob, tensor.Bytes, referencedAt);
+        Span<byte> hash = stackalloc byte[16];
+        stats = (digester ??= new Digester()).Digest(bytes, tensor.DType, hash);
+        string actual = Convert.ToHexStringLower(hash);
+        if (actual != tensor.Hash)
+        {
+            throw new LogFormatException(referencedAt, $"blob {tensor.Blob} holds a tensor whose hash is {actual}; the record's hash is {tensor.Hash}");
+        }
+
+        return bytes;
     }
 
     /// <summary>
@@ -244,6 +266,23 @@ public sealed class LogReader : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => stream.Dispose();
+
+    /// <summary>
+    /// Refuses a symbolic link, junction or other reparse point: what a log holds must be in its folder, or reading a
+    /// log could read (and export, or report on) any file its reader may open.
+    /// </summary>
+    private static void RefuseLink(FileSystemInfo info, string what, LogPosition? referencedAt = null)
+    {
+        if (info.LinkTarget is null && (!info.Exists || !info.Attributes.HasFlag(FileAttributes.ReparsePoint)))
+        {
+            return;
+        }
+
+        var target = info.LinkTarget is { } t ? $" (to '{t}')" : string.Empty;
+        throw new LogFormatException(
+            referencedAt ?? new LogPosition(info.FullName, 0, 0),
+            $"{what} is a link{target}; a log's records file, blobs folder and blobs must be plain files and folders inside the log folder");
+    }
 
     private IEnumerable<LogEntry> Read()
     {

@@ -6,8 +6,11 @@ using Repro.Engine;
 
 namespace Repro.Recorder;
 
-/// <summary>Called on the writer thread after each op record is written, with its first output (replay compares hashes).</summary>
-internal delegate void OpWrittenHandler(long seq, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash);
+/// <summary>
+/// Called on the writer thread after each op record is written, with its first output (replay compares hashes, and
+/// verify the health summary; null when a writer without a log was not asked to summarize).
+/// </summary>
+internal delegate void OpWrittenHandler(long seq, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash, in SummaryValues? stats);
 
 /// <summary>
 /// Writes a log folder: records.jsonl (one checksummed JSON line per record) and blobs/. The issuing thread only
@@ -155,6 +158,9 @@ internal sealed class LogWriter : IDisposable
     /// <summary>Called on the writer thread after each op record is written (replay uses it to compare hashes).</summary>
     public OpWrittenHandler? OpWritten { get; init; }
 
+    /// <summary>Without a log: summarize each op's first output too, for <see cref="OpWritten"/> (verify compares the log's summaries).</summary>
+    public bool Summarize { get; init; }
+
     public Exception? Failure => Volatile.Read(ref failure);
 
     /// <summary>
@@ -246,13 +252,13 @@ internal sealed class LogWriter : IDisposable
                 // while it is in this core's cache, instead of queueing a reference that would keep it alive and
                 // then waiting for a full queue to drain. The writer then only formats the record.
                 var bytes = TensorBytes.AsBytes(host.Data).Slice(t.Offset * t.DType.SizeOf(), e.Length);
-                if (records is not null)
+                if (records is not null || (index == 0 && Summarize))
                 {
                     e.Stats = issuerDigester.Digest(bytes, t.DType, e.Hash);
                 }
                 else if (index == 0)
                 {
-                    issuerDigester.Hash(bytes, t.DType, e.Hash); // Verify compares the first output's hash only.
+                    issuerDigester.Hash(bytes, t.DType, e.Hash); // Replay without a log compares the first output's hash only.
                 }
 
                 e.State = Digested;
@@ -701,6 +707,7 @@ internal sealed class LogWriter : IDisposable
         Span<byte> hash = stackalloc byte[16];
         var firstShape = slot.TensorCount > 0 ? slot.First.Shape : null;
         var firstType = slot.TensorCount > 0 ? slot.First.DType : default;
+        SummaryValues? firstStats = null;
         for (int i = 0; i < slot.TensorCount; i++)
         {
             if (i > 0)
@@ -708,10 +715,11 @@ internal sealed class LogWriter : IDisposable
                 output.Byte((byte)',');
             }
 
-            WriteTensor(ref slot.Entry(i), hash);
+            var stats = WriteTensor(ref slot.Entry(i), hash);
             if (i == 0)
             {
                 hash.CopyTo(first);
+                firstStats = stats;
             }
         }
 
@@ -719,7 +727,7 @@ internal sealed class LogWriter : IDisposable
         opCount.Value++;
         if (OpWritten is { } callback && firstShape is not null)
         {
-            callback(slot.Seq, firstShape, firstType, first);
+            callback(slot.Seq, firstShape, firstType, first, firstStats);
         }
     }
 
@@ -736,6 +744,7 @@ internal sealed class LogWriter : IDisposable
         Span<byte> first = stackalloc byte[16];
         var firstShape = slot.TensorCount > 0 ? slot.First.Shape : null;
         var firstType = slot.TensorCount > 0 ? slot.First.DType : default;
+        SummaryValues? stats = null;
         for (int i = 0; i < slot.TensorCount; i++)
         {
             ref var e = ref slot.Entry(i);
@@ -746,6 +755,11 @@ internal sealed class LogWriter : IDisposable
                     if (e.State == Digested)
                     {
                         ((ReadOnlySpan<byte>)e.Hash).CopyTo(first);
+                        stats = e.Stats;
+                    }
+                    else if (Summarize)
+                    {
+                        stats = digester.Digest(ClaimBytes(ref e), e.DType, first);
                     }
                     else
                     {
@@ -762,20 +776,21 @@ internal sealed class LogWriter : IDisposable
         opCount.Value++;
         if (OpWritten is { } callback && firstShape is not null)
         {
-            callback(slot.Seq, firstShape, firstType, first);
+            callback(slot.Seq, firstShape, firstType, first, Summarize ? stats : null);
         }
     }
 
-    /// <summary>Hashes, summarizes and (when asked) stores one tensor, writes its JSON, and releases it.</summary>
+    /// <summary>Hashes, summarizes and (when asked) stores one tensor, writes its JSON, and releases it; returns its summary.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WriteTensor(ref TensorEntry e, Span<byte> hash)
+    private SummaryValues WriteTensor(ref TensorEntry e, Span<byte> hash)
     {
         if (e.State == Digested)
         {
             ((ReadOnlySpan<byte>)e.Hash).CopyTo(hash);
-            LogCodec.WriteTensor(output, e.Id, e.Shape!, e.DType, hash, [], e.Stats);
+            var digested = e.Stats;
+            LogCodec.WriteTensor(output, e.Id, e.Shape!, e.DType, hash, [], digested);
             Release(ref e);
-            return;
+            return digested;
         }
 
         Span<byte> blob = stackalloc byte[16];
@@ -800,6 +815,7 @@ internal sealed class LogWriter : IDisposable
             }
 
             LogCodec.WriteTensor(output, e.Id, e.Shape!, e.DType, hash, stored ? blob : [], stats);
+            return stats;
         }
         finally
         {

@@ -139,12 +139,18 @@ public sealed class Recording : IOpObserver, IDisposable
     private long expectedSeq = -1;
     private long lastSeq = -1;
     private string? expectedThread;
+    private long lastEngineSeq = -1;
+    private long skipped;
+    private List<(long From, long Skipped)>? gaps;
     private bool expectLeaf;
     private bool disposed;
     private int closing;
 
-    /// <summary>A recording into the log folder <paramref name="path"/>; with null, no log is written and only each op's output hash is computed for <paramref name="opWritten"/> (verify).</summary>
-    internal Recording(string? path, RecorderOptions options, OpWrittenHandler? opWritten)
+    /// <summary>
+    /// A recording into the log folder <paramref name="path"/>; with null, no log is written and only each op's output
+    /// hash is computed for <paramref name="opWritten"/> (verify), with its health summary when <paramref name="summarize"/>.
+    /// </summary>
+    internal Recording(string? path, RecorderOptions options, OpWrittenHandler? opWritten, bool summarize = false)
     {
         this.options = options;
         Path = path is null ? string.Empty : System.IO.Path.GetFullPath(path);
@@ -161,6 +167,7 @@ public sealed class Recording : IOpObserver, IDisposable
             created = new LogWriter(partial)
             {
                 OpWritten = opWritten,
+                Summarize = summarize,
                 SpinBeforeSleep = Settings.Threads < Environment.ProcessorCount ? WriterSpin : TimeSpan.Zero,
             };
             if (path is not null)
@@ -247,13 +254,14 @@ public sealed class Recording : IOpObserver, IDisposable
             }
         }
 
-        long seq = expectedSeq >= 0 ? expectedSeq : e.Seq;
+        long seq = expectedSeq >= 0 ? expectedSeq : LogSeq(e.Seq);
+        long of = expectedSeq >= 0 || gaps is null ? e.BackwardOf : LogSeqOf(e.BackwardOf);
         string? thread = expectedSeq >= 0 ? expectedThread : threadIds.Of(e);
         expectedSeq = -1;
         lastSeq = seq;
         bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
         var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
-        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, e.BackwardOf, e.IsView, ids[..inputs.Length], e.Backend, e.Source, thread);
+        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, of, e.IsView, ids[..inputs.Length], e.Backend, e.Source, thread);
 
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -425,6 +433,38 @@ public sealed class Recording : IOpObserver, IDisposable
             original.Thread == LogFormat.MainThread ? null : original.Thread);
         writer.AddTensor(slot, LogId(output), output, options.Capture.Includes(original.Seq));
         writer.Publish(slot);
+    }
+
+    /// <summary>
+    /// The log's number for the dispatcher's op <paramref name="engineSeq"/>. The dispatcher numbers ops one after the
+    /// other, but an op issued on another thread just as this recording attached can take a number without being
+    /// observed; the log numbers on past such a gap, so that each op's seq is the previous op's plus one, which verify
+    /// checks to find a record missing from a log.
+    /// </summary>
+    private long LogSeq(long engineSeq)
+    {
+        if (lastEngineSeq >= 0 && engineSeq > lastEngineSeq + 1)
+        {
+            skipped += engineSeq - lastEngineSeq - 1;
+            (gaps ??= []).Add((engineSeq, skipped));
+        }
+
+        lastEngineSeq = engineSeq;
+        return engineSeq - skipped;
+    }
+
+    /// <summary>The log's number for an earlier op of the dispatcher's (the forward op of a backward op), past the gaps before it.</summary>
+    private long LogSeqOf(long engineSeq)
+    {
+        for (int i = gaps!.Count - 1; i >= 0; i--)
+        {
+            if (engineSeq >= gaps[i].From)
+            {
+                return engineSeq - gaps[i].Skipped;
+            }
+        }
+
+        return engineSeq;
     }
 
     private long LogId(Tensor t)

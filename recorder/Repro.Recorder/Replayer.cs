@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Repro.Engine.Backends;
 using Repro.Engine;
@@ -38,6 +39,15 @@ public sealed record ReplayOptions
 
     /// <summary>Called now and then with (bytes of the log read, its total bytes, ops replayed).</summary>
     public Action<long, long, long>? Progress { get; init; }
+
+    /// <summary>
+    /// Also check the log against itself, as verify does (default false): every stored blob is read and must hold the
+    /// tensor its record names (content address and tensor hash) with the record's health summary; op sequence numbers
+    /// must be consecutive; the end record's counts must be those read; and where hashes are checked, each replayed
+    /// output whose hash matches must have the record's health summary. The first mismatch throws
+    /// <see cref="LogFormatException"/> ("damaged log: ...").
+    /// </summary>
+    public bool CheckLog { get; init; }
 }
 
 /// <summary>The first op whose replayed output differs from the log's.</summary>
@@ -65,6 +75,9 @@ public sealed record ReplayResult(
 {
     /// <summary>True when hashes were checked and all matched.</summary>
     public bool Identical => HashesChecked && Mismatches == 0;
+
+    /// <summary>The log's end record (null when the log has none: see <see cref="Truncation"/>); its status says whether the run completed.</summary>
+    public EndRecord? End { get; init; }
 }
 
 /// <summary>
@@ -82,7 +95,7 @@ public static class Replayer
     private static readonly HashSet<string> DTypeOps = new(StringComparer.Ordinal) { "full", "arange", "rand", "randn", "cast" };
 
     /// <summary>Replays the log at <paramref name="logPath"/>.</summary>
-    /// <exception cref="LogFormatException">The log is damaged or cannot be replayed (an op refuses its recorded inputs).</exception>
+    /// <exception cref="LogFormatException">The log is damaged (with <see cref="ReplayOptions.CheckLog"/>, also where it does not match its own content) or cannot be replayed (an op refuses its recorded inputs).</exception>
     /// <exception cref="ArgumentException">An unknown backend name.</exception>
     public static ReplayResult Replay(string logPath, ReplayOptions? options = null)
     {
@@ -115,8 +128,9 @@ public static class Replayer
         long mismatches = 0;
         Divergence? first = null;
         var firstGate = new object();
+        var self = options.CheckLog ? new SelfCheck() : null;
         // Runs on the new log's writer thread, once per op, in order.
-        OpWrittenHandler compare = (long _, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash) =>
+        OpWrittenHandler compare = (long _, IReadOnlyList<int> shape, DType dtype, ReadOnlySpan<byte> hash, in SummaryValues? stats) =>
         {
             if (!check || !expected.TryDequeue(out var want))
             {
@@ -126,6 +140,12 @@ public static class Replayer
             string? what = Differ(want.Output, shape, dtype, hash);
             if (what is null)
             {
+                // Same bits, so the log's summary of them must be the replayed one.
+                if (self is not null && stats is { } actual)
+                {
+                    self.Summary(want, want.Output, actual, "the replayed output");
+                }
+
                 return;
             }
 
@@ -154,12 +174,13 @@ public static class Replayer
                     StackSourceLocations = false,
                     Force = options.Force,
                 },
-                compare);
+                compare,
+                summarize: self is not null && check);
             var map = new Dictionary<long, Tensor>();
             var lastUse = LastUses.Of(logPath);
             int index = -1;
             bool stop = false;
-            var context = new Context(reader, backend, recordedDType, dtype, header.Environment.Backend);
+            var context = new Context(reader, backend, recordedDType, dtype, header.Environment.Backend, self);
             try
             {
                 foreach (var entry in reader.Entries())
@@ -169,7 +190,7 @@ public static class Replayer
                     {
                         case LeafRecord leaf:
                             recording.ExpectLeaf();
-                            var value = context.Leaf(leaf.Tensor, leaf.Position);
+                            var value = context.Leaf(leaf.Tensor, leaf);
                             if (lastUse.UsedAfter(leaf.Tensor.Id, index))
                             {
                                 map[leaf.Tensor.Id] = value;
@@ -178,6 +199,7 @@ public static class Replayer
                             leaves++;
                             break;
                         case OpRecord op:
+                            self?.Op(op, reader);
                             if (check)
                             {
                                 expected.Enqueue(op);
@@ -220,6 +242,7 @@ public static class Replayer
                             break;
                     }
 
+                    self?.ThrowIfDamaged();
                     if (stop || (options.StopAtFirstDivergence && Volatile.Read(ref first) is not null))
                     {
                         break;
@@ -234,10 +257,20 @@ public static class Replayer
             }
 
             recording.Dispose();
+
+            // The writer compared the last outputs while closing.
+            self?.ThrowIfDamaged();
+            if (!stop && (!options.StopAtFirstDivergence || first is null))
+            {
+                self?.End(reader.End, ops, leaves);
+            }
         }
 
         options.Progress?.Invoke(total, total, ops);
-        return new ReplayResult(header, backend.Name, dtype, threads, ops, leaves, matches, check, mismatches, first, reader.Truncation, outPath is null ? null : Path.GetFullPath(outPath), sw.Elapsed);
+        return new ReplayResult(header, backend.Name, dtype, threads, ops, leaves, matches, check, mismatches, first, reader.Truncation, outPath is null ? null : Path.GetFullPath(outPath), sw.Elapsed)
+        {
+            End = reader.End,
+        };
     }
 
     /// <summary>Replays on the recorded configuration (optionally another thread count) and checks every hash.</summary>
@@ -248,7 +281,7 @@ public static class Replayer
             threads ??= reader.Header.Environment.Threads;
         }
 
-        return Replay(logPath, new ReplayOptions { Threads = threads, OutPath = outPath, Progress = progress });
+        return Replay(logPath, new ReplayOptions { Threads = threads, OutPath = outPath, Progress = progress, CheckLog = true });
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -274,7 +307,7 @@ public static class Replayer
             using (op.Phase == OpPhase.Forward ? Dispatcher.Site(op.Source.File, op.Source.Line, op.Source.Member) : default)
             {
                 result = op.Op == "from_host"
-                    ? context.Leaf(op.Output, op.Position)
+                    ? context.Leaf(op.Output, op)
                     : OpRegistry.Execute(op.Op, context.Rewrite(op.Op, op.Attributes), inputs, context.Backend);
             }
         }
@@ -367,7 +400,112 @@ public static class Replayer
         }
     }
 
-    private sealed class Context(LogReader reader, Backend backend, DType recorded, DType target, string recordedBackend)
+    /// <summary>
+    /// Verify's checks of a log against itself (<see cref="ReplayOptions.CheckLog"/>): what a checksum cannot catch, a
+    /// record deleted whole, a blob swapped for another intact one, a summary or count rewritten with a valid checksum.
+    /// Each mismatch is a <see cref="LogFormatException"/> at the record, naming the op, the field, and both values.
+    /// </summary>
+    private sealed class SelfCheck
+    {
+        // Distinct blob addresses referenced, as numbers (a capture-all log references one per op).
+        private readonly HashSet<UInt128> blobs = [];
+        private long lastSeq = -1;
+        private LogFormatException? damage;
+
+        /// <summary>Main thread, before the op runs: its seq follows the previous op's, and its stored outputs hold what it says.</summary>
+        public void Op(OpRecord op, LogReader reader)
+        {
+            if (lastSeq >= 0 && op.Seq != lastSeq + 1)
+            {
+                throw Damaged(op.Position, $"op {op.Seq} ({op.Op}) follows op {lastSeq}: seq is {op.Seq}, expected {lastSeq + 1}; a record is missing");
+            }
+
+            lastSeq = op.Seq;
+            foreach (var t in op.Outputs)
+            {
+                // A from_host output is read (and checked) when replay re-creates it.
+                if (t.Blob is not null && op.Op != "from_host")
+                {
+                    reader.ReadStored(t, op.Position, out var stats);
+                    Stored(op, t, stats);
+                }
+            }
+        }
+
+        /// <summary>A blob was read and matched its record's hash: the record's summary must be that of its values.</summary>
+        public void Stored(LogEntry from, TensorRecord t, in SummaryValues stats)
+        {
+            blobs.Add(UInt128.Parse(t.Blob!, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
+            Summary(from, t, stats, "its blob");
+            ThrowIfDamaged();
+        }
+
+        /// <summary>Any thread: records the first field where <paramref name="t"/>'s stored summary differs from <paramref name="actual"/>.</summary>
+        public void Summary(LogEntry from, TensorRecord t, in SummaryValues actual, string where)
+        {
+            if (t.Stats is not { } s)
+            {
+                return;
+            }
+
+            var (field, stored, real) =
+                !Same(s.Min, actual.Min) ? ("min", Num(s.Min), Num(actual.Min))
+                : !Same(s.Max, actual.Max) ? ("max", Num(s.Max), Num(actual.Max))
+                : !Same(s.Mean, actual.Mean) ? ("mean", Num(s.Mean), Num(actual.Mean))
+                : s.NaN != actual.NaN ? ("nan", Num(s.NaN), Num(actual.NaN))
+                : s.PosInf != actual.PosInf ? ("pinf", Num(s.PosInf), Num(actual.PosInf))
+                : s.NegInf != actual.NegInf ? ("ninf", Num(s.NegInf), Num(actual.NegInf))
+                : s.Subnormal != actual.Subnormal ? ("sub", Num(s.Subnormal), Num(actual.Subnormal))
+                : s.Zero != actual.Zero ? ("zero", Num(s.Zero), Num(actual.Zero))
+                : default;
+            if (field is null)
+            {
+                return;
+            }
+
+            string owner = from is OpRecord op ? $"op {op.Seq} ({op.Op})" : $"leaf tensor {t.Id}";
+            Interlocked.CompareExchange(ref damage, Damaged(from.Position, $"{owner}: stats.{field} is {stored} in the log but {real} in {where}"), null);
+        }
+
+        /// <summary>After the last entry of a log that has an end record: its counts must be those read.</summary>
+        public void End(EndRecord? end, long ops, long leaves)
+        {
+            if (end is null)
+            {
+                return;
+            }
+
+            var (field, stored, real, what) =
+                end.Ops != ops ? ("ops", end.Ops, ops, "op records")
+                : end.Leaves != leaves ? ("leaves", end.Leaves, leaves, "leaf records")
+                : end.Blobs != blobs.Count ? ("blobs", end.Blobs, (long)blobs.Count, "distinct blobs referenced")
+                : default;
+            if (field is not null)
+            {
+                throw Damaged(end.Position, $"the end record's {field} is {stored}, but the log holds {real} {what}");
+            }
+        }
+
+        public void ThrowIfDamaged()
+        {
+            if (Volatile.Read(ref damage) is { } d)
+            {
+                throw d;
+            }
+        }
+
+        private static LogFormatException Damaged(LogPosition at, string what) => new(at, "damaged log: " + what);
+
+        // Bit for bit: the log holds the values in round-trip form, -0 included.
+        private static bool Same(double? a, double? b) =>
+            a is { } x ? b is { } y && BitConverter.DoubleToInt64Bits(x) == BitConverter.DoubleToInt64Bits(y) : b is null;
+
+        private static string Num(double? v) => v is { } d ? d.ToString("R", CultureInfo.InvariantCulture) : "null";
+
+        private static string Num(long v) => v.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private sealed class Context(LogReader reader, Backend backend, DType recorded, DType target, string recordedBackend, SelfCheck? self)
     {
         public Backend Backend => backend;
 
@@ -387,9 +525,11 @@ public static class Replayer
             return new OpAttributes([.. items]);
         }
 
-        public Tensor Leaf(TensorRecord t, LogPosition at)
+        /// <summary>A tensor re-created from its blob (a leaf record's, or a from_host op's output), checked against its record.</summary>
+        public Tensor Leaf(TensorRecord t, LogEntry from)
         {
-            var data = reader.ReadTensor(t, at);
+            var data = TensorBytes.ToArray(reader.ReadStored(t, from.Position, out var stats), t.DType);
+            self?.Stored(from, t, stats);
             if (t.DType != recorded || recorded == target)
             {
                 return Tensor.FromHost(data, t.DType, t.Shape, backend);

@@ -280,19 +280,13 @@ public sealed class EndToEndTests
 
     internal static OpRecord ForgeHash(string log, string op)
     {
-        var path = Path.Combine(log, LogFormat.RecordsFile);
         OpRecord target;
         using (var reader = LogReader.Open(log))
         {
             target = reader.Ops().First(o => o.Op == op);
         }
 
-        var lines = File.ReadAllLines(path);
-        var line = lines[target.Position.Line - 1];
-        var body = line[..line.LastIndexOf(",\"crc\":\"", StringComparison.Ordinal)].Replace(target.Output.Hash, new string('0', 32), StringComparison.Ordinal);
-        var crc = System.IO.Hashing.Crc32.HashToUInt32(Encoding.UTF8.GetBytes(body));
-        lines[target.Position.Line - 1] = body + ",\"crc\":\"" + crc.ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + "\"}";
-        File.WriteAllText(path, string.Join('\n', lines) + "\n");
+        LogEdits.Reseal(log, target.Position.Line, body => body.Replace(target.Output.Hash, new string('0', 32), StringComparison.Ordinal));
         return target;
     }
 

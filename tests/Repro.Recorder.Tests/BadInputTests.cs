@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.IO.Hashing;
-using System.Text;
 using Repro.Engine;
 
 namespace Repro.Recorder.Tests;
@@ -29,7 +27,13 @@ public sealed class BadInputTests
         var lineEnds = Enumerable.Range(0, full.Length).Where(i => full[i] == '\n').ToArray();
         var cut = dir.Sub("cut.repro");
         Directory.CreateDirectory(cut);
-        Directory.CreateSymbolicLink(Path.Combine(cut, LogFormat.BlobsFolder), Path.Combine(log, LogFormat.BlobsFolder));
+        // A copy: readers refuse a blobs folder that is a link.
+        Directory.CreateDirectory(Path.Combine(cut, LogFormat.BlobsFolder));
+        foreach (var blob in Directory.GetFiles(Path.Combine(log, LogFormat.BlobsFolder)))
+        {
+            File.Copy(blob, Path.Combine(cut, LogFormat.BlobsFolder, Path.GetFileName(blob)));
+        }
+
         for (int n = 0; n <= full.Length; n++)
         {
             File.WriteAllBytes(Logs.RecordsPath(cut), full[..n]);
@@ -191,7 +195,7 @@ public sealed class BadInputTests
         var log = SmallRecording(dir);
         var path = Logs.RecordsPath(log);
         var lines = File.ReadAllLines(path);
-        lines[0] = Seal(lines[0][..lines[0].LastIndexOf(",\"crc\"", StringComparison.Ordinal)].Replace("\"version\":1", "\"version\":99", StringComparison.Ordinal));
+        lines[0] = Forge.Seal(lines[0][..lines[0].LastIndexOf(",\"crc\"", StringComparison.Ordinal)].Replace("\"version\":1", "\"version\":99", StringComparison.Ordinal));
         File.WriteAllText(path, string.Join('\n', lines) + "\n");
         var ex = Assert.Throws<LogFormatException>(() => LogReader.Open(log));
         Assert.Contains("unknown log format version 99", ex.Message);
@@ -236,10 +240,7 @@ public sealed class BadInputTests
         var header = File.ReadLines(Logs.RecordsPath(real)).First();
         var log = dir.Sub("hostile.repro");
         Directory.CreateDirectory(log);
-        File.WriteAllText(Logs.RecordsPath(log), header + "\n" + Seal(body) + "\n");
+        File.WriteAllText(Logs.RecordsPath(log), header + "\n" + Forge.Seal(body) + "\n");
         return log;
     }
-
-    private static string Seal(string body) =>
-        body + ",\"crc\":\"" + Crc32.HashToUInt32(Encoding.UTF8.GetBytes(body)).ToString("x8", CultureInfo.InvariantCulture) + "\"}";
 }

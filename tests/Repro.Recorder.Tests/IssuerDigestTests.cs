@@ -49,7 +49,7 @@ public sealed class IssuerDigestTests
         var writer = new LogWriter(null)
         {
             // The writer thread calls this: it only notes what it got (an assertion failing there would end the thread).
-            OpWritten = (seq, shape, dtype, hash) => seen[seq] = ([.. shape], dtype, Convert.ToHexStringLower(hash)),
+            OpWritten = (seq, shape, dtype, hash, in _) => seen[seq] = ([.. shape], dtype, Convert.ToHexStringLower(hash)),
         };
         using (writer.Hold())
         {

@@ -7,7 +7,8 @@ namespace Repro.Diffing.Reports;
 /// <summary>
 /// One self-contained HTML file (no scripts, no network): the summary, an SVG chart of error against op index on a
 /// log scale with the first divergence marked, the table of ops, the first divergent op's input and output health,
-/// and a heat map of its error for 2-D outputs. Every string from a log is HTML-escaped.
+/// and a heat map of its error for 2-D outputs. Every string from a log is HTML-escaped, its control and bidirectional
+/// characters made visible first.
 /// </summary>
 public static class HtmlReport
 {
@@ -78,7 +79,7 @@ public static class HtmlReport
         return sb.AppendLine("</body></html>").ToString();
     }
 
-    private static string E(string s) => WebUtility.HtmlEncode(s);
+    private static string E(string s) => WebUtility.HtmlEncode(V(s));
 
     private static void Chart(StringBuilder sb, DiffResult r)
     {

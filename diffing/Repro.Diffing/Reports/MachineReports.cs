@@ -25,7 +25,7 @@ public static class JUnitReport
             w.WriteAttributeString("tests", tests.ToString(Inv));
             w.WriteAttributeString("failures", failures.ToString(Inv));
             w.WriteStartElement("testsuite");
-            w.WriteAttributeString("name", $"repro diff {Path.GetFileName(Path.TrimEndingDirectorySeparator(r.PathA))} vs {Path.GetFileName(Path.TrimEndingDirectorySeparator(r.PathB))}");
+            w.WriteAttributeString("name", V($"repro diff {Path.GetFileName(Path.TrimEndingDirectorySeparator(r.PathA))} vs {Path.GetFileName(Path.TrimEndingDirectorySeparator(r.PathB))}"));
             w.WriteAttributeString("tests", tests.ToString(Inv));
             w.WriteAttributeString("failures", failures.ToString(Inv));
             w.WriteAttributeString("errors", "0");
@@ -56,8 +56,8 @@ public static class JUnitReport
             foreach (var g in r.Groups)
             {
                 w.WriteStartElement("testcase");
-                w.WriteAttributeString("classname", "repro.diff." + g.Op);
-                w.WriteAttributeString("name", g.Name + InThread(r, g.Thread));
+                w.WriteAttributeString("classname", "repro.diff." + V(g.Op));
+                w.WriteAttributeString("name", V(g.Name) + InThread(r, g.Thread));
                 if (g.Diverged > 0)
                 {
                     Failure(w, "divergence", $"{g.Diverged} of {g.Count} calls over tolerance; first at op index {g.FirstDiverged}; worst error {Num(g.WorstScore)} x tolerance");
@@ -77,7 +77,7 @@ public static class JUnitReport
     {
         w.WriteStartElement("property");
         w.WriteAttributeString("name", name);
-        w.WriteAttributeString("value", value);
+        w.WriteAttributeString("value", V(value));
         w.WriteEndElement();
     }
 
@@ -85,8 +85,8 @@ public static class JUnitReport
     {
         w.WriteStartElement("failure");
         w.WriteAttributeString("type", type);
-        w.WriteAttributeString("message", message);
-        w.WriteString(message);
+        w.WriteAttributeString("message", V(message));
+        w.WriteString(V(message));
         w.WriteEndElement();
     }
 }
@@ -162,7 +162,7 @@ public static class JsonReport
             };
         }
 
-        return o.ToString(Newtonsoft.Json.Formatting.Indented);
+        return Recorder.LogText.EscapeJson(o.ToString(Newtonsoft.Json.Formatting.Indented));
     }
 
     private static JObject Threaded(DiffResult r, string thread, string? threadB, JObject o)

@@ -3,7 +3,11 @@ using Repro.Engine;
 
 namespace Repro.Diffing.Reports;
 
-/// <summary>Wording and number formats shared by every report, so they say the same thing the same way.</summary>
+/// <summary>
+/// Wording and number formats shared by every report, so they say the same thing the same way. Every string that
+/// quotes a log (op names, source locations, header fields, notes) comes out with its control and bidirectional
+/// characters made visible (<see cref="Recorder.LogText.Visible"/>).
+/// </summary>
 internal static class ReportText
 {
     public static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -22,11 +26,11 @@ internal static class ReportText
     /// <summary>" in thread 'worker-2'" where the runs have several threads (single-thread reports stay as they were); empty otherwise.</summary>
     public static string InThread(DiffResult r, string thread, string? threadB = null) =>
         !r.MultiThreaded ? string.Empty
-        : threadB is null ? $" in thread '{thread}'"
-        : $" in thread '{thread}' (A) / '{threadB}' (B)";
+        : threadB is null ? $" in thread '{V(thread)}'"
+        : $" in thread '{V(thread)}' (A) / '{V(threadB)}' (B)";
 
     /// <summary>Where an op was called, and in which thread.</summary>
-    public static string Where(DiffResult r, OpComparison c) => $"{c.Source}{InThread(r, c.Thread, c.ThreadB)}";
+    public static string Where(DiffResult r, OpComparison c) => $"{Where(c.Source)}{InThread(r, c.Thread, c.ThreadB)}";
 
     public static string ModeName(DiffMode m) => m.ToString().ToLowerInvariant();
 
@@ -37,11 +41,11 @@ internal static class ReportText
 
     public static string Shape(int[] s) => "[" + string.Join(", ", s) + "]";
 
-    public static string Run(string label, string path, Recorder.LogHeader h) =>
-        $"{label}: {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}  backend {h.Environment.Backend}, {h.Environment.DType}, {h.Environment.Threads} thread(s), {h.Environment.Cpu}, {h.Environment.Os}";
+    public static string Run(string label, string path, Recorder.LogHeader h) => V(
+        $"{label}: {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}  backend {h.Environment.Backend}, {h.Environment.DType}, {h.Environment.Threads} thread(s), {h.Environment.Cpu}, {h.Environment.Os}");
 
     public static string OpLabel(OpComparison c) =>
-        $"'{c.Op}'{(c.Phase == OpPhase.Backward ? $" (backward of op {c.BackwardOf})" : string.Empty)}";
+        $"'{V(c.Op)}'{(c.Phase == OpPhase.Backward ? $" (backward of op {c.BackwardOf})" : string.Empty)}";
 
     public static string Seq(OpComparison c) =>
         c.A is not null && c.B is not null && c.A.Seq == c.B.Seq ? $"op {c.A.Seq}"
@@ -110,10 +114,16 @@ internal static class ReportText
         : $"min {Num(h.Min ?? double.NaN)}, max {Num(h.Max ?? double.NaN)}, mean {Num(h.Mean ?? double.NaN)}, NaN {h.NaN}, +Inf {h.PosInf}, -Inf {h.NegInf}, subnormal {h.Subnormal}, zero {h.Zero}";
 
     public static string Structural(DiffResult r, StructuralDifference s) =>
-        $"{s.Description}{InThread(r, s.Thread)} (A at {s.SourceA}, B at {s.SourceB})";
+        V($"{s.Description}{InThread(r, s.Thread)} (A at {s.SourceA}, B at {s.SourceB})");
 
     public static string NonFinite(DiffResult r, NonFiniteOrigin n) =>
-        $"run {n.Run}, op {n.Seq} '{n.Op}' at {n.Source}{InThread(r, n.Thread)}: output {Health(n.Output)}";
+        V($"run {n.Run}, op {n.Seq} '{n.Op}' at {n.Source}{InThread(r, n.Thread)}: output {Health(n.Output)}");
+
+    /// <summary>A source location as the reports print it.</summary>
+    public static string Where(Engine.SourceLocation s) => V(s.ToString());
+
+    /// <summary>Text from a log, printable (see <see cref="Recorder.LogText.Visible"/>).</summary>
+    public static string V(string? text) => Recorder.LogText.Visible(text);
 
     /// <summary>Table columns: index, seq, op, source, (thread, where there are several), status, cause, max rel, max ulp, over tolerance.</summary>
     public static string[] Row(DiffResult r, OpComparison c)
@@ -123,16 +133,16 @@ internal static class ReportText
             c.Index.ToString(Inv),
             c.A?.Seq.ToString(Inv) ?? "-",
             c.B?.Seq.ToString(Inv) ?? "-",
-            c.Op + (c.Phase == OpPhase.Backward ? " (bwd)" : string.Empty),
+            V(c.Op) + (c.Phase == OpPhase.Backward ? " (bwd)" : string.Empty),
             Shape((c.A ?? c.B)!.Output.Shape),
-            c.Source.ToString(),
+            Where(c.Source),
             Status(c),
             Cause(c),
             c.Metrics is null ? (c.Status == OpStatus.Diverged ? "hash differs" : "-") : Num(c.Metrics.MaxRel),
             c.Metrics is null ? "-" : Num(c.Metrics.MaxUlp),
             c.Metrics is null ? "-" : Percent(c.Metrics.ShareOverTolerance),
         ];
-        return r.MultiThreaded ? [.. row[..6], c.ThreadB is null ? c.Thread : $"{c.Thread} / {c.ThreadB}", .. row[6..]] : row;
+        return r.MultiThreaded ? [.. row[..6], V(c.ThreadB is null ? c.Thread : $"{c.Thread} / {c.ThreadB}"), .. row[6..]] : row;
     }
 
     public static string[] Columns(DiffResult r) => r.MultiThreaded ? [.. SingleThreadColumns[..6], "thread", .. SingleThreadColumns[6..]] : SingleThreadColumns;

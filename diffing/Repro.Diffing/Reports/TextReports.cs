@@ -48,7 +48,7 @@ public static class TerminalReport
 
         foreach (var note in r.Notes)
         {
-            sb.Append("Note: ").AppendLine(note);
+            sb.Append("Note: ").AppendLine(V(note));
         }
 
         if (r.Context.Count > 0)
@@ -95,7 +95,7 @@ public static class MarkdownReport
             .AppendLine();
         if (r.FirstDivergence is { } f)
         {
-            sb.Append("### First divergence: ").Append(Md(Seq(f))).Append(' ').Append(Md(OpLabel(f))).Append(" at `").Append(Code(f.Source.ToString())).Append('`').AppendLine(Md(InThread(r, f.Thread, f.ThreadB))).AppendLine();
+            sb.Append("### First divergence: ").Append(Md(Seq(f))).Append(' ').Append(Md(OpLabel(f))).Append(" at `").Append(Code(Where(f.Source))).Append('`').AppendLine(Md(InThread(r, f.Thread, f.ThreadB))).AppendLine();
             if (f.Metrics is { } m)
             {
                 sb.Append("- ").AppendLine(Md(Metrics(m, f.A!.Output.Shape)))
@@ -121,7 +121,7 @@ public static class MarkdownReport
 
         foreach (var note in r.Notes)
         {
-            sb.Append("> ").AppendLine(Md(note));
+            sb.Append("> ").AppendLine(Md(V(note)));
         }
 
         if (r.Context.Count > 0)
