@@ -119,7 +119,7 @@ internal static class Commands
             });
             o.Human(c =>
             {
-                c.WriteLine($"{name}: {outcome.Steps} steps, {ops} ops recorded to {full} in {sw.Elapsed.TotalSeconds:F2} s");
+                c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {outcome.Steps} steps, {ops} ops recorded to {full} in {sw.Elapsed.TotalSeconds:F2} s"));
                 var t = new Table().AddColumns("metric", "value");
                 foreach (var kv in outcome.Metrics)
                 {
@@ -326,11 +326,11 @@ internal static class Commands
             string config = $"{r.Backend}, {r.DType.Name()}, {r.Threads} threads";
             if (!r.HashesChecked)
             {
-                c.WriteLine(LogText.Visible($"replayed {r.Ops} ops ({config}) in {r.Elapsed.TotalSeconds:F2} s; configuration differs from the recording ({r.Header.Environment.Backend}, {r.Header.Environment.DType}), hashes not compared"));
+                c.WriteLine(LogText.Visible(string.Create(CultureInfo.InvariantCulture, $"replayed {r.Ops} ops ({config}) in {r.Elapsed.TotalSeconds:F2} s; configuration differs from the recording ({r.Header.Environment.Backend}, {r.Header.Environment.DType}), hashes not compared")));
             }
             else if (r.Mismatches == 0)
             {
-                c.WriteLine($"identical: all {r.Ops} ops match the log ({config}, {r.Elapsed.TotalSeconds:F2} s)");
+                c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"identical: all {r.Ops} ops match the log ({config}, {r.Elapsed.TotalSeconds:F2} s)"));
             }
             else
             {

@@ -207,7 +207,7 @@ internal static class DiffCommands
             c.WriteLine($"Reports: {html}");
             c.WriteLine($"         {md}");
             c.WriteLine($"Logs:    {dir}   (try: repro inspect {Path.Combine(dir, "bfloat16")})");
-            c.WriteLine($"Done in {sw.Elapsed.TotalSeconds:F1} s. {(invariantOk ? "Every float32 run agreed bit for bit." : failedBackends.Count > 0 ? $"Backends that failed to run: {string.Join(", ", failedBackends)}." : "MISMATCH: a float32 run differed (a bug in Repro; please report it).")}");
+            c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done in {sw.Elapsed.TotalSeconds:F1} s. {(invariantOk ? "Every float32 run agreed bit for bit." : failedBackends.Count > 0 ? $"Backends that failed to run: {string.Join(", ", failedBackends)}." : "MISMATCH: a float32 run differed (a bug in Repro; please report it).")}"));
         });
         return invariantOk ? ExitCodes.Success : ExitCodes.Divergence;
     }

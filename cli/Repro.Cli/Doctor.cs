@@ -13,7 +13,7 @@ internal static class Doctor
         ("REPRO_SEED", "changes results: seeds the default random generator"),
         ("REPRO_BACKEND", "chooses the default backend; results change only where backends disagree (replay --backend finds out)"),
         ("REPRO_THREADS", "worker threads; never changes results"),
-        ("DOTNET_EnableAVX512F", "SIMD width; the engine's orders do not depend on it (level 3 of the contract), a divergence here is a bug"),
+        ("DOTNET_EnableAVX512", "SIMD width (0 turns AVX-512 and Vector512 off); the engine's orders do not depend on it (level 3 of the contract), a divergence here is a bug"),
         ("DOTNET_EnableAVX2", "SIMD width; as above"),
         ("DOTNET_EnableAVX", "SIMD width; as above"),
         ("DOTNET_EnableHWIntrinsic", "all SIMD off; as above"),
@@ -23,10 +23,26 @@ internal static class Doctor
         ("REPRO_RECORD", "records this process to a log folder (through the startup hook)"),
     ];
 
+    // Knobs of earlier runtimes that .NET 10 no longer reads (it folded them into DOTNET_EnableAVX512): shown only when
+    // set, because a user who sets one believes the width changed when it did not.
+    private static readonly string[] Ignored =
+    [
+        "DOTNET_EnableAVX512F", "DOTNET_EnableAVX512BW", "DOTNET_EnableAVX512CD", "DOTNET_EnableAVX512DQ", "DOTNET_EnableAVX512VL",
+    ];
+
     public static int Run(Output o)
     {
         var fp = Fingerprint.Capture();
-        var settings = Known.Select(k => (k.Name, Value: Environment.GetEnvironmentVariable(k.Name), k.Effect)).ToList();
+        var settings = Known.Select(k => (k.Name, Value: Environment.GetEnvironmentVariable(k.Name), k.Effect, IsIgnored: false)).ToList();
+        foreach (var name in Ignored)
+        {
+            if (Environment.GetEnvironmentVariable(name) is { } value)
+            {
+                settings.Add((name, value, "IGNORED on .NET 10: the runtime reads DOTNET_EnableAVX512 instead; set that to change the width", true));
+                o.Warn($"{name} is set but ignored on .NET 10; use DOTNET_EnableAVX512={value}");
+            }
+        }
+
         var check = SelfCheck();
         o.Document(new JObject
         {
@@ -45,7 +61,7 @@ internal static class Doctor
                 ["backends"] = new JArray(Settings.BackendNames),
                 ["seed"] = fp.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
-            ["settings"] = new JArray(settings.Select(s => new JObject { ["name"] = s.Name, ["value"] = s.Value, ["effect"] = s.Effect })),
+            ["settings"] = new JArray(settings.Select(s => new JObject { ["name"] = s.Name, ["value"] = s.Value, ["effect"] = s.Effect, ["ignored"] = s.IsIgnored })),
             ["selfCheck"] = new JObject { ["threadInvariant"] = check.Same, ["hash"] = check.Hash },
         });
         o.Human(c =>
@@ -61,7 +77,7 @@ internal static class Doctor
             t.AddRow("seed", fp.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
             c.Write(t);
             var s = new Table().AddColumns("setting", "value", "effect on results");
-            foreach (var (name, value, effect) in settings)
+            foreach (var (name, value, effect, _) in settings)
             {
                 s.AddRow(Output.Esc(name), value is null ? "(unset)" : Output.Esc(value), Output.Esc(effect));
             }

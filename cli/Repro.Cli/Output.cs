@@ -22,10 +22,15 @@ public sealed class Output
         Terminal = AnsiConsole.Create(settings);
         if (System.Console.IsOutputRedirected)
         {
-            // Fixed width off a terminal, so output to files and tests does not depend on the window.
-            Terminal.Profile.Width = 120;
+            // Off a terminal nothing wraps: each line is as long as its content. A fixed width still wrapped long
+            // paths, so files and snapshots depended on where a log lived; the window, COLUMNS or a terminal on
+            // stdin play no part either.
+            Terminal.Profile.Width = UnwrappedWidth;
         }
     }
+
+    /// <summary>The width human output is laid out for when standard output is not a terminal: wider than any line.</summary>
+    public const int UnwrappedWidth = 1 << 20;
 
     /// <summary>Write JSON instead of text.</summary>
     public bool Json { get; }

@@ -54,7 +54,7 @@ public static class WorkloadCatalog
             w1.Assign(w1.Sub(dw1.Mul(0.05)));
             b1.Assign(b1.Sub(dh.Sum(0).Mul(0.05)));
             w2.Assign(w2.Sub(dw2.Mul(0.05)));
-            r.Progress?.Invoke($"step {s + 1}/{steps} loss {loss:G6}");
+            r.Progress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step {s + 1}/{steps} loss {loss:G6}"));
         }
 
         var hash = string.Concat(w1.ContentHash(), b1.ContentHash(), w2.ContentHash());

@@ -8,6 +8,7 @@ pkg="$root/.devicepkg"
 mkdir -p "$pkg"
 dotnet publish "$root/tests/Repro.Backends.Ilgpu.DeviceCheck" -c Release -o "$pkg/check" --nologo -v quiet
 dotnet publish "$root/bench/Repro.Bench" -c Release -o "$pkg/bench" --nologo -v quiet
+dotnet publish "$root/tests/Repro.Golden" -c Release -o "$pkg/golden" --nologo -v quiet
 dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
 if [ ! -f "$pkg/dotnet-runtime.tar.xz" ]; then
   (cd "$dotnet_root" && tar cf - dotnet host shared/Microsoft.NETCore.App | xz -T0 -6 > "$pkg/dotnet-runtime.tar.xz")

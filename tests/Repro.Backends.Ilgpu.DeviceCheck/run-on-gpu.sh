@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the GPU check prepared by prepare.sh: the ILGPU conformance suite and training steps on CUDA against the
 # managed backend (bit for bit), then the ILGPU benchmarks (managed, CPU accelerator, CUDA; matmul 4096^3 on CUDA),
-# then the same suite on an OpenCL device where there is one. The exit code is the CUDA check's.
+# then the same suite on an OpenCL device where there is one, then the golden log on CUDA. The exit code is the CUDA check's.
 # Logs go to $OUT (or /tmp/gpu-check). Usage, from the repository root: tests/Repro.Backends.Ilgpu.DeviceCheck/run-on-gpu.sh
 set -u
 pkg=.devicepkg
@@ -22,5 +22,8 @@ timeout 150 dotnet "$pkg/bench/Repro.Bench.dll" ilgpu 512 67108864 2>&1 | tee "$
 # An OpenCL device, where the image has one (a CPU OpenCL runtime was seen on the H200 machines): same suite.
 timeout 200 dotnet "$pkg/check/Repro.Backends.Ilgpu.DeviceCheck.dll" opencl --steps 5 2>&1 | tee "$out/opencl.log"
 echo "opencl check exit code: ${PIPESTATUS[0]}"
+# The committed golden log (README, "The golden log") replayed on CUDA: every op's hash must match.
+timeout 120 dotnet "$pkg/golden/Repro.Golden.dll" --verify tests/golden/conformance.repro --backend ilgpu-cuda 2>&1 | tee "$out/golden.log"
+echo "golden log on cuda exit code: ${PIPESTATUS[0]}"
 echo "cuda check exit code: $check"
 exit "$check"

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text;
+using Repro.Tests.Shared;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
@@ -14,7 +14,7 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs the built repro.dll with <c>dotnet</c>, as a user would.</summary>
 public static class CliRunner
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot => ChildProcess.RepoRoot;
 
     /// <summary>cli/Repro.Cli/bin/&lt;configuration&gt;/net10.0/repro.dll, for the configuration these tests were built in.</summary>
     public static string ReproDll { get; } = FindDll();
@@ -27,59 +27,13 @@ public static class CliRunner
     public static CliResult Run(IDictionary<string, string>? env, params string[] args) => Wait(Start(env, "dotnet", [ReproDll, .. args]), args);
 
     /// <summary>Starts <paramref name="program"/> with redirected output and the recorder's variables cleared.</summary>
-    public static Process Start(IDictionary<string, string>? env, string program, params string[] args)
-    {
-        var psi = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment.Remove("REPRO_RECORD");
-        psi.Environment.Remove("DOTNET_STARTUP_HOOKS");
-        if (env is not null)
-        {
-            foreach (var kv in env)
-            {
-                psi.Environment[kv.Key] = kv.Value;
-            }
-        }
-
-        return Process.Start(psi)!;
-    }
+    public static Process Start(IDictionary<string, string>? env, string program, params string[] args) => ChildProcess.Start(program, args, env);
 
     /// <summary>Reads the rest of a started process's output and waits for it (120 s at most).</summary>
     public static CliResult Wait(Process p, string[] args, string stdoutSoFar = "")
     {
-        using var _ = p;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException("repro " + string.Join(' ', args) + " did not finish in 120 s");
-        }
-
-        return new CliResult(p.ExitCode, (stdoutSoFar + stdout.Result).Replace("\r\n", "\n", StringComparison.Ordinal), stderr.Result.Replace("\r\n", "\n", StringComparison.Ordinal));
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Repro.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (Repro.sln) above " + AppContext.BaseDirectory);
+        var r = ChildProcess.Wait(p, "repro " + string.Join(' ', args), stdoutSoFar: stdoutSoFar);
+        return new CliResult(r.ExitCode, r.Stdout, r.Stderr);
     }
 
     private static string FindDll() => FindDll(Path.Combine("cli", "Repro.Cli"), "repro.dll");

@@ -187,6 +187,37 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public void Doctor_shows_the_width_each_avx512_setting_gives_and_flags_the_one_net10_ignores()
+    {
+        // DOTNET_EnableAVX512=0 reaches the child's JIT: its fingerprint has no AVX-512, whatever this CPU has.
+        var off = JObject.Parse(Doctor("DOTNET_EnableAVX512").Stdout);
+        Assert.DoesNotContain("avx512f", Isa(off));
+        Assert.DoesNotContain("vector512", Isa(off));
+        Assert.Equal("0", (string?)Setting(off, "DOTNET_EnableAVX512")["value"]);
+
+        // The pre-.NET 10 spelling changes nothing: the child keeps this process's widths, and doctor says so.
+        var old = JObject.Parse(Doctor("DOTNET_EnableAVX512F").Stdout);
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, Isa(old).Contains("avx512f"));
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, Isa(old).Contains("vector512"));
+        Assert.True((bool)Setting(old, "DOTNET_EnableAVX512F")["ignored"]!);
+        Assert.False((bool)Setting(old, "DOTNET_EnableAVX512")["ignored"]!);
+        var text = Doctor("DOTNET_EnableAVX512F", json: false);
+        Assert.Contains("IGNORED on .NET 10", text.Stdout);
+        Assert.Contains("warning: DOTNET_EnableAVX512F is set but ignored on .NET 10; use DOTNET_EnableAVX512=0", text.Stderr);
+
+        static CliResult Doctor(string variable, bool json = true)
+        {
+            var r = json ? CliRunner.Run(new Dictionary<string, string> { [variable] = "0" }, "doctor", "--json") : CliRunner.Run(new Dictionary<string, string> { [variable] = "0" }, "doctor");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            return r;
+        }
+
+        static List<string> Isa(JObject doctor) => [.. doctor["env"]!["isa"]!.Values<string>().Select(s => s!)];
+
+        static JToken Setting(JObject doctor, string name) => doctor["settings"]!.Single(s => (string?)s["name"] == name);
+    }
+
+    [Fact]
     public void Record_attaches_to_an_unmodified_program_through_the_startup_hook()
     {
         using var dir = new TempDir();

@@ -29,7 +29,7 @@ public sealed partial class OutputSnapshotTests
     public void Inspect_text()
     {
         using var dir = new TempDir();
-        var log = dir.Sub("fixed.repro");
+        var log = dir.Sub(LongLogName);
         RecordFixed(log);
         var r = CliRunner.Run("inspect", log, "--ops", "--op", "3");
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -40,7 +40,7 @@ public sealed partial class OutputSnapshotTests
     public void Inspect_json()
     {
         using var dir = new TempDir();
-        var log = dir.Sub("fixed.repro");
+        var log = dir.Sub(LongLogName);
         RecordFixed(log);
         var r = CliRunner.Run("inspect", log, "--json");
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -89,4 +89,53 @@ public sealed partial class OutputSnapshotTests
 
     [GeneratedRegex(@"\(byte \d+\)")]
     private static partial Regex Offsets();
+
+    /// <summary>
+    /// A log name that makes the log's path longer than any terminal: the lines that show it must not wrap, or the
+    /// snapshot would depend on where the temporary folder is (CI runners and macOS have long ones).
+    /// </summary>
+    private static readonly string LongLogName = new string('l', 150) + ".repro";
+
+    /// <summary>
+    /// The snapshot commands print the same bytes whatever the terminal width, language, culture or time zone of the
+    /// process that runs them (each variant is a child process, as a user or CI would start it).
+    /// </summary>
+    [Fact]
+    public void Output_does_not_depend_on_terminal_width_locale_or_time_zone()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub(LongLogName);
+        RecordFixed(log);
+        string[][] commands = [["inspect", log, "--ops", "--op", "3"], ["inspect", log, "--json"], ["--help"]];
+        Dictionary<string, string>[] variants =
+        [
+            new() { ["COLUMNS"] = "80", ["LANG"] = "C.UTF-8", ["LC_ALL"] = "C.UTF-8", ["TZ"] = "UTC" },
+
+            // A narrow window, a culture with a decimal comma (asking the runtime for ICU cultures too), a time zone
+            // far from UTC.
+            new()
+            {
+                ["COLUMNS"] = "20", ["LANG"] = "de_DE.UTF-8", ["LC_ALL"] = "de_DE.UTF-8", ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "false",
+                ["TZ"] = "Pacific/Auckland",
+            },
+
+            // A wide window, Turkish casing rules (a dotless i), a half-hour offset west of UTC.
+            new()
+            {
+                ["COLUMNS"] = "400", ["LANG"] = "tr_TR.UTF-8", ["LC_ALL"] = "tr_TR.UTF-8", ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "false",
+                ["TZ"] = "America/St_Johns",
+            },
+        ];
+        foreach (var command in commands)
+        {
+            var expected = CliRunner.Run(variants[0], command);
+            Assert.True(expected.ExitCode == 0, expected.ToString());
+            foreach (var env in variants.Skip(1))
+            {
+                var r = CliRunner.Run(env, command);
+                var setting = string.Join(' ', env.Select(kv => kv.Key + "=" + kv.Value));
+                Assert.True(expected.Stdout == r.Stdout, $"repro {string.Join(' ', command)} with {setting} printed\n{r.Stdout}\ninstead of\n{expected.Stdout}");
+            }
+        }
+    }
 }

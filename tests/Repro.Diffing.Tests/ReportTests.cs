@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Xml;
 using System.Xml.Schema;
@@ -48,6 +49,53 @@ public class ReportTests
         var json = JsonReport.Render(Planted("unfused-matmul", DiffMode.Numeric));
         Snapshot.Match(json);
         AssertValid(json);
+    }
+
+    /// <summary>
+    /// Reports render in the caller's process (these snapshots in the test host, whose culture is the machine's), so
+    /// every report must read the same under any culture: decimal commas, Turkish casing, a U+2212 minus sign.
+    /// </summary>
+    [Fact]
+    public void Reports_read_the_same_under_any_culture()
+    {
+        var numeric = Planted("exp-ulp", DiffMode.Numeric);
+        var bitwise = Planted("sum-order", DiffMode.Bitwise);
+        string All() => string.Join(
+            "\n",
+            TerminalReport.Render(numeric),
+            MarkdownReport.Render(bitwise),
+            JsonReport.Render(numeric),
+            JUnitReport.Render(numeric),
+            HtmlReport.Render(numeric));
+
+        var (culture, ui) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        try
+        {
+            CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+            var invariant = All();
+            foreach (var name in new[] { "de-DE", "tr-TR", "sv-SE" })
+            {
+                CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = Culture(name);
+                Assert.True(invariant == All(), $"a report reads differently under {name}");
+            }
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (culture, ui);
+        }
+
+        // A process in invariant globalization mode (no ICU) knows no other culture, and then cannot vary it either.
+        static CultureInfo Culture(string name)
+        {
+            try
+            {
+                return CultureInfo.GetCultureInfo(name);
+            }
+            catch (CultureNotFoundException)
+            {
+                return CultureInfo.InvariantCulture;
+            }
+        }
     }
 
     [Fact]

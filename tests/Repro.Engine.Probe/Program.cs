@@ -1,9 +1,9 @@
-using System.Runtime.Intrinsics;
 using Repro.Engine;
 using Repro.Engine.Tests;
+using Repro.Tests.Shared;
 
 // First line: which vector widths the JIT accelerates here. Then "case<TAB>hash" for the probe subset of the suite.
-Console.WriteLine($"v128={Vector128.IsHardwareAccelerated} v256={Vector256.IsHardwareAccelerated} v512={Vector512.IsHardwareAccelerated}");
+Console.WriteLine(VectorWidths.Line());
 foreach (var (name, run) in OpSuite.Cases())
 {
     bool isPlainSum = name.StartsWith("sum[", StringComparison.Ordinal) && !name.Contains(':');
