@@ -11,19 +11,12 @@ namespace Repro.Nn;
 public static class StateFile
 {
     /// <summary>Writes <paramref name="tensors"/> to <paramref name="path"/>.</summary>
-    public static void Save(string path, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, IReadOnlyList<KeyValuePair<string, string>>? metadata = null)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        using var stream = File.Create(path);
-        Write(stream, tensors, metadata);
-    }
+    public static void Save(string path, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, IReadOnlyList<KeyValuePair<string, string>>? metadata = null) =>
+        Safetensors.Save(path, ToRaw(tensors), metadata);
 
     /// <summary>Writes the file format to a stream.</summary>
-    public static void Write(Stream stream, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, IReadOnlyList<KeyValuePair<string, string>>? metadata = null)
-    {
-        ArgumentNullException.ThrowIfNull(tensors);
-        Safetensors.Write(stream, [.. tensors.Select(t => new KeyValuePair<string, RawTensor>(t.Key, new RawTensor(t.Value.DType, [.. t.Value.Shape], t.Value.ToBytes())))], metadata);
-    }
+    public static void Write(Stream stream, IReadOnlyList<KeyValuePair<string, Tensor>> tensors, IReadOnlyList<KeyValuePair<string, string>>? metadata = null) =>
+        Safetensors.Write(stream, ToRaw(tensors), metadata);
 
     /// <summary>Reads a file written by <see cref="Save"/> (or any safetensors file of supported dtypes), in header order.</summary>
     public static IReadOnlyList<KeyValuePair<string, Tensor>> Load(string path) => Load(path, out _);
@@ -38,6 +31,12 @@ public static class StateFile
     {
         ArgumentNullException.ThrowIfNull(bytes);
         return ToTensors(Safetensors.Read(bytes, source), out metadata);
+    }
+
+    private static List<KeyValuePair<string, RawTensor>> ToRaw(IReadOnlyList<KeyValuePair<string, Tensor>> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        return [.. tensors.Select(t => new KeyValuePair<string, RawTensor>(t.Key, new RawTensor(t.Value.DType, [.. t.Value.Shape], t.Value.ToBytes())))];
     }
 
     private static List<KeyValuePair<string, Tensor>> ToTensors(SafetensorsContent content, out IReadOnlyList<KeyValuePair<string, string>> metadata)

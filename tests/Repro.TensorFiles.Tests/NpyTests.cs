@@ -123,16 +123,8 @@ public sealed partial class NpyTests
 
     [Theory]
     [MemberData(nameof(Hostile))]
-    public void A_hostile_file_is_one_clear_line_without_a_large_allocation(string what, byte[] file, string expected)
-    {
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        var ex = Assert.Throws<InvalidDataException>(() => Npy.Read(file, "bad.npy"));
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.StartsWith("npy file 'bad.npy': ", ex.Message);
-        Assert.True(ex.Message.Contains(expected, StringComparison.Ordinal), $"{what}: {ex.Message}");
-        Assert.DoesNotContain('\n', ex.Message);
-        Assert.True(allocated < (1 << 20), $"{what}: reading {file.Length} bytes allocated {allocated} bytes");
-    }
+    public void A_hostile_file_is_one_clear_line_without_a_large_allocation(string what, byte[] file, string expected) =>
+        Refusal.Check(f => Npy.Read(f, "bad.npy"), file, "npy file 'bad.npy': ", expected, what);
 
     /// <summary>A version 1.0 file with <paramref name="header"/> as it is (no padding added).</summary>
     private static byte[] Build(string header, byte[] data, bool latin1 = false)
