@@ -235,6 +235,19 @@ internal static class Commands
         return d == DType.Int32 ? throw new CliException("--dtype int32: a run's dtype must be a floating-point one (float32, float64, float16, bfloat16)") : d;
     }
 
+    /// <summary>Runs <paramref name="body"/>; a log without the op asked for is an error about the --op argument.</summary>
+    internal static T ForOp<T>(Func<T> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (OpNotFoundException ex)
+        {
+            throw new CliException($"--op {ex.Seq}: {ex.Message}");
+        }
+    }
+
     internal static int? CheckThreads(int? n) =>
         n is < 1 or > Settings.MaxThreads ? throw new CliException($"--threads {n}: expected 1 to {Settings.MaxThreads}") : n;
 

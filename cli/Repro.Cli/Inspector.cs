@@ -6,123 +6,40 @@ using Spectre.Console;
 
 namespace Repro.Cli;
 
-/// <summary><c>repro inspect</c>: reads a log once, streaming, and summarizes it.</summary>
+/// <summary><c>repro inspect</c>: prints <see cref="LogInspection.Analyze"/>'s summary of a log.</summary>
 internal static class Inspector
 {
     public static int Run(string path, bool listOps, long? opSeq, Output o)
     {
-        using var reader = LogReader.Open(path);
-        var h = reader.Header;
-        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        var nonFinite = new HashSet<long>();
-        var blobs = new HashSet<string>(StringComparer.Ordinal);
-        long forward = 0, backward = 0, leaves = 0, ops = 0;
-        OpRecord? firstBad = null;
-        bool firstBadInputsFinite = false;
-        OpRecord? detail = null;
-        var rows = new List<OpRecord>();
-        LogFormatException? error = null;
-        try
+        var s = Commands.ForOp(() => LogInspection.Analyze(path, new InspectOptions { ListOps = listOps, Op = opSeq }));
+        o.Document(Json(s, listOps));
+        o.Human(c => Render(c, s, listOps));
+        if (s.Truncation is { } tr && s.Error is null)
         {
-            foreach (var e in reader.Entries())
-            {
-                switch (e)
-                {
-                    case LeafRecord leaf:
-                        leaves++;
-                        Note(leaf.Tensor);
-                        break;
-                    case OpRecord op:
-                        ops++;
-                        counts[op.Op] = counts.GetValueOrDefault(op.Op) + 1;
-                        if (op.Phase == OpPhase.Backward)
-                        {
-                            backward++;
-                        }
-                        else
-                        {
-                            forward++;
-                        }
-
-                        if (firstBad is null && op.Output.Stats is { HasNonFinite: true })
-                        {
-                            firstBad = op;
-                            firstBadInputsFinite = op.Inputs.All(id => !nonFinite.Contains(id));
-                        }
-
-                        foreach (var output in op.Outputs)
-                        {
-                            Note(output);
-                        }
-
-                        if (op.Seq == opSeq)
-                        {
-                            detail = op;
-                        }
-
-                        if (listOps)
-                        {
-                            rows.Add(op);
-                        }
-
-                        break;
-                    default:
-                        break;
-                }
-            }
-        }
-        catch (LogFormatException ex)
-        {
-            error = ex;
+            o.Warn($"{tr.Message} (at {tr.Position})");
         }
 
-        // The op shown in full: a stored output is shown only if its blob holds it.
-        if (detail?.Output.Blob is not null && error is null)
+        // What was read before the damage is printed first, then the damage is the command's error.
+        if (s.Error is not null)
         {
-            try
-            {
-                reader.ReadStored(detail.Output, detail.Position);
-            }
-            catch (LogFormatException ex)
-            {
-                error = ex;
-            }
+            throw s.Error;
         }
 
-        void Note(TensorRecord t)
-        {
-            if (t.Stats is { HasNonFinite: true })
-            {
-                nonFinite.Add(t.Id);
-            }
-            else
-            {
-                nonFinite.Remove(t.Id);
-            }
+        return ExitCodes.Success;
+    }
 
-            if (t.Blob is not null)
-            {
-                blobs.Add(t.Blob);
-            }
-        }
+    private static string Where(SourceLocation s) => s.IsKnown ? $"{s.File}:{s.Line} ({s.Member})" : "unknown";
 
-        long recordBytes = new FileInfo(Path.Combine(reader.Folder, LogFormat.RecordsFile)).Length;
-        long blobBytes = blobs.Sum(b =>
-        {
-            // A link is no blob of this log (reading one refuses it).
-            var f = new FileInfo(Path.Combine(reader.Folder, LogFormat.BlobsFolder, b + ".bin"));
-            return f.Exists && f.LinkTarget is null ? f.Length : 0;
-        });
+    /// <summary>Bytes per op as printed: to one decimal.</summary>
+    private static double BytesPerOp(LogSummary s) => Math.Round(s.BytesPerOp, 1);
 
-        if (opSeq is { } want && detail is null && error is null)
-        {
-            throw new CliException($"--op {want}: the log has no op {want} (ops 0..{reader.LastSeq})");
-        }
-
+    private static JObject Json(LogSummary s, bool listOps)
+    {
+        var h = s.Header;
         var env = h.Environment;
         var doc = new JObject
         {
-            ["log"] = reader.Folder,
+            ["log"] = s.Folder,
             ["format"] = new JObject { ["version"] = h.Version, ["repro"] = h.ReproVersion, ["capture"] = h.Capture },
             ["env"] = new JObject
             {
@@ -139,43 +56,43 @@ internal static class Inspector
                 ["vars"] = new JObject(env.Variables.Select(kv => new JProperty(kv.Key, kv.Value))),
                 ["command"] = env.CommandLine,
             },
-            ["ops"] = ops,
-            ["forward"] = forward,
-            ["backward"] = backward,
-            ["leaves"] = leaves,
-            ["lastSeq"] = reader.LastSeq,
-            ["complete"] = reader.End?.IsComplete == true,
-            ["status"] = reader.End?.Status ?? "incomplete",
-            ["opCounts"] = new JObject(counts.Select(kv => new JProperty(kv.Key, kv.Value))),
+            ["ops"] = s.Ops,
+            ["forward"] = s.Forward,
+            ["backward"] = s.Backward,
+            ["leaves"] = s.Leaves,
+            ["lastSeq"] = s.LastSeq,
+            ["complete"] = s.End?.IsComplete == true,
+            ["status"] = s.End?.Status ?? "incomplete",
+            ["opCounts"] = new JObject(s.OpCounts.Select(kv => new JProperty(kv.Key, kv.Value))),
             ["sizes"] = new JObject
             {
-                ["recordBytes"] = recordBytes,
-                ["blobs"] = blobs.Count,
-                ["blobBytes"] = blobBytes,
-                ["bytesPerOp"] = ops == 0 ? 0 : Math.Round((double)(recordBytes + blobBytes) / ops, 1),
+                ["recordBytes"] = s.RecordBytes,
+                ["blobs"] = s.Blobs,
+                ["blobBytes"] = s.BlobBytes,
+                ["bytesPerOp"] = BytesPerOp(s),
             },
-            ["firstNonFinite"] = firstBad is null ? null : new JObject
+            ["firstNonFinite"] = s.FirstNonFinite is not { Op: var bad } ? null : new JObject
             {
-                ["seq"] = firstBad.Seq,
-                ["op"] = firstBad.Op,
-                ["source"] = Where(firstBad.Source),
-                ["origin"] = firstBadInputsFinite,
-                ["nan"] = firstBad.Output.Stats!.NaN,
-                ["posInf"] = firstBad.Output.Stats.PosInf,
-                ["negInf"] = firstBad.Output.Stats.NegInf,
+                ["seq"] = bad.Seq,
+                ["op"] = bad.Op,
+                ["source"] = Where(bad.Source),
+                ["origin"] = s.FirstNonFinite.InputsFinite,
+                ["nan"] = bad.Output.Stats!.NaN,
+                ["posInf"] = bad.Output.Stats.PosInf,
+                ["negInf"] = bad.Output.Stats.NegInf,
             },
         };
-        if (reader.Truncation is { } t)
+        if (s.Truncation is { } t)
         {
             doc["truncated"] = new JObject { ["message"] = t.Message, ["lastSeq"] = t.LastSeq, ["at"] = t.Position.ToString() };
         }
 
-        if (error is not null)
+        if (s.Error is not null)
         {
-            doc["error"] = error.Message;
+            doc["error"] = s.Error.Message;
         }
 
-        if (reader.End?.Error is { } runError)
+        if (s.End?.Error is { } runError)
         {
             doc["runError"] = new JObject
             {
@@ -187,32 +104,18 @@ internal static class Inspector
             };
         }
 
-        if (detail is not null)
+        if (s.Op is not null)
         {
-            doc["op"] = OpJson(detail);
+            doc["op"] = OpJson(s.Op);
         }
 
         if (listOps)
         {
-            doc["opList"] = new JArray(rows.Select(OpJson));
+            doc["opList"] = new JArray(s.OpList.Select(OpJson));
         }
 
-        o.Document(doc);
-        o.Human(c => Render(c, reader, doc, counts, firstBad, firstBadInputsFinite, detail, rows, listOps));
-        if (reader.Truncation is { } tr && error is null)
-        {
-            o.Warn($"{tr.Message} (at {tr.Position})");
-        }
-
-        if (error is not null)
-        {
-            throw error;
-        }
-
-        return ExitCodes.Success;
+        return doc;
     }
-
-    private static string Where(SourceLocation s) => s.IsKnown ? $"{s.File}:{s.Line} ({s.Member})" : "unknown";
 
     private static JObject OpJson(OpRecord op) => new()
     {
@@ -246,11 +149,11 @@ internal static class Inspector
         ["record"] = op.Position.ToString(),
     };
 
-    private static void Render(IAnsiConsole c, LogReader reader, JObject doc, SortedDictionary<string, long> counts, OpRecord? firstBad, bool origin, OpRecord? detail, List<OpRecord> rows, bool listOps)
+    private static void Render(IAnsiConsole c, LogSummary s, bool listOps)
     {
-        var h = reader.Header;
+        var h = s.Header;
         var env = h.Environment;
-        c.WriteLine(LogText.Visible($"log {reader.Folder}"));
+        c.WriteLine(LogText.Visible($"log {s.Folder}"));
         var envTable = new Table().AddColumns("environment", "value").HideHeaders();
         envTable.AddRow("format", $"{LogFormat.Name} v{h.Version}, Repro {Output.Esc(h.ReproVersion)}, capture {Output.Esc(h.Capture)}");
         envTable.AddRow("os", Output.Esc(env.Os));
@@ -265,59 +168,41 @@ internal static class Inspector
         envTable.AddRow("command", Output.Esc(env.CommandLine));
         c.Write(envTable);
 
-        var sizes = (JObject)doc["sizes"]!;
-        var status = reader.End is null ? "INCOMPLETE (no end record)" : reader.End.IsComplete ? "complete" : "ended by " + LogText.Visible(reader.End.Status.ToUpperInvariant());
-        c.WriteLine($"ops: {doc["ops"]} ({doc["forward"]} forward, {doc["backward"]} backward), leaves: {doc["leaves"]}, {status}");
-        if (reader.End?.Error is { } runError)
+        var status = s.End is null ? "INCOMPLETE (no end record)" : s.End.IsComplete ? "complete" : "ended by " + LogText.Visible(s.End.Status.ToUpperInvariant());
+        c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ops: {s.Ops} ({s.Forward} forward, {s.Backward} backward), leaves: {s.Leaves}, {status}"));
+        if (s.End?.Error is { } runError)
         {
             c.WriteLine($"run ended by: {LogText.Visible(runError.Describe())}");
         }
 
-        c.WriteLine($"size: records {sizes["recordBytes"]} bytes, {sizes["blobs"]} blobs {sizes["blobBytes"]} bytes, {((double)sizes["bytesPerOp"]!).ToString("F1", CultureInfo.InvariantCulture)} bytes per op");
+        c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"size: records {s.RecordBytes} bytes, {s.Blobs} blobs {s.BlobBytes} bytes, {BytesPerOp(s):F1} bytes per op"));
         var countTable = new Table().AddColumns("op", "count");
         countTable.Columns[1].RightAligned();
-        foreach (var kv in counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
+        foreach (var kv in s.OpCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
         {
             countTable.AddRow(Output.Esc(kv.Key), kv.Value.ToString(CultureInfo.InvariantCulture));
         }
 
         c.Write(countTable);
-        if (firstBad is null)
+        if (s.FirstNonFinite is not { Op: var bad, InputsFinite: var origin })
         {
             c.WriteLine("first NaN/Inf: none");
         }
         else
         {
-            var s = firstBad.Output.Stats!;
-            c.WriteLine(LogText.Visible($"first NaN/Inf: op {firstBad.Seq} ({firstBad.Op}) at {Where(firstBad.Source)}: {s.NaN} NaN, {s.PosInf} +Inf, {s.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}"));
+            var st = bad.Output.Stats!;
+            c.WriteLine(LogText.Visible($"first NaN/Inf: op {bad.Seq} ({bad.Op}) at {Where(bad.Source)}: {st.NaN} NaN, {st.PosInf} +Inf, {st.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}"));
         }
 
-        if (detail is not null)
+        if (s.Op is { } detail)
         {
-            var d = new Table().AddColumns("field", "value").HideHeaders();
-            d.AddRow("op", Output.Esc($"{detail.Seq} {detail.Op} ({(detail.Phase == OpPhase.Backward ? $"backward of op {detail.BackwardOf}" : "forward")}{(detail.IsView ? ", view" : string.Empty)})"));
-            d.AddRow("attributes", Output.Esc(detail.Attributes.ToString()));
-            d.AddRow("inputs", Output.Esc(string.Join(", ", detail.Inputs.Select(i => "tensor " + i.ToString(CultureInfo.InvariantCulture)))));
-            d.AddRow("output", Output.Esc($"tensor {detail.Output.Id} [{string.Join(", ", detail.Output.Shape)}] {detail.Output.DType.Name()}"));
-            d.AddRow("hash", detail.Output.Hash);
-            d.AddRow("stored", detail.Output.Blob is null ? "no (replay regenerates it)" : "blob " + detail.Output.Blob);
-            if (detail.Output.Stats is { } st)
-            {
-                d.AddRow("stats", Output.Esc($"min {Num(st.Min)} max {Num(st.Max)} mean {Num(st.Mean)}; NaN {st.NaN} +Inf {st.PosInf} -Inf {st.NegInf} subnormal {st.Subnormal} zero {st.Zero}"));
-            }
-
-            d.AddRow("backend", Output.Esc(detail.Backend));
-            c.Write(d);
-
-            // Paths stay outside the table, so its layout does not depend on where files live.
-            c.WriteLine("source: " + LogText.Visible(Where(detail.Source)));
-            c.WriteLine("record: " + LogText.Visible(detail.Position.ToString()));
+            RenderOp(c, detail);
         }
 
         if (listOps)
         {
             var t = new Table().AddColumns("seq", "op", "phase", "shape", "dtype", "hash", "source");
-            foreach (var op in rows)
+            foreach (var op in s.OpList)
             {
                 t.AddRow(
                     op.Seq.ToString(CultureInfo.InvariantCulture),
@@ -331,6 +216,28 @@ internal static class Inspector
 
             c.Write(t);
         }
+    }
+
+    private static void RenderOp(IAnsiConsole c, OpRecord detail)
+    {
+        var d = new Table().AddColumns("field", "value").HideHeaders();
+        d.AddRow("op", Output.Esc($"{detail.Seq} {detail.Op} ({(detail.Phase == OpPhase.Backward ? $"backward of op {detail.BackwardOf}" : "forward")}{(detail.IsView ? ", view" : string.Empty)})"));
+        d.AddRow("attributes", Output.Esc(detail.Attributes.ToString()));
+        d.AddRow("inputs", Output.Esc(string.Join(", ", detail.Inputs.Select(i => "tensor " + i.ToString(CultureInfo.InvariantCulture)))));
+        d.AddRow("output", Output.Esc($"tensor {detail.Output.Id} [{string.Join(", ", detail.Output.Shape)}] {detail.Output.DType.Name()}"));
+        d.AddRow("hash", detail.Output.Hash);
+        d.AddRow("stored", detail.Output.Blob is null ? "no (replay regenerates it)" : "blob " + detail.Output.Blob);
+        if (detail.Output.Stats is { } st)
+        {
+            d.AddRow("stats", Output.Esc($"min {Num(st.Min)} max {Num(st.Max)} mean {Num(st.Mean)}; NaN {st.NaN} +Inf {st.PosInf} -Inf {st.NegInf} subnormal {st.Subnormal} zero {st.Zero}"));
+        }
+
+        d.AddRow("backend", Output.Esc(detail.Backend));
+        c.Write(d);
+
+        // Paths stay outside the table, so its layout does not depend on where files live.
+        c.WriteLine("source: " + LogText.Visible(Where(detail.Source)));
+        c.WriteLine("record: " + LogText.Visible(detail.Position.ToString()));
     }
 
     private static string Num(double? v) => v is { } d ? d.ToString("G9", CultureInfo.InvariantCulture) : "-";

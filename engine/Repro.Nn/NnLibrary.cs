@@ -25,7 +25,4 @@ internal static class NnLibrary
     }
 
     private static string ThisFile([CallerFilePath] string file = "") => file;
-
-    /// <summary>"[2, 3]" for a shape.</summary>
-    internal static string Fmt(IReadOnlyList<int> shape) => "[" + string.Join(", ", shape) + "]";
 }
