@@ -80,7 +80,8 @@ public static class Cli
 
     private static bool IsBadInput(Exception ex) => ex is LogFormatException or CliException or ArgumentException or IOException
         or UnauthorizedAccessException or InvalidOperationException or InvalidCastException or KeyNotFoundException
-        or FormatException or OverflowException or NotSupportedException or OutOfMemoryException or IndexOutOfRangeException;
+        or FormatException or OverflowException or NotSupportedException or OutOfMemoryException or IndexOutOfRangeException
+        or InvalidDataException;
 
     internal static void Register(Command command, Func<ParseResult, Output, int> body) =>
         command.SetAction(parse => Guard(parse, o => body(parse, o)));
