@@ -29,7 +29,7 @@ internal static class Exporter
                     {
                         tensors.Add(($"leaf_tensor{l.Tensor.Id}", l.Tensor, reader.ReadStored(l.Tensor, l.Position)));
                     }
-                    else if (e is OpRecord { Op: "from_host" } f)
+                    else if (e is OpRecord f && OpTable.Get(f.Op).HostData)
                     {
                         tensors.Add(($"leaf_op{f.Seq}", f.Output, reader.ReadStored(f.Output, f.Position)));
                     }
