@@ -175,28 +175,28 @@ public static class OpTable
     // ---- Unary elementwise: the derivative, often written with the output y to avoid recomputing it ----
 
     /// <summary>-x.</summary>
-    public static readonly OpInfo Neg = Unary(UnaryOp.Neg, "neg", Any, cost: 1, By(static c => [Negate(c.G)]), "the sign bit flipped (also of 0 and NaN)");
+    public static readonly OpInfo Neg = Unary(UnaryOp.Neg, "neg", Any, cost: 1, By(static c => [Negate(c.G)]), "elementwise: the sign bit flipped (also of 0 and NaN)");
 
     /// <summary>|x|.</summary>
-    public static readonly OpInfo Abs = Unary(UnaryOp.Abs, "abs", Any, cost: 1, By(static c => [Times(c.G, OpCore.Unary(UnaryOp.Sign, c.X))]), "the sign bit cleared");
+    public static readonly OpInfo Abs = Unary(UnaryOp.Abs, "abs", Any, cost: 1, By(static c => [Times(c.G, OpCore.Unary(UnaryOp.Sign, c.X))]), "elementwise: the sign bit cleared");
 
     /// <summary>e^x.</summary>
-    public static readonly OpInfo Exp = Unary(UnaryOp.Exp, "exp", Floats, cost: 16, By(static c => [Times(c.G, c.Y)]), "DetMath exp: a fixed sequence of IEEE operations with explicit FMA");
+    public static readonly OpInfo Exp = Unary(UnaryOp.Exp, "exp", Floats, cost: 16, By(static c => [Times(c.G, c.Y)]), "elementwise: DetMath exp: a fixed sequence of IEEE operations with explicit FMA");
 
     /// <summary>ln x.</summary>
-    public static readonly OpInfo Log = Unary(UnaryOp.Log, "log", Floats, cost: 16, By(static c => [Over(c.G, c.X)]), "DetMath log: a fixed sequence of IEEE operations with explicit FMA");
+    public static readonly OpInfo Log = Unary(UnaryOp.Log, "log", Floats, cost: 16, By(static c => [Over(c.G, c.X)]), "elementwise: DetMath log: a fixed sequence of IEEE operations with explicit FMA");
 
     /// <summary>sqrt x.</summary>
-    public static readonly OpInfo Sqrt = Unary(UnaryOp.Sqrt, "sqrt", Floats, cost: 16, By(static c => [Over(c.G, Scaled(c.Y, 2.0))]), "IEEE square root, correctly rounded");
+    public static readonly OpInfo Sqrt = Unary(UnaryOp.Sqrt, "sqrt", Floats, cost: 16, By(static c => [Over(c.G, Scaled(c.Y, 2.0))]), "elementwise: IEEE square root, correctly rounded");
 
     /// <summary>1 / sqrt x; d/dx x^(-1/2) = -1/2 y^3.</summary>
-    public static readonly OpInfo Rsqrt = Unary(UnaryOp.Rsqrt, "rsqrt", Floats, cost: 16, By(static c => [Times(c.G, Scaled(Times(Times(c.Y, c.Y), c.Y), -0.5))]), "1 / sqrt(x): two correctly rounded operations, never a hardware estimate");
+    public static readonly OpInfo Rsqrt = Unary(UnaryOp.Rsqrt, "rsqrt", Floats, cost: 16, By(static c => [Times(c.G, Scaled(Times(Times(c.Y, c.Y), c.Y), -0.5))]), "elementwise: 1 / sqrt(x): two correctly rounded operations, never a hardware estimate");
 
     /// <summary>tanh x.</summary>
-    public static readonly OpInfo Tanh = Unary(UnaryOp.Tanh, "tanh", Floats, cost: 16, By(static c => [Times(c.G, OneMinus(Times(c.Y, c.Y)))]), "DetMath tanh: a fixed sequence of IEEE operations with explicit FMA");
+    public static readonly OpInfo Tanh = Unary(UnaryOp.Tanh, "tanh", Floats, cost: 16, By(static c => [Times(c.G, OneMinus(Times(c.Y, c.Y)))]), "elementwise: DetMath tanh: a fixed sequence of IEEE operations with explicit FMA");
 
     /// <summary>1 / (1 + e^-x).</summary>
-    public static readonly OpInfo Sigmoid = Unary(UnaryOp.Sigmoid, "sigmoid", Floats, cost: 16, By(static c => [Times(c.G, Times(c.Y, OneMinus(c.Y)))]), "DetMath sigmoid: a fixed sequence of IEEE operations with explicit FMA");
+    public static readonly OpInfo Sigmoid = Unary(UnaryOp.Sigmoid, "sigmoid", Floats, cost: 16, By(static c => [Times(c.G, Times(c.Y, OneMinus(c.Y)))]), "elementwise: DetMath sigmoid: a fixed sequence of IEEE operations with explicit FMA");
 
     /// <summary>max(x, 0); the subgradient at 0 is 0, as in PyTorch.</summary>
     public static readonly OpInfo Relu = Unary(
@@ -205,10 +205,10 @@ public static class OpTable
         Any,
         cost: 1,
         By(static c => [OpCore.Where(OpCore.Binary(BinaryOp.Gt, c.X, OpCore.Scalar(c.X, 0.0)), c.G, OpCore.Scalar(c.G, 0.0))]),
-        "x where x > 0, else +0; relu(NaN) = NaN");
+        "elementwise: x where x > 0, else +0; relu(NaN) = NaN");
 
     /// <summary>x Phi(x), erf form.</summary>
-    public static readonly OpInfo Gelu = Unary(UnaryOp.Gelu, "gelu", Floats, cost: 16, By(static c => [Times(c.G, GeluDerivative(c.X))]), "0.5 x (1 + erf(x / sqrt 2)) evaluated in float64, rounded once");
+    public static readonly OpInfo Gelu = Unary(UnaryOp.Gelu, "gelu", Floats, cost: 16, By(static c => [Times(c.G, GeluDerivative(c.X))]), "elementwise: 0.5 x (1 + erf(x / sqrt 2)) evaluated in float64, rounded once");
 
     /// <summary>erf x; d/dx erf(x) = 2/sqrt(pi) exp(-x^2).</summary>
     public static readonly OpInfo Erf = Unary(
@@ -217,16 +217,16 @@ public static class OpTable
         Floats,
         cost: 16,
         By(static c => [Times(c.G, Scaled(OpCore.Unary(UnaryOp.Exp, Scaled(Times(c.X, c.X), -1.0)), 1.1283791670955126))]),
-        "DetMath erf: a fixed sequence of IEEE operations with explicit FMA");
+        "elementwise: DetMath erf: a fixed sequence of IEEE operations with explicit FMA");
 
     /// <summary>sin x.</summary>
-    public static readonly OpInfo Sin = Unary(UnaryOp.Sin, "sin", Floats, cost: 16, By(static c => [Times(c.G, OpCore.Unary(UnaryOp.Cos, c.X))]), "DetMath sin: a fixed argument reduction and polynomial with explicit FMA");
+    public static readonly OpInfo Sin = Unary(UnaryOp.Sin, "sin", Floats, cost: 16, By(static c => [Times(c.G, OpCore.Unary(UnaryOp.Cos, c.X))]), "elementwise: DetMath sin: a fixed argument reduction and polynomial with explicit FMA");
 
     /// <summary>cos x.</summary>
-    public static readonly OpInfo Cos = Unary(UnaryOp.Cos, "cos", Floats, cost: 16, By(static c => [Negate(Times(c.G, OpCore.Unary(UnaryOp.Sin, c.X)))]), "DetMath cos: a fixed argument reduction and polynomial with explicit FMA");
+    public static readonly OpInfo Cos = Unary(UnaryOp.Cos, "cos", Floats, cost: 16, By(static c => [Negate(Times(c.G, OpCore.Unary(UnaryOp.Sin, c.X)))]), "elementwise: DetMath cos: a fixed argument reduction and polynomial with explicit FMA");
 
     /// <summary>-1, 0 or +1.</summary>
-    public static readonly OpInfo Sign = Unary(UnaryOp.Sign, "sign", Any, cost: 1, OpGradient.None, "-1, 0 or +1; sign(NaN) = NaN, sign(-0) = -0");
+    public static readonly OpInfo Sign = Unary(UnaryOp.Sign, "sign", Any, cost: 1, OpGradient.None, "elementwise: -1, 0 or +1; sign(NaN) = NaN, sign(-0) = -0");
 
     // ---- Binary elementwise: broadcast inputs get the gradient summed back to their shape ----
 
@@ -235,55 +235,55 @@ public static class OpTable
         BinaryOp.Add,
         "add",
         By(static c => [c.Needs(0) ? SumTo(c.G, c.A.ShapeArray) : null, c.Needs(1) ? SumTo(c.G, c.B.ShapeArray) : null]),
-        "a + b, correctly rounded (int32 wraps)");
+        "elementwise: a + b, correctly rounded (int32 wraps)");
 
     /// <summary>a - b.</summary>
     public static readonly OpInfo Sub = Binary(
         BinaryOp.Sub,
         "sub",
         By(static c => [c.Needs(0) ? SumTo(c.G, c.A.ShapeArray) : null, c.Needs(1) ? SumTo(Negate(c.G), c.B.ShapeArray) : null]),
-        "a - b, correctly rounded (int32 wraps)");
+        "elementwise: a - b, correctly rounded (int32 wraps)");
 
     /// <summary>a * b.</summary>
     public static readonly OpInfo Mul = Binary(
         BinaryOp.Mul,
         "mul",
         By(static c => [c.Needs(0) ? SumTo(Times(c.G, c.B), c.A.ShapeArray) : null, c.Needs(1) ? SumTo(Times(c.G, c.A), c.B.ShapeArray) : null]),
-        "a * b, correctly rounded, never fused with a neighbouring add (int32 wraps)");
+        "elementwise: a * b, correctly rounded, never fused with a neighbouring add (int32 wraps)");
 
     /// <summary>a / b; d(a/b)/db = -y/b, with y = a/b the output.</summary>
     public static readonly OpInfo Div = Binary(
         BinaryOp.Div,
         "div",
         By(static c => [c.Needs(0) ? SumTo(Over(c.G, c.B), c.A.ShapeArray) : null, c.Needs(1) ? SumTo(Negate(Over(Times(c.G, c.Y), c.B)), c.B.ShapeArray) : null]),
-        "a / b, correctly rounded (int32 truncates; division by zero is an error)");
+        "elementwise: a / b, correctly rounded (int32 truncates; division by zero is an error)");
 
     /// <summary>a ^ b.</summary>
-    public static readonly OpInfo Pow = Binary(BinaryOp.Pow, "pow", By(PowBackward), "DetMath pow with explicit FMA (int32: exact power by squaring, wrapping)");
+    public static readonly OpInfo Pow = Binary(BinaryOp.Pow, "pow", By(PowBackward), "elementwise: DetMath pow with explicit FMA (int32: exact power by squaring, wrapping)");
 
     /// <summary>The larger; ties go to the first operand, so clamp(x, lo, hi) = min(max(x, lo), hi) passes the gradient at its bounds.</summary>
-    public static readonly OpInfo Maximum = Binary(BinaryOp.Maximum, "maximum", By(static c => Select(c, BinaryOp.Ge)), "the larger; NaN if either is NaN; +0 above -0");
+    public static readonly OpInfo Maximum = Binary(BinaryOp.Maximum, "maximum", By(static c => Select(c, BinaryOp.Ge)), "elementwise: the larger; NaN if either is NaN; +0 above -0");
 
     /// <summary>The smaller; ties go to the first operand.</summary>
-    public static readonly OpInfo Minimum = Binary(BinaryOp.Minimum, "minimum", By(static c => Select(c, BinaryOp.Le)), "the smaller; NaN if either is NaN; -0 below +0");
+    public static readonly OpInfo Minimum = Binary(BinaryOp.Minimum, "minimum", By(static c => Select(c, BinaryOp.Le)), "elementwise: the smaller; NaN if either is NaN; -0 below +0");
 
     /// <summary>a == b.</summary>
-    public static readonly OpInfo Eq = Binary(BinaryOp.Eq, "eq", OpGradient.None, "1 where a == b, else 0 (IEEE: NaN equals nothing)");
+    public static readonly OpInfo Eq = Binary(BinaryOp.Eq, "eq", OpGradient.None, "elementwise: 1 where a == b, else 0 (IEEE: NaN equals nothing)");
 
     /// <summary>a != b.</summary>
-    public static readonly OpInfo Ne = Binary(BinaryOp.Ne, "ne", OpGradient.None, "1 where a != b, else 0 (NaN differs from everything)");
+    public static readonly OpInfo Ne = Binary(BinaryOp.Ne, "ne", OpGradient.None, "elementwise: 1 where a != b, else 0 (NaN differs from everything)");
 
     /// <summary>a &lt; b.</summary>
-    public static readonly OpInfo Lt = Binary(BinaryOp.Lt, "lt", OpGradient.None, "1 where a < b, else 0 (IEEE comparison)");
+    public static readonly OpInfo Lt = Binary(BinaryOp.Lt, "lt", OpGradient.None, "elementwise: 1 where a < b, else 0 (IEEE comparison)");
 
     /// <summary>a &lt;= b.</summary>
-    public static readonly OpInfo Le = Binary(BinaryOp.Le, "le", OpGradient.None, "1 where a <= b, else 0 (IEEE comparison)");
+    public static readonly OpInfo Le = Binary(BinaryOp.Le, "le", OpGradient.None, "elementwise: 1 where a <= b, else 0 (IEEE comparison)");
 
     /// <summary>a &gt; b.</summary>
-    public static readonly OpInfo Gt = Binary(BinaryOp.Gt, "gt", OpGradient.None, "1 where a > b, else 0 (IEEE comparison)");
+    public static readonly OpInfo Gt = Binary(BinaryOp.Gt, "gt", OpGradient.None, "elementwise: 1 where a > b, else 0 (IEEE comparison)");
 
     /// <summary>a &gt;= b.</summary>
-    public static readonly OpInfo Ge = Binary(BinaryOp.Ge, "ge", OpGradient.None, "1 where a >= b, else 0 (IEEE comparison)");
+    public static readonly OpInfo Ge = Binary(BinaryOp.Ge, "ge", OpGradient.None, "elementwise: 1 where a >= b, else 0 (IEEE comparison)");
 
     /// <summary>cond ? a : b, broadcasting all three.</summary>
     public static readonly OpInfo Where = Register(new(
@@ -483,11 +483,11 @@ public static class OpTable
         Register(new(name, OpKind.Copy, 1, [Any], OutputDType.FirstInput, Any, replay, By(gradient), One, cost: 1, order));
 
     private static OpInfo Unary(UnaryOp op, string name, DTypeSet accepts, int cost, OpGradient gradient, string order) => Register(
-        new(name, OpKind.Unary, 1, [accepts], OutputDType.FirstInput, accepts, (_, x, _) => OpCore.Unary(op, x[0]), gradient, One, cost, "elementwise: " + order),
+        new(name, OpKind.Unary, 1, [accepts], OutputDType.FirstInput, accepts, (_, x, _) => OpCore.Unary(op, x[0]), gradient, One, cost, order),
         op);
 
     private static OpInfo Binary(BinaryOp op, string name, OpGradient gradient, string order) => Register(
-        new(name, OpKind.Binary, 2, [Any, Any], OutputDType.FirstInput, Any, (_, x, _) => OpCore.Binary(op, x[0], x[1]), gradient, One, cost: 1, "elementwise: " + order),
+        new(name, OpKind.Binary, 2, [Any, Any], OutputDType.FirstInput, Any, (_, x, _) => OpCore.Binary(op, x[0], x[1]), gradient, One, cost: 1, order),
         op);
 
     private static OpInfo Reduction(ReduceOp op, string name, OutputDType output, OpGradient gradient, ReductionLengthRule length, string order) => Register(
