@@ -556,6 +556,14 @@ public static class Differ
                 return cmp with { Status = OpStatus.Diverged, Cause = Cause.Origin };
             }
 
+            // A conversion that rounds nothing (float16 to float32, say) cannot make an error: whatever differs came
+            // in through its input. Re-running it on A's input rounded to B's input dtype would blame it for that
+            // rounding, which belongs to the op that narrowed the value.
+            if (rb.Op == "cast" && rb.Inputs.Length == 1 && b.ValueOf(rb.Inputs[0]).DType.WidensExactly(rb.Output.DType))
+            {
+                return cmp with { Status = OpStatus.Diverged, Cause = Cause.Propagated };
+            }
+
             // Re-run the op alone on B's backend and dtype with A's exact inputs: is its own error over tolerance?
             var local = LocalError(ra, rb, ta, tol);
             return cmp with { Status = OpStatus.Diverged, Cause = local is { WithinTolerance: false } ? Cause.Origin : Cause.Propagated, LocalMetrics = local };

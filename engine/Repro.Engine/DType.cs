@@ -54,6 +54,18 @@ public static class DTypes
     /// <summary>True for the floating-point dtypes.</summary>
     public static bool IsFloat(this DType dtype) => dtype != DType.Int32;
 
+    /// <summary>
+    /// True when every value of <paramref name="from"/> is exactly a value of <paramref name="to"/>, so converting
+    /// rounds nothing: the same dtype, float16 or bfloat16 to float32 or float64, float32 or int32 to float64.
+    /// (float16 and bfloat16 do not hold each other's values.)
+    /// </summary>
+    public static bool WidensExactly(this DType from, DType to) => from == to || (from, to) switch
+    {
+        (DType.Float16 or DType.BFloat16, DType.Float32 or DType.Float64) => true,
+        (DType.Float32 or DType.Int32, DType.Float64) => true,
+        _ => false,
+    };
+
     /// <summary>True for the 16-bit storage types that compute in float32.</summary>
     public static bool IsLowPrecision(this DType dtype) => dtype is DType.Float16 or DType.BFloat16;
 

@@ -29,6 +29,29 @@ internal static class Runs
 [Collection("recording")]
 public class PlantedDivergenceTests
 {
+    [Fact]
+    public void An_exact_widening_cast_is_never_the_origin()
+    {
+        // Run B computes the softmax in float16 and casts back to float32, run A in float64: every 16-bit op stays
+        // within its tolerance, the widening cast's float32 outputs differ. The cast rounds nothing, so it inherited
+        // the difference; the report must point upstream, at the 16-bit computation or the narrowing cast.
+        static Action Program(DType compute) => () =>
+        {
+            var x = Tensor.Randn([4, 33], new Generator(11));
+            _ = x.To(compute).Softmax(1).To(DType.Float32).Sum();
+        };
+        var a = Runs.Record("wide-a", ManagedBackend.Instance, program: Program(DType.Float64));
+        var b = Runs.Record("wide-b", ManagedBackend.Instance, program: Program(DType.Float16));
+        var result = Differ.Run(a, b, new DiffOptions { Mode = DiffMode.Numeric });
+        var first = result.FirstDivergence!;
+        Assert.Equal("cast", first.Op);
+        Assert.Equal(Cause.Propagated, first.Cause);
+        Assert.NotNull(result.GrowthStart);
+        Assert.NotEqual(first.Index, result.GrowthStart!.Index);
+        Assert.Contains(result.DivergedOps, c => c.Op == "cast");
+        Assert.DoesNotContain(result.DivergedOps, c => c.Op == "cast" && c.Cause == Cause.Origin);
+    }
+
     [Theory]
     [InlineData("sum-order", "sum", "sum")]
     [InlineData("unfused-matmul", "matmul", "matmul")]

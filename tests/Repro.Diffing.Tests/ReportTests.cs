@@ -129,6 +129,57 @@ public class ReportTests
         Assert.Equal(doc.SelectNodes("//testcase")!.Count - 1, int.Parse(doc.DocumentElement!.GetAttribute("tests"), System.Globalization.CultureInfo.InvariantCulture) - 1);
     }
 
+    /// <summary>
+    /// Each report as written to disk, read back from its bytes by parsers that honour what the file declares: .NET's
+    /// XmlReader over the file stream and xmllint (Debian's libxml2-utils, installed by .ci/run) for JUnit, a UTF-8
+    /// JSON parser for .json, and a strict UTF-8 decoder (no byte-order mark) for every text format.
+    /// </summary>
+    [Fact]
+    public void Every_report_file_parses_from_its_bytes()
+    {
+        var r = Planted("exp-ulp", DiffMode.Bitwise);
+        var dir = Path.Combine(Path.GetTempPath(), "repro-report-files-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            foreach (var ext in Reports.Reports.Formats.Keys)
+            {
+                var path = Path.Combine(dir, "report" + ext);
+                Reports.Reports.Write(r, path);
+                var bytes = File.ReadAllBytes(path);
+                Assert.False(bytes.AsSpan().StartsWith(new byte[] { 0xEF, 0xBB, 0xBF }), ext + " starts with a byte-order mark");
+                _ = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+            }
+
+            var xml = Path.Combine(dir, "report.xml");
+            using (var stream = File.OpenRead(xml))
+            using (var reader = XmlReader.Create(stream))
+            {
+                while (reader.Read())
+                {
+                }
+            }
+
+            Assert.StartsWith("<?xml version=\"1.0\" encoding=\"utf-8\"?>", File.ReadAllText(xml), StringComparison.Ordinal);
+            using (var json = File.OpenRead(Path.Combine(dir, "report.json")))
+            {
+                Assert.NotNull(JsonNode.Parse(json));
+            }
+
+            if (File.Exists("/usr/bin/xmllint"))
+            {
+                var psi = new ProcessStartInfo("xmllint", ["--noout", xml]) { RedirectStandardError = true, UseShellExecute = false };
+                using var p = Process.Start(psi)!;
+                var err = p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, "xmllint refused the JUnit report: " + err);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void Html_escapes_every_string_from_the_logs()
     {

@@ -15,7 +15,10 @@ public static class JUnitReport
     {
         var settings = new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false), OmitXmlDeclaration = false };
         var sb = new StringBuilder();
-        using (var sw = new StringWriter(sb, CultureInfo.InvariantCulture))
+
+        // An XmlWriter over a text writer declares the text writer's encoding (a plain StringWriter says UTF-16);
+        // the report is written as UTF-8, so the declaration must say so or parsers refuse the file.
+        using (var sw = new Utf8StringWriter(sb))
         using (var w = XmlWriter.Create(sw, settings))
         {
             long failures = r.Groups.Count(g => g.Diverged > 0) + (r.Structural is null ? 0 : 1);
@@ -88,6 +91,12 @@ public static class JUnitReport
         w.WriteAttributeString("message", V(message));
         w.WriteString(V(message));
         w.WriteEndElement();
+    }
+
+    /// <summary>A string writer that reports UTF-8, the encoding the report file is written in.</summary>
+    private sealed class Utf8StringWriter(StringBuilder sb) : StringWriter(sb, CultureInfo.InvariantCulture)
+    {
+        public override Encoding Encoding { get; } = new UTF8Encoding(false);
     }
 }
 
