@@ -559,7 +559,7 @@ public static class Differ
             // A conversion that rounds nothing (float16 to float32, say) cannot make an error: whatever differs came
             // in through its input. Re-running it on A's input rounded to B's input dtype would blame it for that
             // rounding, which belongs to the op that narrowed the value.
-            if (rb.Op == "cast" && rb.Inputs.Length == 1 && b.ValueOf(rb.Inputs[0]).DType.WidensExactly(rb.Output.DType))
+            if (rb.Op == OpTable.Cast.Name && rb.Inputs.Length == 1 && b.ValueOf(rb.Inputs[0]).DType.WidensExactly(rb.Output.DType))
             {
                 return cmp with { Status = OpStatus.Diverged, Cause = Cause.Propagated };
             }
