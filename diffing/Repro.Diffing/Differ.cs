@@ -397,7 +397,7 @@ public static class Differ
             }
 
             bool onlyCasts = a.Header.Environment.DType != b.Header.Environment.DType
-                && bufA.Take(bestI).Concat(bufB.Take(bestJ)).All(r => r.Op == "cast");
+                && bufA.Take(bestI).Concat(bufB.Take(bestJ)).All(r => r.Op == OpTable.Cast.Name);
             if (onlyCasts)
             {
                 // A dtype change adds conversions (a model moved to bfloat16): expected, so a note, not a structural difference.
@@ -551,7 +551,7 @@ public static class Differ
 
             bool inputsIdentical = ra.Inputs.Length == rb.Inputs.Length
                 && ra.Inputs.Zip(rb.Inputs).All(p => a.HashOf(p.First) is { } h && h == b.HashOf(p.Second) && a.ValueOf(p.First).DType == b.ValueOf(p.Second).DType);
-            if (inputsIdentical || ra.Op == "from_host")
+            if (inputsIdentical || OpTable.Get(ra.Op).HostData)
             {
                 return cmp with { Status = OpStatus.Diverged, Cause = Cause.Origin };
             }
@@ -559,7 +559,7 @@ public static class Differ
             // A conversion that rounds nothing (float16 to float32, say) cannot make an error: whatever differs came
             // in through its input. Re-running it on A's input rounded to B's input dtype would blame it for that
             // rounding, which belongs to the op that narrowed the value.
-            if (rb.Op == "cast" && rb.Inputs.Length == 1 && b.ValueOf(rb.Inputs[0]).DType.WidensExactly(rb.Output.DType))
+            if (rb.Op == OpTable.Cast.Name && rb.Inputs.Length == 1 && b.ValueOf(rb.Inputs[0]).DType.WidensExactly(rb.Output.DType))
             {
                 return cmp with { Status = OpStatus.Diverged, Cause = Cause.Propagated };
             }
@@ -585,19 +585,18 @@ public static class Differ
                 inputs[i] = x.To(backendB);
             }
 
-            if (rb.Op == "from_host" || !OpRegistry.IsKnown(rb.Op))
+            if (OpTable.Find(rb.Op) is not { HostData: false } row)
             {
                 return null;
             }
 
-            var got = OpRegistry.Execute(rb.Op, rb.Attributes, inputs, backendB);
+            var got = row.Execute(rb.Attributes, inputs, backendB);
             return ErrorMetrics.Compare(expected.ToDoubleArray(), got.ToDoubleArray(), Tolerance.Coarser(expected.DType, got.DType), tol);
         }
 
         private Tolerance ToleranceFor(OpRecord ra, OpRecord rb)
         {
             var shapes = ra.Inputs.Select(id => (IReadOnlyList<int>)a.ValueOf(id).Shape.ToArray()).ToList();
-            long n = Tolerance.ReductionLength(ra.Op, shapes, ra.Attributes);
             double scale = 1.0;
             foreach (long id in ra.Inputs)
             {
@@ -607,7 +606,7 @@ public static class Differ
                 }
             }
 
-            var derived = Tolerance.For(ra.Output.DType, rb.Output.DType, n, n > 1 ? scale : 1.0);
+            var derived = Tolerance.ForOp(OpTable.Get(ra.Op), shapes, ra.Attributes, ra.Output.DType, rb.Output.DType, scale);
             return options.HasExplicitTolerance
                 ? new Tolerance(options.Atol ?? 0, options.Rtol ?? 0, options.Ulp ?? 0)
                 : derived;
@@ -693,7 +692,7 @@ public static class Differ
 
             // Produced, not created or inherited: ops that make constants (an -inf mask) and ops whose inputs
             // already held a NaN or an infinity are not where the trouble starts.
-            if (op.Inputs.Length == 0 || op.Op == "from_host" || op.Inputs.Any(id => cursor.HealthOf(id) is not { HasNonFinite: false }))
+            if (op.Inputs.Length == 0 || OpTable.Get(op.Op).HostData || op.Inputs.Any(id => cursor.HealthOf(id) is not { HasNonFinite: false }))
             {
                 return;
             }

@@ -147,9 +147,10 @@ internal sealed class RunCursor : IDisposable
             Tensor result;
             try
             {
-                result = op.Op == "from_host"
+                var row = OpTable.Get(op.Op);
+                result = row.HostData
                     ? Leaf(op.Output, op.Position)
-                    : OpRegistry.Execute(op.Op, op.Attributes, inputs, backend);
+                    : row.Execute(op.Attributes, inputs, backend);
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidCastException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException)
             {

@@ -73,24 +73,14 @@ public sealed record Tolerance(double Atol, double Rtol, double Ulp)
         return Math.Min(double.IsNaN(byAbs) ? double.PositiveInfinity : byAbs, byUlp);
     }
 
-    /// <summary>Ops whose every output element reduces many inputs, and the length they reduce.</summary>
-    public static long ReductionLength(string op, IReadOnlyList<IReadOnlyList<int>> inputShapes, OpAttributes attributes)
+    /// <summary>
+    /// The default budget for one op's output (see <see cref="For"/>), with the reduction length taken from the op's row
+    /// in <see cref="OpTable"/>: the terms summed into each output element, from the op's input shapes and attributes.
+    /// <paramref name="inputScale"/> (the largest input magnitude) scales Atol only for reductions.
+    /// </summary>
+    public static Tolerance ForOp(OpInfo op, IReadOnlyList<IReadOnlyList<int>> inputShapes, OpAttributes attributes, DType a, DType b, double inputScale = 1.0)
     {
-        switch (op)
-        {
-            case "matmul":
-                return inputShapes[0].Count > 0 ? inputShapes[0][^1] : 1;
-            case "sum" or "mean" or "logsumexp":
-                if (inputShapes.Count == 0)
-                {
-                    return 1;
-                }
-
-                var shape = inputShapes[0];
-                var axes = attributes.Has("axes") ? attributes.Ints("axes") : [.. Enumerable.Range(0, shape.Count)];
-                return axes.Aggregate(1L, (n, axis) => n * shape[axis < 0 ? axis + shape.Count : axis]);
-            default:
-                return 1;
-        }
+        long n = op.ReductionLength(inputShapes, attributes);
+        return For(a, b, n, n > 1 ? inputScale : 1.0);
     }
 }

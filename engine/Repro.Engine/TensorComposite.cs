@@ -112,7 +112,7 @@ public sealed partial class Tensor
 
         var host = ToHostArray();
         var t = new Tensor(backend.FromHost(host, DType), (int[])ShapeArray.Clone());
-        return OpCore.Emit1("to_backend", OpAttributes.Of(("backend", backend.Name)), [this], t);
+        return OpCore.Emit1(OpTable.ToBackend, OpAttributes.Of(("backend", backend.Name)), [this], t);
     }
 
     private static Tensor Rng(RandomKind kind, int[] shape, Generator? generator, DType dtype, Backend? backend)

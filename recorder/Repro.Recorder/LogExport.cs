@@ -1,3 +1,4 @@
+using Repro.Engine;
 using Repro.TensorFiles;
 
 namespace Repro.Recorder;
@@ -42,7 +43,7 @@ public static class LogExport
                 {
                     tensors.Add((new($"leaf_tensor{l.Tensor.Id}", l.Tensor), reader.ReadStored(l.Tensor, l.Position)));
                 }
-                else if (e is OpRecord { Op: "from_host" } f)
+                else if (e is OpRecord f && OpTable.Get(f.Op).HostData)
                 {
                     tensors.Add((new($"leaf_op{f.Seq}", f.Output), reader.ReadStored(f.Output, f.Position)));
                 }

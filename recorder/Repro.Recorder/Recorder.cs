@@ -259,7 +259,7 @@ public sealed class Recording : IOpObserver, IDisposable
         string? thread = expectedSeq >= 0 ? expectedThread : threadIds.Of(e);
         expectedSeq = -1;
         lastSeq = seq;
-        bool byValue = e.Op == "from_host" || options.Capture.Includes(seq);
+        bool byValue = e.Info.HostData || options.Capture.Includes(seq);
         var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
         int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, of, e.IsView, ids[..inputs.Length], e.Backend, e.Source, thread);
 

@@ -92,8 +92,6 @@ public sealed record ReplayResult(
 /// </remarks>
 public static class Replayer
 {
-    private static readonly HashSet<string> DTypeOps = new(StringComparer.Ordinal) { "full", "arange", "rand", "randn", "cast" };
-
     /// <summary>Replays the log at <paramref name="logPath"/>.</summary>
     /// <exception cref="LogFormatException">The log is damaged (with <see cref="ReplayOptions.CheckLog"/>, also where it does not match its own content) or cannot be replayed (an op refuses its recorded inputs).</exception>
     /// <exception cref="ArgumentException">An unknown backend name.</exception>
@@ -306,9 +304,10 @@ public static class Replayer
             using (op.Phase == OpPhase.Backward ? Dispatcher.Backward(op.BackwardOf, op.Source) : default)
             using (op.Phase == OpPhase.Forward ? Dispatcher.Site(op.Source.File, op.Source.Line, op.Source.Member) : default)
             {
-                result = op.Op == "from_host"
+                var row = OpTable.Get(op.Op);
+                result = row.HostData
                     ? context.Leaf(op.Output, op)
-                    : OpRegistry.Execute(op.Op, context.Rewrite(op.Op, op.Attributes), inputs, context.Backend);
+                    : row.Execute(context.Rewrite(row, op.Attributes), inputs, context.Backend);
             }
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidCastException or KeyNotFoundException or InvalidOperationException or OverflowException or IndexOutOfRangeException or NotSupportedException)
@@ -424,7 +423,7 @@ public static class Replayer
             foreach (var t in op.Outputs)
             {
                 // A from_host output is read (and checked) when replay re-creates it.
-                if (t.Blob is not null && op.Op != "from_host")
+                if (t.Blob is not null && !OpTable.Get(op.Op).HostData)
                 {
                     reader.ReadStored(t, op.Position, out var stats);
                     Stored(op, t, stats);
@@ -509,10 +508,10 @@ public static class Replayer
     {
         public Backend Backend => backend;
 
-        public OpAttributes Rewrite(string op, OpAttributes attrs)
+        public OpAttributes Rewrite(OpInfo op, OpAttributes attrs)
         {
-            bool dtypeChange = recorded != target && DTypeOps.Contains(op);
-            bool backendChange = op == "to_backend" && recordedBackend != backend.Name;
+            bool dtypeChange = recorded != target && op.Output == OutputDType.Attribute;
+            bool backendChange = op == OpTable.ToBackend && recordedBackend != backend.Name;
             if (!dtypeChange && !backendChange)
             {
                 return attrs;

@@ -133,6 +133,30 @@ public class PlantedDivergenceTests
         Assert.All(result.DivergedOps.Skip(1), c => Assert.Equal(Cause.Propagated, c.Cause));
     }
 
+    /// <summary>The differ takes each op's reduction length from its row: K for a matmul, 1 for an elementwise op.</summary>
+    [Fact]
+    public void Numeric_tolerances_take_the_reduction_length_from_the_op_table()
+    {
+        static void Program(DType dtype)
+        {
+            var y = Tensor.Randn([4, 1000], new Generator(5), dtype).MatMul(Tensor.Randn([1000, 3], new Generator(6), dtype));
+            var z = y * y;
+
+            // Cancels in bfloat16: a divergence after the ops above, so that they are all compared and reported.
+            _ = (z + 1000.0) - 1000.0;
+        }
+
+        var a = Runs.Record("k-f32", ManagedBackend.Instance, program: () => Program(DType.Float32));
+        var b = Runs.Record("k-bf16", ManagedBackend.Instance, DType.BFloat16, () => Program(DType.BFloat16));
+        var result = Differ.Run(a, b);
+        Assert.Equal(DiffMode.Numeric, result.Mode);
+        var compared = result.Context.Concat(result.DivergedOps).ToList();
+        var matmul = compared.First(c => c.Op == OpTable.MatMul.Name).Tolerance!;
+        var mul = compared.First(c => c.Op == OpTable.Mul.Name).Tolerance!;
+        Assert.Equal(Tolerance.For(DType.Float32, DType.BFloat16, reductionLength: 1000).Rtol, matmul.Rtol, 15);
+        Assert.Equal(Tolerance.For(DType.Float32, DType.BFloat16), mul);
+    }
+
     private static int Line([System.Runtime.CompilerServices.CallerLineNumber] int line = 0) => line;
 
     [Fact]

@@ -66,11 +66,46 @@ public class CompareTests
     }
 
     [Fact]
-    public void Reduction_length_comes_from_the_op_and_its_axes()
+    public void Reduction_length_comes_from_the_op_table_and_the_axes()
     {
         var attrs = OpAttributes.Of(("axes", new[] { 1, 2 }), ("keepdim", false));
-        Assert.Equal(20, Tolerance.ReductionLength("sum", [[3, 4, 5]], attrs));
-        Assert.Equal(7, Tolerance.ReductionLength("matmul", [[2, 7], [7, 3]], OpAttributes.Empty));
-        Assert.Equal(1, Tolerance.ReductionLength("add", [[2, 7], [2, 7]], OpAttributes.Empty));
+        Assert.Equal(20, OpTable.Sum.ReductionLength([[3, 4, 5]], attrs));
+        Assert.Equal(7, OpTable.MatMul.ReductionLength([[2, 7], [7, 3]], OpAttributes.Empty));
+        Assert.Equal(7, OpTable.MatMul.ReductionLength([[7], [7]], OpAttributes.Empty));
+        Assert.Equal(1, OpTable.Add.ReductionLength([[2, 7], [2, 7]], OpAttributes.Empty));
+        Assert.Equal(1, OpTable.Max.ReductionLength([[3, 4, 5]], attrs));
+
+        // index_add: each output element takes x plus at most one term per index entry.
+        Assert.Equal(5, OpTable.IndexAdd.ReductionLength([[6, 3], [4], [4, 3]], OpAttributes.Of(("axis", 0))));
+    }
+
+    [Fact]
+    public void The_differ_budgets_an_op_by_its_rows_reduction_length()
+    {
+        // A matmul with K = 1000 sums 1000 products per output element: the sum budget, Atol scaled by the inputs.
+        var matmul = Tolerance.ForOp(OpTable.MatMul, [[4, 1000], [1000, 3]], OpAttributes.Empty, DType.Float32, DType.BFloat16, inputScale: 8);
+        double u = Math.ScaleB(1, -8);
+        Assert.Equal(u * (4 + (2 * Math.Sqrt(1000))), matmul.Rtol, 15);
+        Assert.Equal(matmul.Rtol * 8, matmul.Atol, 15);
+        Assert.Equal(Tolerance.For(DType.Float32, DType.BFloat16, 1000, 8), matmul);
+
+        // An elementwise op gets length 1, and its Atol is not scaled by the inputs.
+        var add = Tolerance.ForOp(OpTable.Add, [[4, 1000], [4, 1000]], OpAttributes.Empty, DType.Float32, DType.BFloat16, inputScale: 8);
+        Assert.Equal(Tolerance.For(DType.Float32, DType.BFloat16), add);
+        Assert.Equal(u * 6, add.Rtol, 15);
+
+        var sum = Tolerance.ForOp(OpTable.Sum, [[9, 300]], OpAttributes.Of(("axes", new[] { 1 }), ("keepdim", false)), DType.Float32, DType.Float16);
+        Assert.Equal(Tolerance.For(DType.Float32, DType.Float16, 300), sum);
+    }
+
+    [Theory]
+    [InlineData("mean")]
+    [InlineData("logsumexp")]
+    [InlineData("softmax")]
+    public void Composites_are_not_ops_so_no_tolerance_names_them(string composite)
+    {
+        // Composites are recorded as their primitives (sum, div, exp, ...): the table, and so the differ, has no row for them.
+        Assert.Null(OpTable.Find(composite));
+        Assert.Throws<UnknownOpException>(() => OpTable.Get(composite));
     }
 }

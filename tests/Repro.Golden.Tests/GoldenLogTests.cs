@@ -85,6 +85,52 @@ public sealed class GoldenLogTests
         Assert.Contains(ops, o => o.Phase == OpPhase.Backward);
     }
 
+    /// <summary>
+    /// Every op record of the committed log shows its row's facts (arity, input and output dtypes, view flag), and the
+    /// golden program takes each computing op's first input (or output, for ops without inputs) in every dtype its row
+    /// declares. Views, copies and indexing move bits whatever their dtype; their other dtypes are not all in the log.
+    /// </summary>
+    [Fact]
+    public void Every_op_of_the_committed_log_shows_the_facts_of_its_row_in_every_dtype_it_declares()
+    {
+        using var reader = LogReader.Open(Golden);
+        var dtypes = new Dictionary<long, DType>();
+        var covered = new Dictionary<OpInfo, DTypeSet>();
+        var problems = new List<string>();
+        foreach (var entry in reader.Entries())
+        {
+            if (entry is LeafRecord leaf)
+            {
+                dtypes[leaf.Tensor.Id] = leaf.Tensor.DType;
+            }
+            else if (entry is OpRecord op)
+            {
+                var row = OpTable.Get(op.Op);
+                var inputs = op.Inputs.Select(id => dtypes[id]).ToList();
+                problems.AddRange(OpFacts.Check(row, inputs, op.Output.DType, op.Attributes).Select(p => $"op {op.Seq}: {p}"));
+                if (op.IsView != row.IsView)
+                {
+                    problems.Add($"op {op.Seq}: '{op.Op}' is recorded with view = {op.IsView}, its row says {row.IsView}");
+                }
+
+                covered[row] = covered.GetValueOrDefault(row) | DTypeSets.Of(inputs.Count > 0 ? inputs[0] : op.Output.DType);
+                foreach (var t in op.Outputs)
+                {
+                    dtypes[t.Id] = t.DType;
+                }
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems.Take(20)));
+        var uncovered = OpTable.All
+            .Where(r => r.Kind is not (OpKind.View or OpKind.Copy or OpKind.Index) || r == OpTable.Cast)
+            .Select(r => (Row: r, Missing: (r.Arity == 0 ? r.Produces : r.Inputs[0]) & ~covered.GetValueOrDefault(r)))
+            .Where(p => p.Missing != DTypeSet.None)
+            .Select(p => $"{p.Row.Name}: {p.Missing}")
+            .ToList();
+        Assert.True(uncovered.Count == 0, "the golden program does not take: " + string.Join("; ", uncovered));
+    }
+
     /// <summary>The checks above can fail: one output hash changed in a copy of the log fails both, naming that op.</summary>
     [Fact]
     public void A_changed_output_hash_fails_verify_and_the_comparison_at_that_op()

@@ -1,5 +1,6 @@
 using Repro.Engine;
 using Repro.Samples;
+using Repro.Tests.Shared;
 
 namespace Repro.Nn.Tests;
 
@@ -25,6 +26,25 @@ public class SampleTests
         Assert.Equal(first, Run(1));
         Assert.Equal(first, Run(2));
         Assert.NotEqual(first, Workloads.Get(name).Run(new WorkloadOptions(Seed: 12, Steps: 3)).ParameterHash);
+    }
+
+    /// <summary>
+    /// A training step (forward, backward, optimizer update) emits only ops of the op table, and each event shows its
+    /// row's facts: arity, dtypes, and a link into autograd's graph exactly when the row has a gradient.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void A_training_step_emits_only_table_ops_with_the_facts_of_their_rows(string name)
+    {
+        var facts = new OpFacts();
+        using (Dispatcher.Observe(facts))
+        {
+            Workloads.Get(name).Run(new WorkloadOptions(Seed: 5, Steps: 1));
+        }
+
+        Assert.True(facts.Problems.Count == 0, string.Join(Environment.NewLine, facts.Problems.Take(20)));
+        Assert.True(facts.Count > 50, $"{name}: only {facts.Count} ops seen");
+        Assert.Contains(OpTable.MatMul.Name, facts.Seen);
     }
 
     [Theory]

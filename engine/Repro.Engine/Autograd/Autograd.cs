@@ -24,9 +24,9 @@ public static class Autograd
     }
 
     /// <summary>Called by the dispatcher for every numbered op: links the outputs to a grad node when needed.</summary>
-    internal static void OnEmit(long seq, string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
+    internal static void OnEmit(long seq, OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
     {
-        if (disabled != 0 || outputs.Length == 0 || !Gradients.IsDifferentiable(op))
+        if (disabled != 0 || outputs.Length == 0 || !op.IsDifferentiable)
         {
             return;
         }

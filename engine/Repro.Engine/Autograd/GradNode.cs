@@ -6,7 +6,7 @@ namespace Repro.Engine;
 /// </summary>
 internal sealed class GradNode
 {
-    public GradNode(long seq, string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
+    public GradNode(long seq, OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
     {
         Seq = seq;
         Op = op;
@@ -20,7 +20,8 @@ internal sealed class GradNode
     /// <summary>Sequence number of the forward op; backward ops are recorded as "backward of" it.</summary>
     public long Seq { get; }
 
-    public string Op { get; }
+    /// <summary>The forward op's row in the op table.</summary>
+    public OpInfo Op { get; }
 
     public OpAttributes Attributes { get; }
 

@@ -246,8 +246,7 @@ public class ManagedBackend : ReferenceBackend
     {
         var xs = (HostStorage)x;
         var ys = (HostStorage)y;
-        int cost = op is UnaryOp.Neg or UnaryOp.Abs or UnaryOp.Relu or UnaryOp.Sign ? 1 : 16;
-        Parallelism.For(xs.Length, cost, (s, e) =>
+        Parallelism.For(xs.Length, OpTable.Of(op).Cost, (s, e) =>
         {
             switch (xs.DType)
             {
@@ -577,7 +576,7 @@ public class ManagedBackend : ReferenceBackend
     {
         var s = (HostStorage)src;
         var d = (HostStorage)dst;
-        Parallelism.For(s.Length, 2, (i0, i1) =>
+        Parallelism.For(s.Length, OpTable.Cast.Cost, (i0, i1) =>
         {
             switch ((s.DType, d.DType))
             {
@@ -624,7 +623,7 @@ public class ManagedBackend : ReferenceBackend
     protected override void RandomCore(RandomKind kind, Storage y, ulong seed, ulong stream)
     {
         var ys = (HostStorage)y;
-        Parallelism.For(ys.Length, 32, (i0, i1) =>
+        Parallelism.For(ys.Length, OpTable.Of(kind).Cost, (i0, i1) =>
         {
             for (int i = i0; i < i1; i++)
             {

@@ -82,8 +82,8 @@ public static class ScalarOps
         _ => 0,
     };
 
-    /// <summary>True where the unary op has integer semantics.</summary>
-    public static bool IsDefinedForInt(UnaryOp op) => op is UnaryOp.Neg or UnaryOp.Abs or UnaryOp.Relu or UnaryOp.Sign;
+    /// <summary>True where the unary op has integer semantics (its row in <see cref="OpTable"/> accepts int32).</summary>
+    public static bool IsDefinedForInt(UnaryOp op) => OpTable.Of(op).Accepts(0, DType.Int32);
 
     /// <summary>Applies a binary op to float32s.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

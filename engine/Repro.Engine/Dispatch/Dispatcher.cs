@@ -172,8 +172,8 @@ public static class Dispatcher
         return saved;
     }
 
-    /// <summary>Reports one op to the observers and returns its sequence number.</summary>
-    internal static long Emit(string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, bool isView = false)
+    /// <summary>Reports one op (its row in the op table) to the observers and returns its sequence number.</summary>
+    internal static long Emit(OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs)
     {
         var current = Volatile.Read(ref observers);
         if (current.Length == 0)
@@ -189,7 +189,7 @@ public static class Dispatcher
             // even one that was issued on another thread while it detached (a recording closed by a signal).
             current = observers;
             long seq = Number(op, attributes, inputs, outputs, source);
-            var e = new OpEvent(seq, op, attributes, inputs, outputs, source, phase, inBackward ? backwardOf : -1, isView)
+            var e = new OpEvent(seq, op, attributes, inputs, outputs, source, phase, inBackward ? backwardOf : -1)
             {
                 ThreadName = CurrentThreadName,
             };
@@ -221,7 +221,7 @@ public static class Dispatcher
     }
 
     /// <summary>Takes the next sequence number, marks the outputs with it, and links them into autograd's graph.</summary>
-    private static long Number(string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
+    private static long Number(OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
     {
         long seq = Interlocked.Increment(ref nextSeq) - 1;
         foreach (var t in outputs)

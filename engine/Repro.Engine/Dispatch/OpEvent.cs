@@ -117,24 +117,26 @@ public sealed class OpEvent
     private readonly Tensor[] inputs;
     private readonly Tensor[] outputs;
 
-    internal OpEvent(long seq, string op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source, OpPhase phase, long backwardOf, bool isView)
+    internal OpEvent(long seq, OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source, OpPhase phase, long backwardOf)
     {
         Seq = seq;
-        Op = op;
+        Info = op;
         Attributes = attributes;
         this.inputs = inputs;
         this.outputs = outputs;
         Source = source;
         Phase = phase;
         BackwardOf = backwardOf;
-        IsView = isView;
     }
 
     /// <summary>Sequence number, 0-based, in the order ops were issued.</summary>
     public long Seq { get; }
 
     /// <summary>Op name ("add", "matmul", "sum", "reshape", "from_host", "rand", ...).</summary>
-    public string Op { get; }
+    public string Op => Info.Name;
+
+    /// <summary>The op's row in the op table (arity, dtypes, gradient, replay, ...).</summary>
+    public OpInfo Info { get; }
 
     /// <summary>The op's attributes, enough to re-run it from its inputs.</summary>
     public OpAttributes Attributes { get; }
@@ -155,7 +157,7 @@ public sealed class OpEvent
     public long BackwardOf { get; }
 
     /// <summary>True for ops that only re-describe storage (reshape, permute, slice, expand).</summary>
-    public bool IsView { get; }
+    public bool IsView => Info.IsView;
 
     /// <summary>The logical thread name the issuing code gave with <see cref="Dispatcher.UseThreadName"/>; null when none.</summary>
     public string? ThreadName { get; internal init; }

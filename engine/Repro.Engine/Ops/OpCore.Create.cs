@@ -14,7 +14,7 @@ internal static partial class OpCore
         }
 
         var t = new Tensor(backend.FromHost(data, dtype), (int[])shape.Clone());
-        return Emit1("from_host", OpAttributes.Of(("shape", shape), ("dtype", dtype)), [], t);
+        return Emit1(OpTable.FromHost, OpAttributes.Of(("shape", shape), ("dtype", dtype)), [], t);
     }
 
     /// <summary>Builds a tensor of any dtype from float values (rounded once to 16-bit types, truncated to int32).</summary>
@@ -39,7 +39,7 @@ internal static partial class OpCore
             backend.Fill(t.Storage, value);
         }
 
-        return Emit1("full", OpAttributes.Of(("shape", shape), ("value", value), ("dtype", dtype)), [], t);
+        return Emit1(OpTable.Full, OpAttributes.Of(("shape", shape), ("value", value), ("dtype", dtype)), [], t);
     }
 
     public static Tensor Arange(int n, DType dtype, Backend backend)
@@ -54,22 +54,22 @@ internal static partial class OpCore
         var wide = backend.FromHost(values, DType.Float64);
         var t = Alloc(backend, dtype, [n]);
         backend.Cast(wide, t.Storage);
-        return Emit1("arange", OpAttributes.Of(("n", n), ("dtype", dtype)), [], t);
+        return Emit1(OpTable.Arange, OpAttributes.Of(("n", n), ("dtype", dtype)), [], t);
     }
 
     public static Tensor Random(RandomKind kind, int[] shape, DType dtype, ulong seed, ulong stream, Backend backend)
     {
-        if (!dtype.IsFloat())
+        var row = OpTable.Of(kind);
+        if (!row.Produces.Contains(dtype))
         {
-            throw Throw.DType(kind == RandomKind.Normal ? "randn" : "rand", "a float dtype", dtype);
+            throw Throw.DType(row.Name, "a float dtype", dtype);
         }
 
         var compute = dtype == DType.Float64 ? DType.Float64 : DType.Float32;
         var s = backend.Allocate(compute, ShapeUtil.Numel(shape));
         backend.Random(kind, s, seed, stream);
         var t = Finish(backend, s, dtype, (int[])shape.Clone());
-        var name = kind == RandomKind.Normal ? "randn" : "rand";
-        return Emit1(name, OpAttributes.Of(("shape", shape), ("dtype", dtype), ("seed", seed), ("stream", stream)), [], t);
+        return Emit1(row, OpAttributes.Of(("shape", shape), ("dtype", dtype), ("seed", seed), ("stream", stream)), [], t);
     }
 
     /// <summary>A permutation of 0..n-1: element i gets the Philox word (seed, stream, i); indices are sorted by (word, i).</summary>
@@ -85,6 +85,6 @@ internal static partial class OpCore
         Array.Sort(keys);
         var perm = keys.Select(k => (int)(uint)k).ToArray();
         var t = new Tensor(backend.FromHost(perm, DType.Int32), [n]);
-        return Emit1("randperm", OpAttributes.Of(("n", n), ("seed", seed), ("stream", stream)), [], t);
+        return Emit1(OpTable.Randperm, OpAttributes.Of(("n", n), ("seed", seed), ("stream", stream)), [], t);
     }
 }

@@ -4,56 +4,50 @@ namespace Repro.Engine;
 
 internal static partial class OpCore
 {
-    public static string NameOf(UnaryOp op) => op.ToString().ToLowerInvariant();
-
-    public static string NameOf(BinaryOp op) => op switch
-    {
-        BinaryOp.Maximum => "maximum",
-        BinaryOp.Minimum => "minimum",
-        _ => op.ToString().ToLowerInvariant(),
-    };
-
     public static Tensor Unary(UnaryOp op, Tensor x)
     {
-        string name = NameOf(op);
-        if (x.DType == DType.Int32 && !ScalarOps.IsDefinedForInt(op))
+        var row = OpTable.Of(op);
+        if (!row.Accepts(0, x.DType))
         {
-            throw Throw.DType(name, "a float dtype (convert int32 with .To(DType.Float32))", x.DType);
+            throw Throw.DType(row.Name, "a float dtype (convert int32 with .To(DType.Float32))", x.DType);
         }
 
         var src = ComputeStorage(x);
         var dst = x.Backend.Allocate(src.DType, src.Length);
         x.Backend.Unary(op, src, dst);
-        return Emit1(name, OpAttributes.Empty, [x], Finish(x.Backend, dst, x.DType, (int[])x.ShapeArray.Clone()));
+        return Emit1(row, OpAttributes.Empty, [x], Finish(x.Backend, dst, x.DType, (int[])x.ShapeArray.Clone()));
     }
 
     public static Tensor Binary(BinaryOp op, Tensor a, Tensor b)
     {
-        string name = NameOf(op);
+        var row = OpTable.Of(op);
+        string name = row.Name;
         Same(name, a, b);
         var shape = ShapeUtil.Broadcast(name, a.ShapeArray, b.ShapeArray);
         var va = Expanded(name, ComputeView(a), shape);
         var vb = Expanded(name, ComputeView(b), shape);
         var dst = a.Backend.Allocate(a.DType.ComputeType(), ShapeUtil.Numel(shape));
         a.Backend.Binary(op, va, vb, dst, shape);
-        return Emit1(name, OpAttributes.Empty, [a, b], Finish(a.Backend, dst, a.DType, shape));
+        return Emit1(row, OpAttributes.Empty, [a, b], Finish(a.Backend, dst, a.DType, shape));
     }
 
     public static Tensor Where(Tensor cond, Tensor a, Tensor b)
     {
-        Same("where", a, b);
+        var row = OpTable.Where;
+        string name = row.Name;
+        Same(name, a, b);
         if (!ReferenceEquals(cond.Backend, a.Backend))
         {
-            throw new InvalidOperationException($"where: the condition is on backend '{cond.Backend.Name}', the values on '{a.Backend.Name}'");
+            throw new InvalidOperationException($"{name}: the condition is on backend '{cond.Backend.Name}', the values on '{a.Backend.Name}'");
         }
 
-        var shape = ShapeUtil.Broadcast("where", ShapeUtil.Broadcast("where", cond.ShapeArray, a.ShapeArray), b.ShapeArray);
-        var vc = Expanded("where", ComputeView(cond), shape);
-        var va = Expanded("where", ComputeView(a), shape);
-        var vb = Expanded("where", ComputeView(b), shape);
+        var shape = ShapeUtil.Broadcast(name, ShapeUtil.Broadcast(name, cond.ShapeArray, a.ShapeArray), b.ShapeArray);
+        var vc = Expanded(name, ComputeView(cond), shape);
+        var va = Expanded(name, ComputeView(a), shape);
+        var vb = Expanded(name, ComputeView(b), shape);
         var dst = a.Backend.Allocate(a.DType.ComputeType(), ShapeUtil.Numel(shape));
         a.Backend.Where(vc, va, vb, dst, shape);
-        return Emit1("where", OpAttributes.Empty, [cond, a, b], Finish(a.Backend, dst, a.DType, shape));
+        return Emit1(row, OpAttributes.Empty, [cond, a, b], Finish(a.Backend, dst, a.DType, shape));
     }
 
     public static Tensor Cast(Tensor x, DType dtype)
@@ -61,19 +55,20 @@ internal static partial class OpCore
         var src = x.ContiguousStorage();
         var dst = x.Backend.Allocate(dtype, src.Length);
         x.Backend.Cast(src, dst);
-        return Emit1("cast", OpAttributes.Of(("dtype", dtype)), [x], new Tensor(dst, (int[])x.ShapeArray.Clone()));
+        return Emit1(OpTable.Cast, OpAttributes.Of(("dtype", dtype)), [x], new Tensor(dst, (int[])x.ShapeArray.Clone()));
     }
 
     /// <summary>Copies <paramref name="source"/> (broadcast to the target's shape) into <paramref name="target"/> in place.</summary>
     public static Tensor Assign(Tensor target, Tensor source)
     {
-        Same("assign", target, source);
-        var v = Expanded("assign", source.View, target.ShapeArray);
+        var row = OpTable.Assign;
+        Same(row.Name, target, source);
+        var v = Expanded(row.Name, source.View, target.ShapeArray);
 
         // The only write into existing storage: observers that read outputs lazily keep what they still need first.
         Dispatcher.BeforeWrite(target);
         target.Backend.Copy(v, target.View);
-        Dispatcher.Emit("assign", OpAttributes.Empty, [target, source], [target]);
+        Dispatcher.Emit(row, OpAttributes.Empty, [target, source], [target]);
         return target;
     }
 

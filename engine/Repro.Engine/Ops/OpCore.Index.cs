@@ -36,11 +36,12 @@ internal static partial class OpCore
 
     public static Tensor IndexSelect(Tensor x, int axis, Tensor index)
     {
-        int a = ShapeUtil.NormalizeAxis("index_select", axis, x.Rank);
-        CheckIndexTensor("index_select", x, index);
+        string name = OpTable.IndexSelect.Name;
+        int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
+        CheckIndexTensor(name, x, index);
         if (index.Rank != 1)
         {
-            throw Throw.Shape("index_select", "a 1-D index", index.ShapeString);
+            throw Throw.Shape(name, "a 1-D index", index.ShapeString);
         }
 
         var (outer, len, inner) = Split(x.ShapeArray, a);
@@ -48,32 +49,34 @@ internal static partial class OpCore
         outShape[a] = index.Numel;
         var dst = x.Backend.Allocate(x.DType, ShapeUtil.Numel(outShape));
         x.Backend.Gather(x.ContiguousStorage(), outer, len, inner, index.ContiguousStorage(), dst);
-        return Emit1("index_select", OpAttributes.Of(("axis", a)), [x, index], new Tensor(dst, outShape));
+        return Emit1(OpTable.IndexSelect, OpAttributes.Of(("axis", a)), [x, index], new Tensor(dst, outShape));
     }
 
     public static Tensor IndexAdd(Tensor x, int axis, Tensor index, Tensor source)
     {
-        int a = ShapeUtil.NormalizeAxis("index_add", axis, x.Rank);
-        CheckIndexTensor("index_add", x, index);
-        Same("index_add", x, source);
+        string name = OpTable.IndexAdd.Name;
+        int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
+        CheckIndexTensor(name, x, index);
+        Same(name, x, source);
         var expected = (int[])x.ShapeArray.Clone();
         expected[a] = index.Numel;
         if (index.Rank != 1 || !source.ShapeArray.AsSpan().SequenceEqual(expected))
         {
-            throw Throw.Shape("index_add", $"a 1-D index and a source of shape {Throw.Fmt(expected)}", $"index {index.ShapeString}, source {source.ShapeString}");
+            throw Throw.Shape(name, $"a 1-D index and a source of shape {Throw.Fmt(expected)}", $"index {index.ShapeString}, source {source.ShapeString}");
         }
 
         var (outer, len, inner) = Split(x.ShapeArray, a);
         var y = CopyOf(ComputeStorage(x));
         x.Backend.IndexAdd(y, outer, len, inner, index.ContiguousStorage(), ComputeStorage(source));
-        return Emit1("index_add", OpAttributes.Of(("axis", a)), [x, index, source], Finish(x.Backend, y, x.DType, (int[])x.ShapeArray.Clone()));
+        return Emit1(OpTable.IndexAdd, OpAttributes.Of(("axis", a)), [x, index, source], Finish(x.Backend, y, x.DType, (int[])x.ShapeArray.Clone()));
     }
 
     public static Tensor ScatterAdd(Tensor x, int axis, Tensor index, Tensor source)
     {
-        int a = ShapeUtil.NormalizeAxis("scatter_add", axis, x.Rank);
-        CheckIndexTensor("scatter_add", x, index);
-        Same("scatter_add", x, source);
+        string name = OpTable.ScatterAdd.Name;
+        int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
+        CheckIndexTensor(name, x, index);
+        Same(name, x, source);
         bool ok = index.ShapeArray.AsSpan().SequenceEqual(source.ShapeArray) && index.Rank == x.Rank;
         for (int d = 0; ok && d < x.Rank; d++)
         {
@@ -82,28 +85,29 @@ internal static partial class OpCore
 
         if (!ok)
         {
-            throw Throw.Shape("scatter_add", $"index and source of one shape, equal to {x.ShapeString} except on axis {a}", $"index {index.ShapeString}, source {source.ShapeString}");
+            throw Throw.Shape(name, $"index and source of one shape, equal to {x.ShapeString} except on axis {a}", $"index {index.ShapeString}, source {source.ShapeString}");
         }
 
         var (outer, len, inner) = Split(x.ShapeArray, a);
         var y = CopyOf(ComputeStorage(x));
         x.Backend.ScatterAdd(y, outer, len, inner, index.ContiguousStorage(), ComputeStorage(source), index.ShapeArray[a]);
-        return Emit1("scatter_add", OpAttributes.Of(("axis", a)), [x, index, source], Finish(x.Backend, y, x.DType, (int[])x.ShapeArray.Clone()));
+        return Emit1(OpTable.ScatterAdd, OpAttributes.Of(("axis", a)), [x, index, source], Finish(x.Backend, y, x.DType, (int[])x.ShapeArray.Clone()));
     }
 
     public static Tensor Concat(Tensor[] xs, int axis)
     {
+        string name = OpTable.Concat.Name;
         if (xs.Length == 0)
         {
-            throw Throw.Arg("concat", "expected at least one tensor, got none");
+            throw Throw.Arg(name, "expected at least one tensor, got none");
         }
 
         var first = xs[0];
-        int a = ShapeUtil.NormalizeAxis("concat", axis, first.Rank);
+        int a = ShapeUtil.NormalizeAxis(name, axis, first.Rank);
         int total = 0;
         foreach (var t in xs)
         {
-            Same("concat", first, t);
+            Same(name, first, t);
             bool ok = t.Rank == first.Rank;
             for (int d = 0; ok && d < t.Rank; d++)
             {
@@ -112,7 +116,7 @@ internal static partial class OpCore
 
             if (!ok)
             {
-                throw Throw.Shape("concat", $"shapes equal to {first.ShapeString} except on axis {a}", t.ShapeString);
+                throw Throw.Shape(name, $"shapes equal to {first.ShapeString} except on axis {a}", t.ShapeString);
             }
 
             total += t.ShapeArray[a];
@@ -129,14 +133,14 @@ internal static partial class OpCore
             at += t.ShapeArray[a];
         }
 
-        return Emit1("concat", OpAttributes.Of(("axis", a)), [.. xs], y); // A copy: autograd and observers keep the list after the caller may have reused its array.
+        return Emit1(OpTable.Concat, OpAttributes.Of(("axis", a)), [.. xs], y); // A copy: autograd and observers keep the list after the caller may have reused its array.
     }
 
     public static Tensor Pad(Tensor x, int[] pads, double value)
     {
         if (pads.Length != 2 * x.Rank || pads.Any(p => p < 0))
         {
-            throw Throw.Shape("pad", $"{2 * x.Rank} non-negative values (before, after for each axis)", Throw.Fmt(pads));
+            throw Throw.Shape(OpTable.Pad.Name, $"{2 * x.Rank} non-negative values (before, after for each axis)", Throw.Fmt(pads));
         }
 
         var outShape = x.ShapeArray.Select((d, i) => d + pads[2 * i] + pads[(2 * i) + 1]).ToArray();
@@ -150,7 +154,7 @@ internal static partial class OpCore
         }
 
         x.Backend.Copy(x.View, new View(y.Storage, x.ShapeArray, ystrides, offset));
-        return Emit1("pad", OpAttributes.Of(("pads", pads), ("value", value)), [x], y);
+        return Emit1(OpTable.Pad, OpAttributes.Of(("pads", pads), ("value", value)), [x], y);
     }
 
     private static Storage CopyOf(Storage s)

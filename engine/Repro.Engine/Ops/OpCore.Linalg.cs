@@ -5,10 +5,11 @@ internal static partial class OpCore
     /// <summary>Matmul with numpy semantics: 1-D operands are promoted and the added axis removed; batch axes broadcast.</summary>
     public static Tensor MatMul(Tensor a, Tensor b)
     {
-        Same("matmul", a, b);
+        string name = OpTable.MatMul.Name;
+        Same(name, a, b);
         if (a.Rank == 0 || b.Rank == 0)
         {
-            throw Throw.Shape("matmul", "operands of rank >= 1", $"{a.ShapeString} and {b.ShapeString}");
+            throw Throw.Shape(name, "operands of rank >= 1", $"{a.ShapeString} and {b.ShapeString}");
         }
 
         var ashape = a.Rank == 1 ? new[] { 1, a.ShapeArray[0] } : a.ShapeArray;
@@ -18,10 +19,10 @@ internal static partial class OpCore
         int n = bshape[^1];
         if (bshape[^2] != k)
         {
-            throw Throw.Shape("matmul", "a[.., K] and b[K, ..] with equal K", $"{a.ShapeString} and {b.ShapeString}");
+            throw Throw.Shape(name, "a[.., K] and b[K, ..] with equal K", $"{a.ShapeString} and {b.ShapeString}");
         }
 
-        var batch = ShapeUtil.Broadcast("matmul (batch axes)", ashape.AsSpan(0, ashape.Length - 2), bshape.AsSpan(0, bshape.Length - 2));
+        var batch = ShapeUtil.Broadcast(name + " (batch axes)", ashape.AsSpan(0, ashape.Length - 2), bshape.AsSpan(0, bshape.Length - 2));
         int batchCount = ShapeUtil.Numel(batch);
         var sa = BatchedContiguous(a, ashape, batch, m, k);
         var sb = BatchedContiguous(b, bshape, batch, k, n);
@@ -38,7 +39,7 @@ internal static partial class OpCore
             outShape.Add(n);
         }
 
-        return Emit1("matmul", OpAttributes.Empty, [a, b], Finish(a.Backend, dst, a.DType, [.. outShape]));
+        return Emit1(OpTable.MatMul, OpAttributes.Empty, [a, b], Finish(a.Backend, dst, a.DType, [.. outShape]));
     }
 
     /// <summary>The operand expanded to [batch..., rows, cols] and laid out contiguously in its compute dtype.</summary>
@@ -53,7 +54,7 @@ internal static partial class OpCore
         }
 
         int[] full = [.. batch, rows, cols];
-        var strides = ShapeUtil.BroadcastStrides("matmul", viewShape, viewStrides, full);
+        var strides = ShapeUtil.BroadcastStrides(OpTable.MatMul.Name, viewShape, viewStrides, full);
         if (ShapeUtil.IsContiguous(full, strides) && v.Offset == 0 && v.Storage.Length == ShapeUtil.Numel(full))
         {
             return v.Storage;

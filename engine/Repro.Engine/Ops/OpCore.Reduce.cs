@@ -79,7 +79,8 @@ internal static partial class OpCore
 
     public static Tensor Reduce(ReduceOp op, Tensor x, int[]? axes, bool keepdim)
     {
-        string name = op.ToString().ToLowerInvariant();
+        var row = OpTable.Of(op);
+        string name = row.Name;
         var ax = Axes(name, axes, x.Rank);
         var (rows, rowCount, n, outShape) = ToRows(x, ax, keepdim);
         if (n == 0 && op != ReduceOp.Sum && rowCount > 0)
@@ -91,6 +92,6 @@ internal static partial class OpCore
         var dst = x.Backend.Allocate(arg ? DType.Int32 : rows.DType, rowCount);
         x.Backend.Reduce(op, rows, rowCount, n, dst);
         var result = arg ? new Tensor(dst, outShape) : Finish(x.Backend, dst, x.DType, outShape);
-        return Emit1(name, OpAttributes.Of(("axes", ax), ("keepdim", keepdim)), [x], result);
+        return Emit1(row, OpAttributes.Of(("axes", ax), ("keepdim", keepdim)), [x], result);
     }
 }

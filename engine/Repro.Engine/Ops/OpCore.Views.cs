@@ -47,18 +47,19 @@ internal static partial class OpCore
 
     public static Tensor Reshape(Tensor x, int[] shape)
     {
-        var target = ResolveShape("reshape", shape, x.Numel);
+        var target = ResolveShape(OpTable.Reshape.Name, shape, x.Numel);
         Tensor y = x.IsContiguous
             ? new Tensor(x.Storage, target, ShapeUtil.ContiguousStrides(target), x.Offset)
             : new Tensor(x.ContiguousStorage(), target);
-        return Emit1("reshape", OpAttributes.Of(("shape", target)), [x], y, isView: true);
+        return Emit1(OpTable.Reshape, OpAttributes.Of(("shape", target)), [x], y);
     }
 
     public static Tensor Permute(Tensor x, int[] dims)
     {
+        string name = OpTable.Permute.Name;
         if (dims.Length != x.Rank)
         {
-            throw Throw.Shape("permute", $"{x.Rank} axes for a tensor of shape {x.ShapeString}", Throw.Fmt(dims));
+            throw Throw.Shape(name, $"{x.Rank} axes for a tensor of shape {x.ShapeString}", Throw.Fmt(dims));
         }
 
         var seen = new bool[x.Rank];
@@ -67,10 +68,10 @@ internal static partial class OpCore
         var norm = new int[x.Rank];
         for (int i = 0; i < dims.Length; i++)
         {
-            int d = ShapeUtil.NormalizeAxis("permute", dims[i], x.Rank);
+            int d = ShapeUtil.NormalizeAxis(name, dims[i], x.Rank);
             if (seen[d])
             {
-                throw Throw.Shape("permute", "each axis once", Throw.Fmt(dims));
+                throw Throw.Shape(name, "each axis once", Throw.Fmt(dims));
             }
 
             seen[d] = true;
@@ -80,12 +81,12 @@ internal static partial class OpCore
         }
 
         var y = new Tensor(x.Storage, shape, strides, x.Offset);
-        return Emit1("permute", OpAttributes.Of(("dims", norm)), [x], y, isView: true);
+        return Emit1(OpTable.Permute, OpAttributes.Of(("dims", norm)), [x], y);
     }
 
     public static Tensor Slice(Tensor x, int axis, int start, int end, int step)
     {
-        int a = ShapeUtil.NormalizeAxis("slice", axis, x.Rank);
+        int a = ShapeUtil.NormalizeAxis(OpTable.Slice.Name, axis, x.Rank);
         if (step <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(step), step, "slice: step must be positive");
@@ -100,36 +101,37 @@ internal static partial class OpCore
         shape[a] = count;
         strides[a] *= step;
         var y = new Tensor(x.Storage, shape, strides, x.Offset + (count > 0 ? s * x.StridesArray[a] : 0));
-        return Emit1("slice", OpAttributes.Of(("axis", a), ("start", s), ("end", e), ("step", step)), [x], y, isView: true);
+        return Emit1(OpTable.Slice, OpAttributes.Of(("axis", a), ("start", s), ("end", e), ("step", step)), [x], y);
     }
 
     public static Tensor Expand(Tensor x, int[] shape)
     {
+        string name = OpTable.Expand.Name;
         var target = (int[])shape.Clone();
         int lead = target.Length - x.Rank;
         if (lead < 0)
         {
-            throw Throw.Shape("expand", $"a shape of rank >= {x.Rank}", Throw.Fmt(shape));
+            throw Throw.Shape(name, $"a shape of rank >= {x.Rank}", Throw.Fmt(shape));
         }
 
         for (int i = 0; i < target.Length; i++)
         {
             if (target[i] == -1)
             {
-                target[i] = i >= lead ? x.ShapeArray[i - lead] : throw Throw.Shape("expand", "-1 only on existing axes", Throw.Fmt(shape));
+                target[i] = i >= lead ? x.ShapeArray[i - lead] : throw Throw.Shape(name, "-1 only on existing axes", Throw.Fmt(shape));
             }
         }
 
-        var strides = ShapeUtil.BroadcastStrides("expand", x.ShapeArray, x.StridesArray, target);
+        var strides = ShapeUtil.BroadcastStrides(name, x.ShapeArray, x.StridesArray, target);
         var y = new Tensor(x.Storage, target, strides, x.Offset);
-        return Emit1("expand", OpAttributes.Of(("shape", target)), [x], y, isView: true);
+        return Emit1(OpTable.Expand, OpAttributes.Of(("shape", target)), [x], y);
     }
 
     /// <summary>A reshape that never copies: inserts or removes size-1 axes.</summary>
     public static Tensor ReshapeView(Tensor x, int[] shape, int[] strides)
     {
         var y = new Tensor(x.Storage, shape, strides, x.Offset);
-        return Emit1("reshape", OpAttributes.Of(("shape", shape)), [x], y, isView: true);
+        return Emit1(OpTable.Reshape, OpAttributes.Of(("shape", shape)), [x], y);
     }
 
     public static Tensor Unsqueeze(Tensor x, int axis)
@@ -165,6 +167,6 @@ internal static partial class OpCore
         }
 
         var y = new Tensor(x.ContiguousStorage(), (int[])x.ShapeArray.Clone());
-        return Emit1("contiguous", OpAttributes.Empty, [x], y);
+        return Emit1(OpTable.Contiguous, OpAttributes.Empty, [x], y);
     }
 }

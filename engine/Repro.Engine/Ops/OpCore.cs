@@ -63,9 +63,10 @@ internal static partial class OpCore
         }
     }
 
-    public static Tensor Emit1(string op, OpAttributes attrs, Tensor[] inputs, Tensor output, bool isView = false)
+    /// <summary>Reports the op (its table row) with its one output, and returns that output.</summary>
+    public static Tensor Emit1(OpInfo op, OpAttributes attrs, Tensor[] inputs, Tensor output)
     {
-        Dispatcher.Emit(op, attrs, inputs, [output], isView);
+        Dispatcher.Emit(op, attrs, inputs, [output]);
         return output;
     }
 }
