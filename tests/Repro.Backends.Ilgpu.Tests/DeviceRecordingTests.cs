@@ -9,6 +9,7 @@ namespace Repro.Backends.Ilgpu.Tests;
 /// queued before (leaves), to the host on the issuing thread when it queues the op, so its writer never touches the
 /// device and an in-place write after that cannot change what the log says.
 /// </summary>
+[Collection(nameof(DeviceRecordingTests))]
 public sealed class DeviceRecordingTests
 {
     [Fact]
@@ -59,3 +60,10 @@ public sealed class DeviceRecordingTests
             [.. entries.OfType<OpRecord>().Select(o => $"{o.Op} {o.Output.Hash}")]);
     }
 }
+
+/// <summary>
+/// A recording sees every op of the process: the other test classes of this assembly, which xunit runs in parallel,
+/// must not issue ops while one of these tests records (their ops were logged as extra leaves and ops, now and then).
+/// </summary>
+[CollectionDefinition(nameof(DeviceRecordingTests), DisableParallelization = true)]
+public sealed class DeviceRecordingCollection;
