@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Repro.Engine;
 
 namespace Repro.Recorder;
@@ -21,8 +23,6 @@ internal sealed class LogDecoder
 {
     private const int MaxInterned = 4096;
     private const int MaxInternedLength = 512;
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly LogLimits limits;
     private readonly JsonReaderOptions options;
@@ -132,6 +132,17 @@ internal sealed class LogDecoder
         {
             throw new LogFormatException(pos, $"checksum mismatch: record says crc {stored:x8}, its bytes give {actual:x8} (the record is corrupt)");
         }
+
+        if (!Utf8.IsValid(line))
+        {
+            int at = 0;
+            while (Rune.DecodeFromUtf8(line[at..], out _, out int length) == OperationStatus.Done)
+            {
+                at += length;
+            }
+
+            throw new LogFormatException(pos, $"the record is not UTF-8: byte {at} of its line (0x{line[at]:x2}) starts no character");
+        }
     }
 
     /// <summary>Checks and decodes the header line.</summary>
@@ -144,7 +155,7 @@ internal sealed class LogDecoder
         var type = Identify(line, pos);
         if (type != "header")
         {
-            throw new LogFormatException(pos, $"expected the header record first, got a '{Clip(type)}' record");
+            throw new LogFormatException(pos, $"expected the header record first, got a record of type '{Clip(type)}'");
         }
 
         var formatRaw = Find(line, F.Format, out var formatKind, pos);
@@ -160,7 +171,7 @@ internal sealed class LogDecoder
         }
 
         var versionRaw = Find(line, F.Version, out var versionKind, pos);
-        int version = versionKind == JsonTokenType.None ? throw Missing("version", pos) : (int)IntValue(versionRaw, versionKind, "version", pos, 1, int.MaxValue);
+        int version = versionKind == JsonTokenType.None ? throw Missing("version", pos) : (int)IntValue(versionRaw, versionKind, "", "version", pos, 1, int.MaxValue);
         if (version > LogFormat.Version)
         {
             throw new LogFormatException(pos, $"unknown log format version {version}: this Repro ({LogFormat.ReproVersion}) reads versions 1..{LogFormat.Version}");
@@ -252,7 +263,7 @@ internal sealed class LogDecoder
         }
         catch (JsonException ex)
         {
-            throw new LogFormatException(pos, "invalid JSON: " + ex.Message, ex);
+            throw Invalid(line, ex, pos);
         }
 
         return true;
@@ -335,13 +346,13 @@ internal sealed class LogDecoder
                     SkipUnread(line, ref r, pos);
                     break;
                 case F.Repro:
-                    repro = Str(line, ref r, "repro", pos);
+                    repro = Str(line, ref r, "", "repro", pos);
                     break;
                 case F.Capture:
-                    capture = Str(line, ref r, "capture", pos);
+                    capture = Str(line, ref r, "", "capture", pos);
                     break;
                 case F.Env:
-                    env = r.TokenType == JsonTokenType.StartObject ? ReadEnvironment(line, ref r, pos) : throw NotA("an object", "env", line, ref r, pos);
+                    env = r.TokenType == JsonTokenType.StartObject ? ReadEnvironment(line, ref r, pos) : throw NotA("an object", "", "env", line, ref r, pos);
                     break;
                 default:
                     SkipUnread(line, ref r, pos);
@@ -349,9 +360,9 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Repro, "repro", pos);
-        fields.Require(F.Capture, "capture", pos);
-        fields.Require(F.Env, "env", pos);
+        fields.Require(F.Repro, "", "repro", pos);
+        fields.Require(F.Capture, "", "capture", pos);
+        fields.Require(F.Env, "", "env", pos);
         return new LogHeader(version, repro!, capture!, env!) { Position = pos };
     }
 
@@ -370,52 +381,52 @@ internal sealed class LogDecoder
             switch (id)
             {
                 case F.Os:
-                    os = Str(line, ref r, "os", pos);
+                    os = Str(line, ref r, "env.", "os", pos);
                     break;
                 case F.Runtime:
-                    runtime = Str(line, ref r, "runtime", pos);
+                    runtime = Str(line, ref r, "env.", "runtime", pos);
                     break;
                 case F.Cpu:
-                    cpu = Str(line, ref r, "cpu", pos);
+                    cpu = Str(line, ref r, "env.", "cpu", pos);
                     break;
                 case F.Isa:
                     if (r.TokenType != JsonTokenType.StartArray)
                     {
-                        throw NotA("an array", "isa", line, ref r, pos);
+                        throw NotA("an array", "env.", "isa", line, ref r, pos);
                     }
 
                     while (r.Read() && r.TokenType != JsonTokenType.EndArray)
                     {
-                        isa.Add(r.TokenType == JsonTokenType.String ? GetString(ref r, pos) : throw new LogFormatException(pos, $"env.isa must hold strings, got {Got(line, ref r)}"));
+                        isa.Add(r.TokenType == JsonTokenType.String ? GetString(ref r, pos) : throw new LogFormatException(pos, $"field 'env.isa' must hold strings, got {Got(line, ref r)}"));
                     }
 
                     break;
                 case F.Processors:
-                    processors = (int)IntValue(line, ref r, "processors", pos, 0, int.MaxValue);
+                    processors = (int)IntValue(line, ref r, "env.", "processors", pos, 0, int.MaxValue);
                     break;
                 case F.Threads:
-                    threads = (int)IntValue(line, ref r, "threads", pos, 1, int.MaxValue);
+                    threads = (int)IntValue(line, ref r, "env.", "threads", pos, 1, int.MaxValue);
                     break;
                 case F.Backend:
-                    backend = Str(line, ref r, "backend", pos);
+                    backend = Str(line, ref r, "env.", "backend", pos);
                     break;
                 case F.Device:
-                    device = Str(line, ref r, "device", pos);
+                    device = Str(line, ref r, "env.", "device", pos);
                     break;
                 case F.DType:
-                    dtype = Str(line, ref r, "dtype", pos);
+                    dtype = Str(line, ref r, "env.", "dtype", pos);
                     ParseDType(dtype, pos);
                     break;
                 case F.Seed:
-                    var seedText = Str(line, ref r, "seed", pos);
+                    var seedText = Str(line, ref r, "env.", "seed", pos);
                     seed = ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var s)
                         ? s
-                        : throw new LogFormatException(pos, $"env.seed '{Clip(seedText)}' is not an unsigned integer");
+                        : throw new LogFormatException(pos, $"field 'env.seed' = '{Clip(seedText)}' is not an unsigned integer");
                     break;
                 case F.Vars:
                     if (r.TokenType != JsonTokenType.StartObject)
                     {
-                        throw NotA("an object", "vars", line, ref r, pos);
+                        throw NotA("an object", "env.", "vars", line, ref r, pos);
                     }
 
                     while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
@@ -427,12 +438,12 @@ internal sealed class LogDecoder
                         }
 
                         r.Read();
-                        vars[name] = r.TokenType == JsonTokenType.String ? GetString(ref r, pos) : throw new LogFormatException(pos, $"env.vars.{Clip(name)} must be a string, got {Got(line, ref r)}");
+                        vars[name] = r.TokenType == JsonTokenType.String ? GetString(ref r, pos) : throw new LogFormatException(pos, $"field 'env.vars.{Clip(name)}' must be a string, got {Got(line, ref r)}");
                     }
 
                     break;
                 case F.Command:
-                    command = Str(line, ref r, "command", pos);
+                    command = Str(line, ref r, "env.", "command", pos);
                     break;
                 default:
                     SkipUnread(line, ref r, pos);
@@ -440,18 +451,18 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Os, "os", pos);
-        fields.Require(F.Runtime, "runtime", pos);
-        fields.Require(F.Cpu, "cpu", pos);
-        fields.Require(F.Isa, "isa", pos);
-        fields.Require(F.Processors, "processors", pos);
-        fields.Require(F.Threads, "threads", pos);
-        fields.Require(F.Backend, "backend", pos);
-        fields.Require(F.Device, "device", pos);
-        fields.Require(F.DType, "dtype", pos);
-        fields.Require(F.Seed, "seed", pos);
-        fields.Require(F.Vars, "vars", pos);
-        fields.Require(F.Command, "command", pos);
+        fields.Require(F.Os, "env.", "os", pos);
+        fields.Require(F.Runtime, "env.", "runtime", pos);
+        fields.Require(F.Cpu, "env.", "cpu", pos);
+        fields.Require(F.Isa, "env.", "isa", pos);
+        fields.Require(F.Processors, "env.", "processors", pos);
+        fields.Require(F.Threads, "env.", "threads", pos);
+        fields.Require(F.Backend, "env.", "backend", pos);
+        fields.Require(F.Device, "env.", "device", pos);
+        fields.Require(F.DType, "env.", "dtype", pos);
+        fields.Require(F.Seed, "env.", "seed", pos);
+        fields.Require(F.Vars, "env.", "vars", pos);
+        fields.Require(F.Command, "env.", "command", pos);
         return new EnvironmentFingerprint(os!, runtime!, cpu!, isa, processors, threads, backend!, device!, dtype!, seed, vars, command!);
     }
 
@@ -486,10 +497,10 @@ internal sealed class LogDecoder
                     // Read before this pass (KindOf).
                     break;
                 case F.Seq:
-                    seq = IntValue(line, ref r, "seq", pos, 0, long.MaxValue);
+                    seq = IntValue(line, ref r, "", "seq", pos, 0, long.MaxValue);
                     break;
                 case F.Op:
-                    op = Str(line, ref r, "op", pos, intern: true);
+                    op = Str(line, ref r, "", "op", pos, intern: true);
                     if (!OpRegistry.IsKnown(op))
                     {
                         throw new LogFormatException(pos, $"op {seq}: unknown op '{Clip(op)}' (this Repro knows {OpRegistry.Names.Count} ops; the log may come from a newer version)");
@@ -521,12 +532,12 @@ internal sealed class LogDecoder
                     attrs = r.TokenType == JsonTokenType.StartObject ? ReadAttributes(line, ref r, pos, seq) : throw new LogFormatException(pos, $"op {seq}: attrs must be an object, got {Got(line, ref r)}");
                     break;
                 case F.In:
-                    inputs = r.TokenType == JsonTokenType.StartArray ? ReadInputs(line, ref r, pos, seq) : throw NotA("an array", "in", line, ref r, pos);
+                    inputs = r.TokenType == JsonTokenType.StartArray ? ReadInputs(line, ref r, pos, seq) : throw NotA("an array", "", "in", line, ref r, pos);
                     break;
                 case F.Out:
                     if (r.TokenType != JsonTokenType.StartArray)
                     {
-                        throw NotA("an array", "out", line, ref r, pos);
+                        throw NotA("an array", "", "out", line, ref r, pos);
                     }
 
                     while (r.Read() && r.TokenType != JsonTokenType.EndArray)
@@ -543,10 +554,10 @@ internal sealed class LogDecoder
 
                     break;
                 case F.Backend:
-                    backend = Str(line, ref r, "backend", pos, intern: true);
+                    backend = Str(line, ref r, "", "backend", pos, intern: true);
                     break;
                 case F.Src:
-                    src = r.TokenType == JsonTokenType.StartObject ? ReadSource(line, ref r, pos) : throw new LogFormatException(pos, $"op {seq}: src must be an object, got {Got(line, ref r)}");
+                    src = r.TokenType == JsonTokenType.StartObject ? ReadSource(line, ref r, pos, "src.") : throw new LogFormatException(pos, $"op {seq}: src must be an object, got {Got(line, ref r)}");
                     break;
                 case F.Thread:
                     thread = r.TokenType == JsonTokenType.String ? ThreadId(GetString(ref r, pos, intern: true), pos, seq) : throw new LogFormatException(pos, $"op {seq}: thread must be a string, got {Got(line, ref r)}");
@@ -557,8 +568,8 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Seq, "seq", pos);
-        fields.Require(F.Op, "op", pos);
+        fields.Require(F.Seq, "", "seq", pos);
+        fields.Require(F.Op, "", "op", pos);
         var phase = OpPhase.Forward;
         long of = -1;
         if (fields.Has(F.Phase))
@@ -573,24 +584,24 @@ internal sealed class LogDecoder
 
         if (phase == OpPhase.Backward)
         {
-            fields.Require(F.Of, "of", pos);
-            of = IntValue(ofRaw, ofKind, "of", pos, 0, seq);
+            fields.Require(F.Of, "", "of", pos);
+            of = IntValue(ofRaw, ofKind, "", "of", pos, 0, seq);
         }
 
-        fields.Require(F.In, "in", pos);
+        fields.Require(F.In, "", "in", pos);
         int arity = OpRegistry.Arity(op!);
         if (arity >= 0 && inputs!.Length != arity)
         {
             throw new LogFormatException(pos, $"op {seq} ({op}): expected {arity} inputs, the record lists {inputs.Length}");
         }
 
-        fields.Require(F.Out, "out", pos);
+        fields.Require(F.Out, "", "out", pos);
         if (outputCount != 1)
         {
             throw new LogFormatException(pos, $"op {seq} ({op}): expected 1 output, the record lists {outputCount}");
         }
 
-        fields.Require(F.Backend, "backend", pos);
+        fields.Require(F.Backend, "", "backend", pos);
         return new OpRecord(seq, op!, attrs, phase, of, view, inputs!, [output!], backend!, src) { Position = pos, Thread = thread ?? LogFormat.MainThread };
     }
 
@@ -608,10 +619,10 @@ internal sealed class LogDecoder
                 case F.Type:
                     break;
                 case F.Tensor:
-                    tensor = r.TokenType == JsonTokenType.StartObject ? ReadTensor(line, ref r, pos, -1) : throw NotA("an object", "tensor", line, ref r, pos);
+                    tensor = r.TokenType == JsonTokenType.StartObject ? ReadTensor(line, ref r, pos, -1) : throw NotA("an object", "", "tensor", line, ref r, pos);
                     break;
                 case F.Backend:
-                    backend = Str(line, ref r, "backend", pos, intern: true);
+                    backend = Str(line, ref r, "", "backend", pos, intern: true);
                     break;
                 default:
                     SkipUnread(line, ref r, pos);
@@ -619,8 +630,8 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Tensor, "tensor", pos);
-        fields.Require(F.Backend, "backend", pos);
+        fields.Require(F.Tensor, "", "tensor", pos);
+        fields.Require(F.Backend, "", "backend", pos);
         return new LeafRecord(tensor!, backend!) { Position = pos };
     }
 
@@ -639,20 +650,20 @@ internal sealed class LogDecoder
                 case F.Type:
                     break;
                 case F.Ops:
-                    ops = IntValue(line, ref r, "ops", pos, 0, long.MaxValue);
+                    ops = IntValue(line, ref r, "", "ops", pos, 0, long.MaxValue);
                     break;
                 case F.Leaves:
-                    leaves = IntValue(line, ref r, "leaves", pos, 0, long.MaxValue);
+                    leaves = IntValue(line, ref r, "", "leaves", pos, 0, long.MaxValue);
                     break;
                 case F.Blobs:
-                    blobs = IntValue(line, ref r, "blobs", pos, 0, long.MaxValue);
+                    blobs = IntValue(line, ref r, "", "blobs", pos, 0, long.MaxValue);
                     break;
                 case F.Status:
                     // Any status but "complete" means the run did not finish (a newer writer may add statuses).
-                    status = Str(line, ref r, "status", pos);
+                    status = Str(line, ref r, "", "status", pos);
                     break;
                 case F.Error:
-                    error = r.TokenType == JsonTokenType.StartObject ? ReadRunError(line, ref r, pos) : throw NotA("an object", "error", line, ref r, pos);
+                    error = r.TokenType == JsonTokenType.StartObject ? ReadRunError(line, ref r, pos) : throw NotA("an object", "", "error", line, ref r, pos);
                     break;
                 default:
                     SkipUnread(line, ref r, pos);
@@ -660,10 +671,10 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Ops, "ops", pos);
-        fields.Require(F.Leaves, "leaves", pos);
-        fields.Require(F.Blobs, "blobs", pos);
-        fields.Require(F.Status, "status", pos);
+        fields.Require(F.Ops, "", "ops", pos);
+        fields.Require(F.Leaves, "", "leaves", pos);
+        fields.Require(F.Blobs, "", "blobs", pos);
+        fields.Require(F.Status, "", "status", pos);
         return new EndRecord(ops, leaves, blobs, status!) { Position = pos, Error = error };
     }
 
@@ -681,19 +692,19 @@ internal sealed class LogDecoder
             switch (id)
             {
                 case F.Type:
-                    type = Str(line, ref r, "error.type", pos);
+                    type = Str(line, ref r, "error.", "type", pos);
                     break;
                 case F.Message:
-                    message = Str(line, ref r, "error.message", pos);
+                    message = Str(line, ref r, "error.", "message", pos);
                     break;
                 case F.Op:
-                    op = Str(line, ref r, "error.op", pos);
+                    op = Str(line, ref r, "error.", "op", pos);
                     break;
                 case F.Src:
-                    src = r.TokenType == JsonTokenType.StartObject ? ReadSource(line, ref r, pos) : throw NotA("an object", "error.src", line, ref r, pos);
+                    src = r.TokenType == JsonTokenType.StartObject ? ReadSource(line, ref r, pos, "error.src.") : throw NotA("an object", "error.", "src", line, ref r, pos);
                     break;
                 case F.Last:
-                    last = IntValue(line, ref r, "error.last", pos, -1, long.MaxValue);
+                    last = IntValue(line, ref r, "error.", "last", pos, -1, long.MaxValue);
                     break;
                 default:
                     SkipUnread(line, ref r, pos);
@@ -701,8 +712,8 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Type, "error.type", pos);
-        fields.Require(F.Message, "error.message", pos);
+        fields.Require(F.Type, "error.", "type", pos);
+        fields.Require(F.Message, "error.", "message", pos);
         return new RunError(type!, message!, op, src, last);
     }
 
@@ -710,6 +721,7 @@ internal sealed class LogDecoder
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private TensorRecord ReadTensor(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos, long seq)
     {
+        var path = seq < 0 ? "tensor." : "out[0].";
         var fields = new Fields();
         long id = 0;
         int[] shape = [];
@@ -725,16 +737,16 @@ internal sealed class LogDecoder
             switch (field)
             {
                 case F.Id:
-                    id = IntValue(line, ref r, "id", pos, 0, long.MaxValue);
+                    id = IntValue(line, ref r, path, "id", pos, 0, long.MaxValue);
                     break;
                 case F.Shape:
-                    (shape, numel) = r.TokenType == JsonTokenType.StartArray ? ReadShape(line, ref r, pos, seq) : throw NotA("an array", "shape", line, ref r, pos);
+                    (shape, numel) = r.TokenType == JsonTokenType.StartArray ? ReadShape(line, ref r, pos, seq) : throw NotA("an array", path, "shape", line, ref r, pos);
                     break;
                 case F.DType:
-                    dtype = r.TokenType == JsonTokenType.String ? DTypeValue(ref r, pos) : throw NotA("a string", "dtype", line, ref r, pos);
+                    dtype = r.TokenType == JsonTokenType.String ? DTypeValue(ref r, pos) : throw NotA("a string", path, "dtype", line, ref r, pos);
                     break;
                 case F.Hash:
-                    hash = Str(line, ref r, "hash", pos);
+                    hash = Str(line, ref r, path, "hash", pos);
                     if (!LogCodec.IsHex32(hash))
                     {
                         throw new LogFormatException(pos, $"{What(seq)}: hash '{Clip(hash)}' is not 32 lower-case hex digits");
@@ -750,7 +762,7 @@ internal sealed class LogDecoder
 
                     break;
                 case F.Stats:
-                    summary = r.TokenType == JsonTokenType.StartObject ? ReadStats(line, ref r, pos) : throw new LogFormatException(pos, $"{What(seq)}: stats must be an object, got {Got(line, ref r)}");
+                    summary = r.TokenType == JsonTokenType.StartObject ? ReadStats(line, ref r, pos, seq < 0 ? "tensor.stats." : "out[0].stats.") : throw new LogFormatException(pos, $"{What(seq)}: stats must be an object, got {Got(line, ref r)}");
                     break;
                 default:
                     SkipUnread(line, ref r, pos);
@@ -758,15 +770,15 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Id, "id", pos);
-        fields.Require(F.Shape, "shape", pos);
-        fields.Require(F.DType, "dtype", pos);
+        fields.Require(F.Id, path, "id", pos);
+        fields.Require(F.Shape, path, "shape", pos);
+        fields.Require(F.DType, path, "dtype", pos);
         if (numel * dtype.SizeOf() > limits.MaxBlobBytes)
         {
             throw new LogFormatException(pos, $"{What(seq)}: {numel} {dtype.Name()} elements need {numel * dtype.SizeOf()} bytes, over the limit of {limits.MaxBlobBytes}");
         }
 
-        fields.Require(F.Hash, "hash", pos);
+        fields.Require(F.Hash, path, "hash", pos);
         return new TensorRecord(id, shape, dtype, hash!, summary, blob);
     }
 
@@ -823,7 +835,7 @@ internal sealed class LogDecoder
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private HealthSummary ReadStats(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos)
+    private HealthSummary ReadStats(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos, string path)
     {
         var fields = new Fields();
         double? min = null, max = null, mean = null;
@@ -835,28 +847,28 @@ internal sealed class LogDecoder
             switch (field)
             {
                 case F.Min:
-                    min = OptDouble(line, ref r, "min", pos);
+                    min = OptDouble(line, ref r, path, "min", pos);
                     break;
                 case F.Max:
-                    max = OptDouble(line, ref r, "max", pos);
+                    max = OptDouble(line, ref r, path, "max", pos);
                     break;
                 case F.Mean:
-                    mean = OptDouble(line, ref r, "mean", pos);
+                    mean = OptDouble(line, ref r, path, "mean", pos);
                     break;
                 case F.NaN:
-                    nan = IntValue(line, ref r, "nan", pos, 0, long.MaxValue);
+                    nan = IntValue(line, ref r, path, "nan", pos, 0, long.MaxValue);
                     break;
                 case F.PInf:
-                    pinf = IntValue(line, ref r, "pinf", pos, 0, long.MaxValue);
+                    pinf = IntValue(line, ref r, path, "pinf", pos, 0, long.MaxValue);
                     break;
                 case F.NInf:
-                    ninf = IntValue(line, ref r, "ninf", pos, 0, long.MaxValue);
+                    ninf = IntValue(line, ref r, path, "ninf", pos, 0, long.MaxValue);
                     break;
                 case F.Sub:
-                    sub = IntValue(line, ref r, "sub", pos, 0, long.MaxValue);
+                    sub = IntValue(line, ref r, path, "sub", pos, 0, long.MaxValue);
                     break;
                 case F.Zero:
-                    zero = IntValue(line, ref r, "zero", pos, 0, long.MaxValue);
+                    zero = IntValue(line, ref r, path, "zero", pos, 0, long.MaxValue);
                     break;
                 default:
                     SkipUnread(line, ref r, pos);
@@ -864,16 +876,16 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.NaN, "nan", pos);
-        fields.Require(F.PInf, "pinf", pos);
-        fields.Require(F.NInf, "ninf", pos);
-        fields.Require(F.Sub, "sub", pos);
-        fields.Require(F.Zero, "zero", pos);
+        fields.Require(F.NaN, path, "nan", pos);
+        fields.Require(F.PInf, path, "pinf", pos);
+        fields.Require(F.NInf, path, "ninf", pos);
+        fields.Require(F.Sub, path, "sub", pos);
+        fields.Require(F.Zero, path, "zero", pos);
         return new HealthSummary(min, max, mean, nan, pinf, ninf, sub, zero);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private SourceLocation ReadSource(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos)
+    private SourceLocation ReadSource(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos, string path)
     {
         var fields = new Fields();
         string? file = null, member = null;
@@ -885,13 +897,13 @@ internal sealed class LogDecoder
             switch (field)
             {
                 case F.File:
-                    file = Str(line, ref r, "file", pos, intern: true);
+                    file = Str(line, ref r, path, "file", pos, intern: true);
                     break;
                 case F.Line:
-                    at = IntValue(line, ref r, "line", pos, 0, int.MaxValue);
+                    at = IntValue(line, ref r, path, "line", pos, 0, int.MaxValue);
                     break;
                 case F.Member:
-                    member = Str(line, ref r, "member", pos, intern: true);
+                    member = Str(line, ref r, path, "member", pos, intern: true);
                     break;
                 default:
                     SkipUnread(line, ref r, pos);
@@ -899,9 +911,9 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.File, "file", pos);
-        fields.Require(F.Line, "line", pos);
-        fields.Require(F.Member, "member", pos);
+        fields.Require(F.File, path, "file", pos);
+        fields.Require(F.Line, path, "line", pos);
+        fields.Require(F.Member, path, "member", pos);
         return new SourceLocation(file!, (int)at, member!);
     }
 
@@ -912,7 +924,7 @@ internal sealed class LogDecoder
         items.Clear();
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
         {
-            var name = r.ValueIsEscaped ? GetString(ref r, pos) : Intern(r.ValueSpan, pos);
+            var name = r.ValueIsEscaped ? GetString(ref r, pos) : Intern(r.ValueSpan);
             foreach (var item in items)
             {
                 if (item.Key == name)
@@ -1124,7 +1136,15 @@ internal sealed class LogDecoder
     private LogFormatException Invalid(ReadOnlySpan<byte> line, JsonException ex, LogPosition pos) =>
         TooDeep(line, ex)
             ? new LogFormatException(pos, $"invalid JSON: nested deeper than the reader's MaxDepth of {limits.MaxJsonDepth} (LogLimits.MaxJsonDepth)", ex)
-            : new LogFormatException(pos, "invalid JSON: " + ex.Message, ex);
+            : new LogFormatException(pos, $"invalid JSON at byte {ex.BytePositionInLine} of the line: {JsonError(ex)}", ex);
+
+    /// <summary>System.Text.Json's message without its position (a line is one line: the byte in it is what counts).</summary>
+    private static string JsonError(JsonException ex)
+    {
+        // It may quote the rest of the line: clipped and escaped like any value.
+        int at = ex.Message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return Clip(at < 0 ? ex.Message : ex.Message[..at], 200);
+    }
 
     /// <summary>The reader stopped at an object or array that would nest deeper than the limit.</summary>
     private bool TooDeep(ReadOnlySpan<byte> json, JsonException ex)
@@ -1171,8 +1191,8 @@ internal sealed class LogDecoder
     private Utf8JsonReader Reader(ReadOnlySpan<byte> json) => new(json, options);
 
     /// <summary>A string field's value.</summary>
-    private string Str(ReadOnlySpan<byte> line, ref Utf8JsonReader r, string name, LogPosition pos, bool intern = false) =>
-        r.TokenType == JsonTokenType.String ? GetString(ref r, pos, intern) : throw NotA("a string", name, line, ref r, pos);
+    private string Str(ReadOnlySpan<byte> line, ref Utf8JsonReader r, string path, string name, LogPosition pos, bool intern = false) =>
+        r.TokenType == JsonTokenType.String ? GetString(ref r, pos, intern) : throw NotA("a string", path, name, line, ref r, pos);
 
     /// <summary>A string token's value from its raw JSON (quotes included).</summary>
     private string String(ReadOnlySpan<byte> raw, LogPosition pos)
@@ -1186,33 +1206,26 @@ internal sealed class LogDecoder
     {
         try
         {
-            return intern && !r.ValueIsEscaped ? Intern(r.ValueSpan, pos) : r.GetString()!;
+            return intern && !r.ValueIsEscaped ? Intern(r.ValueSpan) : r.GetString()!;
         }
         catch (InvalidOperationException ex)
         {
-            throw new LogFormatException(pos, "invalid JSON: a string is not valid UTF-8 or UTF-16: " + ex.Message, ex);
+            // The line is UTF-8 (CheckLine), so an escape made it: a lone surrogate.
+            throw new LogFormatException(pos, "invalid JSON: a string's escapes are not valid UTF-16: " + ex.Message, ex);
         }
     }
 
     /// <summary>Repeated strings (op names, backends, files, members, attribute names) as one instance each.</summary>
-    private string Intern(ReadOnlySpan<byte> utf8, LogPosition pos)
+    private string Intern(ReadOnlySpan<byte> utf8)
     {
+        // The line is valid UTF-8 (CheckLine).
+        if (utf8.Length > MaxInternedLength)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
         Span<char> chars = stackalloc char[MaxInternedLength];
-        int n;
-        try
-        {
-            if (utf8.Length > MaxInternedLength)
-            {
-                return StrictUtf8.GetString(utf8);
-            }
-
-            n = StrictUtf8.GetChars(utf8, chars);
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw new LogFormatException(pos, "invalid JSON: a string is not valid UTF-8: " + ex.Message, ex);
-        }
-
+        int n = Encoding.UTF8.GetChars(utf8, chars);
         if (internedBySpan.TryGetValue(chars[..n], out var known))
         {
             return known;
@@ -1239,29 +1252,29 @@ internal sealed class LogDecoder
         return line[start..(int)r.BytesConsumed];
     }
 
-    private static long IntValue(ReadOnlySpan<byte> line, ref Utf8JsonReader r, string name, LogPosition pos, long min, long max)
+    private static long IntValue(ReadOnlySpan<byte> line, ref Utf8JsonReader r, string path, string name, LogPosition pos, long min, long max)
     {
         var kind = r.TokenType;
-        return IntValue(Value(line, ref r), kind, name, pos, min, max);
+        return IntValue(Value(line, ref r), kind, path, name, pos, min, max);
     }
 
     /// <summary>An integer field: a number without fraction or exponent, in <paramref name="min"/>..<paramref name="max"/>.</summary>
-    private static long IntValue(ReadOnlySpan<byte> raw, JsonTokenType kind, string name, LogPosition pos, long min, long max)
+    private static long IntValue(ReadOnlySpan<byte> raw, JsonTokenType kind, string path, string name, LogPosition pos, long min, long max)
     {
         if (kind != JsonTokenType.Number || raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') >= 0)
         {
-            throw new LogFormatException(pos, $"field '{name}' must be an integer, got {Clip(raw)}");
+            throw new LogFormatException(pos, $"field '{path}{name}' must be an integer, got {Clip(raw)}");
         }
 
         return long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) && v >= min && v <= max
             ? v
-            : throw new LogFormatException(pos, $"field '{name}' = {Clip(raw)} is outside {min}..{max}");
+            : throw new LogFormatException(pos, $"field '{path}{name}' = {Clip(raw)} is outside {min}..{max}");
     }
 
-    private static double? OptDouble(ReadOnlySpan<byte> line, ref Utf8JsonReader r, string name, LogPosition pos) =>
+    private static double? OptDouble(ReadOnlySpan<byte> line, ref Utf8JsonReader r, string path, string name, LogPosition pos) =>
         r.TokenType == JsonTokenType.Null ? null
         : r.TokenType == JsonTokenType.Number && TryDouble(r.ValueSpan, out double d) ? d
-        : throw new LogFormatException(pos, $"stats.{name} must be a finite number or null, got {Got(line, ref r)}");
+        : throw new LogFormatException(pos, $"field '{path}{name}' must be a finite number or null, got {Got(line, ref r)}");
 
     private static double Double(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos, long seq, string name) =>
         TryDouble(r.ValueSpan, out double d)
@@ -1308,8 +1321,8 @@ internal sealed class LogDecoder
         }
     }
 
-    private static LogFormatException NotA(string what, string name, ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos) =>
-        new(pos, $"field '{name}' must be {what}, got {Got(line, ref r)}");
+    private static LogFormatException NotA(string what, string path, string name, ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos) =>
+        new(pos, $"field '{path}{name}' must be {what}, got {Got(line, ref r)}");
 
     private static LogFormatException Missing(string name, LogPosition pos) => new(pos, $"field '{name}' is missing");
 
@@ -1360,7 +1373,30 @@ internal sealed class LogDecoder
             _ => throw new LogFormatException(pos, $"unknown dtype '{Clip(name)}': expected float32, float64, int32, float16 or bfloat16"),
         };
 
-    private static string Clip(string s) => s.Length <= 80 ? s : s[..80] + "...";
+    /// <summary>A value for an error message: at most 80 characters, control characters escaped, so the message stays one line.</summary>
+    private static string Clip(string s, int max = 80)
+    {
+        var clipped = s.Length <= max ? s : s[..max] + "...";
+        if (!clipped.Any(char.IsControl))
+        {
+            return clipped;
+        }
+
+        var escaped = new StringBuilder(clipped.Length + 16);
+        foreach (char c in clipped)
+        {
+            if (char.IsControl(c))
+            {
+                escaped.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                escaped.Append(c);
+            }
+        }
+
+        return escaped.ToString();
+    }
 
     private static string Clip(ReadOnlySpan<byte> raw) => Clip(Encoding.UTF8.GetString(raw[..Math.Min(raw.Length, 400)]));
 
@@ -1414,11 +1450,11 @@ internal sealed class LogDecoder
 
         public void Add(F id) => seen |= 1L << (int)id;
 
-        public readonly void Require(F id, string name, LogPosition pos)
+        public readonly void Require(F id, string path, string name, LogPosition pos)
         {
             if (!Has(id))
             {
-                throw Missing(name, pos);
+                throw Missing(path + name, pos);
             }
         }
     }
