@@ -110,7 +110,7 @@ public sealed partial class MutationTests
         var rng = new Random(77);
         var pos = new LogPosition("records.jsonl", 2, 0);
         var decoder = new LogDecoder(LogLimits.Default);
-        foreach (var (source, isHeader) in SampleLines())
+        foreach (var (source, isHeader) in TreeLines())
         {
             var want = Decode(decoder, Encoding.UTF8.GetBytes(source), isHeader, pos);
             for (int trial = 0; trial < 12; trial++)
@@ -150,7 +150,7 @@ public sealed partial class MutationTests
         var pos = new LogPosition("records.jsonl", 2, 0);
         var decoder = new LogDecoder(LogLimits.Default);
         int checkedFields = 0;
-        foreach (var (source, isHeader) in SampleLines())
+        foreach (var (source, isHeader) in TreeLines())
         {
             foreach (var (path, kind) in Objects(Parse(source)).Select((o, i) => (i, o.Kind)))
             {
@@ -188,7 +188,7 @@ public sealed partial class MutationTests
         var rng = new Random(5);
         var pos = new LogPosition("records.jsonl", 2, 0);
         var decoder = new LogDecoder(LogLimits.Default);
-        foreach (var (source, isHeader) in SampleLines())
+        foreach (var (source, isHeader) in TreeLines())
         {
             for (int trial = 0; trial < 6; trial++)
             {
@@ -286,6 +286,10 @@ public sealed partial class MutationTests
         var pos = new LogPosition("records.jsonl", 1, 0);
         return [.. lines.Where(l => Record.Exception(() => Decode(decoder, Encoding.UTF8.GetBytes(l.Item1), l.Item2, pos)) is null)];
     }
+
+    /// <summary>The sample lines that System.Text.Json's tree can write back (not one with a lone surrogate escape in a skipped field).</summary>
+    private static List<(string Line, bool Header)> TreeLines() =>
+        [.. SampleLines().Where(l => Record.Exception(() => Parse(l.Line).ToJsonString()) is null)];
 
     private static string Decode(LogDecoder decoder, byte[] line, bool isHeader, LogPosition pos) =>
         isHeader ? DecodedForm.Of(decoder.DecodeHeader(line, pos), position: false) : DecodedForm.Of(decoder.DecodeEntry(line, pos), position: false);
