@@ -243,10 +243,8 @@ internal sealed class LogDecoder
         try
         {
             r.Read();
-            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            while (NextField(ref r, pos, ref fields, out var id))
             {
-                var id = Name(ref r, pos, ref fields);
-                r.Read();
                 if (id == F.In && r.TokenType == JsonTokenType.StartArray)
                 {
                     // The rest of the line (outputs, source) is not needed: if the line repeats "in" or is otherwise
@@ -335,10 +333,8 @@ internal sealed class LogDecoder
         var fields = new Fields();
         string? repro = null, capture = null;
         EnvironmentFingerprint? env = null;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        while (NextField(ref r, pos, ref fields, out var id))
         {
-            var id = Name(ref r, pos, ref fields);
-            r.Read();
             switch (id)
             {
                 case F.Type or F.Format or F.Version:
@@ -360,9 +356,9 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Repro, "", "repro", pos);
-        fields.Require(F.Capture, "", "capture", pos);
-        fields.Require(F.Env, "", "env", pos);
+        fields.Require(F.Repro, "", pos);
+        fields.Require(F.Capture, "", pos);
+        fields.Require(F.Env, "", pos);
         return new LogHeader(version, repro!, capture!, env!) { Position = pos };
     }
 
@@ -374,10 +370,8 @@ internal sealed class LogDecoder
         var vars = new SortedDictionary<string, string>(StringComparer.Ordinal);
         int processors = 0, threads = 0;
         ulong seed = 0;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        while (NextField(ref r, pos, ref fields, out var id))
         {
-            var id = Name(ref r, pos, ref fields);
-            r.Read();
             switch (id)
             {
                 case F.Os:
@@ -451,18 +445,18 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Os, "env.", "os", pos);
-        fields.Require(F.Runtime, "env.", "runtime", pos);
-        fields.Require(F.Cpu, "env.", "cpu", pos);
-        fields.Require(F.Isa, "env.", "isa", pos);
-        fields.Require(F.Processors, "env.", "processors", pos);
-        fields.Require(F.Threads, "env.", "threads", pos);
-        fields.Require(F.Backend, "env.", "backend", pos);
-        fields.Require(F.Device, "env.", "device", pos);
-        fields.Require(F.DType, "env.", "dtype", pos);
-        fields.Require(F.Seed, "env.", "seed", pos);
-        fields.Require(F.Vars, "env.", "vars", pos);
-        fields.Require(F.Command, "env.", "command", pos);
+        fields.Require(F.Os, "env.", pos);
+        fields.Require(F.Runtime, "env.", pos);
+        fields.Require(F.Cpu, "env.", pos);
+        fields.Require(F.Isa, "env.", pos);
+        fields.Require(F.Processors, "env.", pos);
+        fields.Require(F.Threads, "env.", pos);
+        fields.Require(F.Backend, "env.", pos);
+        fields.Require(F.Device, "env.", pos);
+        fields.Require(F.DType, "env.", pos);
+        fields.Require(F.Seed, "env.", pos);
+        fields.Require(F.Vars, "env.", pos);
+        fields.Require(F.Command, "env.", pos);
         return new EnvironmentFingerprint(os!, runtime!, cpu!, isa, processors, threads, backend!, device!, dtype!, seed, vars, command!);
     }
 
@@ -487,10 +481,8 @@ internal sealed class LogDecoder
         string? backend = null;
         var src = SourceLocation.Unknown;
         string? thread = null;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        while (NextField(ref r, pos, ref fields, out var id))
         {
-            var id = Name(ref r, pos, ref fields);
-            r.Read();
             switch (id)
             {
                 case F.Type:
@@ -568,8 +560,8 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Seq, "", "seq", pos);
-        fields.Require(F.Op, "", "op", pos);
+        fields.Require(F.Seq, "", pos);
+        fields.Require(F.Op, "", pos);
         var phase = OpPhase.Forward;
         long of = -1;
         if (fields.Has(F.Phase))
@@ -584,24 +576,24 @@ internal sealed class LogDecoder
 
         if (phase == OpPhase.Backward)
         {
-            fields.Require(F.Of, "", "of", pos);
+            fields.Require(F.Of, "", pos);
             of = IntValue(ofRaw, ofKind, "", "of", pos, 0, seq);
         }
 
-        fields.Require(F.In, "", "in", pos);
+        fields.Require(F.In, "", pos);
         int arity = OpRegistry.Arity(op!);
         if (arity >= 0 && inputs!.Length != arity)
         {
             throw new LogFormatException(pos, $"op {seq} ({op}): expected {arity} inputs, the record lists {inputs.Length}");
         }
 
-        fields.Require(F.Out, "", "out", pos);
+        fields.Require(F.Out, "", pos);
         if (outputCount != 1)
         {
             throw new LogFormatException(pos, $"op {seq} ({op}): expected 1 output, the record lists {outputCount}");
         }
 
-        fields.Require(F.Backend, "", "backend", pos);
+        fields.Require(F.Backend, "", pos);
         return new OpRecord(seq, op!, attrs, phase, of, view, inputs!, [output!], backend!, src) { Position = pos, Thread = thread ?? LogFormat.MainThread };
     }
 
@@ -610,10 +602,8 @@ internal sealed class LogDecoder
         var fields = new Fields();
         TensorRecord? tensor = null;
         string? backend = null;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        while (NextField(ref r, pos, ref fields, out var id))
         {
-            var id = Name(ref r, pos, ref fields);
-            r.Read();
             switch (id)
             {
                 case F.Type:
@@ -630,8 +620,8 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Tensor, "", "tensor", pos);
-        fields.Require(F.Backend, "", "backend", pos);
+        fields.Require(F.Tensor, "", pos);
+        fields.Require(F.Backend, "", pos);
         return new LeafRecord(tensor!, backend!) { Position = pos };
     }
 
@@ -641,10 +631,8 @@ internal sealed class LogDecoder
         long ops = 0, leaves = 0, blobs = 0;
         string? status = null;
         RunError? error = null;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        while (NextField(ref r, pos, ref fields, out var id))
         {
-            var id = Name(ref r, pos, ref fields);
-            r.Read();
             switch (id)
             {
                 case F.Type:
@@ -671,10 +659,10 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Ops, "", "ops", pos);
-        fields.Require(F.Leaves, "", "leaves", pos);
-        fields.Require(F.Blobs, "", "blobs", pos);
-        fields.Require(F.Status, "", "status", pos);
+        fields.Require(F.Ops, "", pos);
+        fields.Require(F.Leaves, "", pos);
+        fields.Require(F.Blobs, "", pos);
+        fields.Require(F.Status, "", pos);
         return new EndRecord(ops, leaves, blobs, status!) { Position = pos, Error = error };
     }
 
@@ -685,10 +673,8 @@ internal sealed class LogDecoder
         string? type = null, message = null, op = null;
         var src = SourceLocation.Unknown;
         long last = -1;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        while (NextField(ref r, pos, ref fields, out var id))
         {
-            var id = Name(ref r, pos, ref fields);
-            r.Read();
             switch (id)
             {
                 case F.Type:
@@ -712,8 +698,8 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Type, "error.", "type", pos);
-        fields.Require(F.Message, "error.", "message", pos);
+        fields.Require(F.Type, "error.", pos);
+        fields.Require(F.Message, "error.", pos);
         return new RunError(type!, message!, op, src, last);
     }
 
@@ -730,10 +716,8 @@ internal sealed class LogDecoder
         string? hash = null;
         string? blob = null;
         HealthSummary? summary = null;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        while (NextField(ref r, pos, ref fields, out var field))
         {
-            var field = Name(ref r, pos, ref fields);
-            r.Read();
             switch (field)
             {
                 case F.Id:
@@ -770,15 +754,15 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.Id, path, "id", pos);
-        fields.Require(F.Shape, path, "shape", pos);
-        fields.Require(F.DType, path, "dtype", pos);
+        fields.Require(F.Id, path, pos);
+        fields.Require(F.Shape, path, pos);
+        fields.Require(F.DType, path, pos);
         if (numel * dtype.SizeOf() > limits.MaxBlobBytes)
         {
             throw new LogFormatException(pos, $"{What(seq)}: {numel} {dtype.Name()} elements need {numel * dtype.SizeOf()} bytes, over the limit of {limits.MaxBlobBytes}");
         }
 
-        fields.Require(F.Hash, path, "hash", pos);
+        fields.Require(F.Hash, path, pos);
         return new TensorRecord(id, shape, dtype, hash!, summary, blob);
     }
 
@@ -840,10 +824,8 @@ internal sealed class LogDecoder
         var fields = new Fields();
         double? min = null, max = null, mean = null;
         long nan = 0, pinf = 0, ninf = 0, sub = 0, zero = 0;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        while (NextField(ref r, pos, ref fields, out var field))
         {
-            var field = Name(ref r, pos, ref fields);
-            r.Read();
             switch (field)
             {
                 case F.Min:
@@ -876,11 +858,11 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.NaN, path, "nan", pos);
-        fields.Require(F.PInf, path, "pinf", pos);
-        fields.Require(F.NInf, path, "ninf", pos);
-        fields.Require(F.Sub, path, "sub", pos);
-        fields.Require(F.Zero, path, "zero", pos);
+        fields.Require(F.NaN, path, pos);
+        fields.Require(F.PInf, path, pos);
+        fields.Require(F.NInf, path, pos);
+        fields.Require(F.Sub, path, pos);
+        fields.Require(F.Zero, path, pos);
         return new HealthSummary(min, max, mean, nan, pinf, ninf, sub, zero);
     }
 
@@ -890,10 +872,8 @@ internal sealed class LogDecoder
         var fields = new Fields();
         string? file = null, member = null;
         long at = 0;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        while (NextField(ref r, pos, ref fields, out var field))
         {
-            var field = Name(ref r, pos, ref fields);
-            r.Read();
             switch (field)
             {
                 case F.File:
@@ -911,9 +891,9 @@ internal sealed class LogDecoder
             }
         }
 
-        fields.Require(F.File, path, "file", pos);
-        fields.Require(F.Line, path, "line", pos);
-        fields.Require(F.Member, path, "member", pos);
+        fields.Require(F.File, path, pos);
+        fields.Require(F.Line, path, pos);
+        fields.Require(F.Member, path, pos);
         return new SourceLocation(file!, (int)at, member!);
     }
 
@@ -1060,6 +1040,24 @@ internal sealed class LogDecoder
         id.Length is > 0 and <= LogFormat.MaxThreadIdLength
             ? id
             : throw new LogFormatException(pos, $"op {seq}: thread id must be 1 to {LogFormat.MaxThreadIdLength} characters long, got {id.Length}{(id.Length > 0 ? $": '{Clip(id)}'" : string.Empty)}");
+
+    /// <summary>
+    /// Moves to the next field of the object the reader is in: true with the reader on the field's value and
+    /// <paramref name="id"/> naming the field; false at the end of the object.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool NextField(ref Utf8JsonReader r, LogPosition pos, ref Fields fields, out F id)
+    {
+        if (!r.Read() || r.TokenType != JsonTokenType.PropertyName)
+        {
+            id = F.Unknown;
+            return false;
+        }
+
+        id = Name(ref r, pos, ref fields);
+        r.Read();
+        return true;
+    }
 
     /// <summary>Reads a property name: which field it is, refusing a name that occurs twice in the object.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -1450,11 +1448,13 @@ internal sealed class LogDecoder
 
         public void Add(F id) => seen |= 1L << (int)id;
 
-        public readonly void Require(F id, string path, string name, LogPosition pos)
+        /// <summary>Refuses the object unless it had the field <paramref name="id"/> (at <paramref name="path"/> in the record).</summary>
+        public readonly void Require(F id, string path, LogPosition pos)
         {
             if (!Has(id))
             {
-                throw Missing(path + name, pos);
+                // The spec's names are the field ids in lower case.
+                throw Missing(path + id.ToString().ToLowerInvariant(), pos);
             }
         }
     }
