@@ -42,10 +42,9 @@ internal sealed class LogDecoder
         internedBySpan = interned.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    /// <summary>The record types.</summary>
+    /// <summary>The record types after the header.</summary>
     private enum Kind
     {
-        Header,
         Op,
         Leaf,
         End,
