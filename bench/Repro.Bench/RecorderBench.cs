@@ -91,7 +91,7 @@ public static class RecorderBench
         var workload = Workloads.Get(workloadName);
         var options = new WorkloadOptions(Seed: 0, Steps: steps);
         var folder = Path.Combine(Path.GetTempPath(), "repro-recorder-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        var recorderOptions = new RecorderOptions { Capture = capture, ReserveWriterCore = reserve, StackSourceLocations = stackSources, Force = true };
+        var recorderOptions = new RecorderOptions { Capture = capture, ReserveWriterCore = reserve, StackSourceLocations = stackSources, Force = true, WriterThreadDone = WriterPreemptions.Read };
         if (breakdown)
         {
             return Breakdown(workload, options, folder, recorderOptions, rounds);
@@ -128,6 +128,7 @@ public static class RecorderBench
         }
 
         var stats = new List<RecordingStatistics>();
+        var preempted = new List<long>();
         (double Seconds, long Ops) Recorded()
         {
             RemoveLog(folder);
@@ -143,6 +144,7 @@ public static class RecorderBench
             lastSteal = HostSteal.Since(s0);
             lastCpu = Cpu() - c0;
             stats.Add(rec.Statistics);
+            preempted.Add(WriterPreemptions.Last);
             return (seconds, rec.Ops);
         }
 
@@ -154,6 +156,7 @@ public static class RecorderBench
         }
 
         stats.Clear();
+        preempted.Clear();
         var ratios = new List<double>();
         var plainTimes = new List<double>();
         var recTimes = new List<double>();
@@ -206,7 +209,7 @@ public static class RecorderBench
             plainTimes.Add(p);
             recTimes.Add(q);
             ratios.Add(q / p);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: plain {p:F3} s, recorded {q:F3} s, ratio {q / p:F3}; CPU {pc:F3} s vs {qc:F3} s, ratio {qc / pc:F3}; {Describe(stats[^1])}{split}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: plain {p:F3} s, recorded {q:F3} s, ratio {q / p:F3}; CPU {pc:F3} s vs {qc:F3} s, ratio {qc / pc:F3}; {Describe(stats[^1], preempted[^1])}{split}"));
         }
 
         long recordBytes = new FileInfo(Path.Combine(folder, LogFormat.RecordsFile)).Length;
@@ -260,7 +263,7 @@ public static class RecorderBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| outputs the issuing thread digested itself, the writer far behind (median per recorded run) | {Median([.. stats.Select(x => (double)x.IssuerDigests)]):F0} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| issuing thread waking the writer (median per recorded run) | {Median([.. stats.Select(x => x.WakeUpTime.TotalMilliseconds)]):F1} ms in {Median([.. stats.Select(x => (double)x.WriterWakeUps)]):F0} wake-ups |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| writer busy / recorded run (median) | {Median([.. stats.Zip(recTimes, (x, t) => x.WriterBusy.TotalSeconds / t)]):F2} |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| writer preemptions (median per recorded run) | {Median([.. stats.Select(x => (double)x.WriterPreemptions)]):F0} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| writer preemptions (median per recorded run) | {Median([.. preempted.Select(x => (double)x)]):F0} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| ops recorded | {ops} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| log bytes per op (records + blobs) | {(double)(recordBytes + blobBytes) / ops:F1} ({(double)recordBytes / ops:F1} + {(double)blobBytes / ops:F1}) |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| verify (replay + hash check) / plain run, first in the process | {replaySeconds / plainMedian:F2}x ({replaySeconds:F3} s, identical: {result!.Identical}) |"));
@@ -364,7 +367,7 @@ public static class RecorderBench
 
             long to = Stopwatch.GetTimestamp();
             double seconds = Stopwatch.GetElapsedTime(from, to).TotalSeconds;
-            string writer = (rec is null ? string.Empty : "; " + Describe(rec.Statistics)) + (ThreadTimes.Since(times, seconds) is { } split ? $"; issuing thread {split}" : string.Empty)
+            string writer = (rec is null ? string.Empty : "; " + Describe(rec.Statistics, WriterPreemptions.Last)) + (ThreadTimes.Since(times, seconds) is { } split ? $"; issuing thread {split}" : string.Empty)
                 + (HostSteal.Since(steal) is { } stolen ? string.Create(CultureInfo.InvariantCulture, $"; host steal {stolen * 1000:F0} ms") : string.Empty);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(recorded ? "recorded" : "plain")} run {r + 1}: {seconds:F3} s; collections {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} (gen 0/1/2), paused {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms (suspending threads {(gc.Suspending - suspending).TotalMilliseconds:F1} ms), allocated {(GC.GetTotalAllocatedBytes() - allocated) >> 20} MiB, promoted {(gc.Promoted0 - promoted0) >> 10} KiB from gen 0 and {(gc.Promoted1 - promoted1) >> 10} KiB from gen 1, JIT compiled {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods in {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:F0} ms{writer}; clock {Monotonic(from):F6}-{Monotonic(to):F6} s"));
         }
@@ -384,9 +387,9 @@ public static class RecorderBench
     private static double Monotonic(long timestamp) => (double)timestamp / Stopwatch.Frequency;
 
     /// <summary>A recorded run's statistics on one line.</summary>
-    private static string Describe(RecordingStatistics s) => string.Create(
+    private static string Describe(RecordingStatistics s, long preemptions) => string.Create(
         CultureInfo.InvariantCulture,
-        $"waited {s.IssuerWaits}x ({s.IssuerWaited.TotalMilliseconds:F1} ms), woke writer {s.WriterWakeUps}x ({s.WakeUpTime.TotalMilliseconds:F1} ms), digested {s.IssuerDigests} outputs itself, writer busy {s.WriterBusy.TotalMilliseconds:F0} ms, slept {s.WriterSleeps}x, preempted {s.WriterPreemptions}x");
+        $"waited {s.IssuerWaits}x ({s.IssuerWaited.TotalMilliseconds:F1} ms), woke writer {s.WriterWakeUps}x ({s.WakeUpTime.TotalMilliseconds:F1} ms), digested {s.IssuerDigests} outputs itself, writer busy {s.WriterBusy.TotalMilliseconds:F0} ms, slept {s.WriterSleeps}x, preempted {preemptions}x");
 
     /// <summary>
     /// Deletes the previous round's log before the clock starts: replacing a log deletes its files (tens of MB), which

@@ -8,10 +8,11 @@ namespace Repro.Recorder;
 
 /// <summary>
 /// Builds checksummed JSON lines as UTF-8 bytes in one growable buffer, with no string or per-record allocation.
-/// The output is byte for byte what Newtonsoft's <c>JsonTextWriter</c> (default settings, <c>Formatting.None</c>)
-/// wrote for version 1 logs, so old and new logs are the same format: strings escape only what Newtonsoft escapes
-/// (the C0 controls, <c>"</c>, <c>\</c>, U+0085, U+2028, U+2029; <c>\uXXXX</c> in lower-case hex), and finite doubles
-/// are written round-trip ("R") with <c>.0</c> appended when the text has no '.', 'E' or 'e'.
+/// The output is the canonical form of docs/log-format.md, byte for byte what Newtonsoft's <c>JsonTextWriter</c>
+/// (default settings, <c>Formatting.None</c>) wrote for the first version 1 logs, so old and new logs are the same
+/// format (the tests' corpus freezes it): strings escape only the C0 controls, <c>"</c>, <c>\</c>, U+0085, U+2028 and
+/// U+2029 (<c>\uXXXX</c> in lower-case hex), and finite doubles are written round-trip ("R") with <c>.0</c> appended
+/// when the text has no '.', 'E' or 'e'.
 /// </summary>
 /// <remarks>
 /// System.Text.Json's <c>Utf8JsonWriter</c> cannot give those bytes: its encoders escape all non-BMP characters and

@@ -36,8 +36,8 @@ internal static class LogCodec
 
     public static byte[] EncodeEnd(EndRecord r) => Encode(w => WriteEnd(w, r));
 
-    // The writers below produce the exact bytes Newtonsoft's JsonTextWriter produced for version 1 logs (the fields in
-    // the same order, the same escaping and number text); tests compare them with that encoder.
+    // The writers below produce the canonical form of docs/log-format.md ("Writing"): the bytes of every version 1 log
+    // so far, which the committed corpus (valid/writer.jsonl) and the golden log hold them to.
 
     /// <summary>Writes the header record.</summary>
     public static void WriteHeader(JsonLine w, LogHeader h)

@@ -58,6 +58,13 @@ public sealed record RecorderOptions
 
     /// <summary>Called once the log was closed because of a signal or an unhandled exception (after it is in place).</summary>
     public Action<Recording, RunError>? Stopped { get; init; }
+
+    /// <summary>
+    /// Called on the log writer's thread once it has written its last record, just before the thread ends: for
+    /// measurements only that thread can take (the recorder bench reads how often the kernel preempted it). It must not
+    /// throw: an exception there would end the process.
+    /// </summary>
+    public Action? WriterThreadDone { get; init; }
 }
 
 /// <summary>
@@ -66,8 +73,8 @@ public sealed record RecorderOptions
 /// each op (a fraction of a microsecond), digesting outputs itself while the writer is far behind
 /// (<see cref="IssuerDigests"/>, about a microsecond each), waiting when the writer is a full queue behind
 /// (<see cref="IssuerWaits"/>), and waking the writer when it slept (<see cref="WriterWakeUps"/>). <see cref="WriterBusy"/> against the run's
-/// length says how much of a core the writer needs, and <see cref="WriterPreemptions"/> how often it lost its core
-/// to another thread, the usual reason for a wait.
+/// length says how much of a core the writer needs. (How often the writer lost its core to another thread, the usual
+/// reason for a wait, only the writer's thread can read: see <see cref="RecorderOptions.WriterThreadDone"/>.)
 /// </summary>
 /// <param name="Ops">Ops recorded.</param>
 /// <param name="IssuerWaits">Times the issuing thread waited for the writer because its queue was full (in records or in bytes).</param>
@@ -76,9 +83,6 @@ public sealed record RecorderOptions
 /// <param name="WakeUpTime">Time the issuing thread spent in those calls.</param>
 /// <param name="WriterSleeps">Times the writer went to sleep with nothing to write.</param>
 /// <param name="WriterBusy">Wall time the writer spent writing records (including any time it lost its core meanwhile).</param>
-/// <param name="WriterPreemptions">
-/// Times the writer thread was descheduled while it could run (Linux, once the recording is closed); -1 when unknown.
-/// </param>
 /// <param name="IssuerDigests">
 /// Outputs the issuing thread hashed and summarized itself because the writer was far behind (instead of queueing them
 /// and, once the queue was full, waiting).
@@ -91,7 +95,6 @@ public sealed record RecordingStatistics(
     TimeSpan WakeUpTime,
     long WriterSleeps,
     TimeSpan WriterBusy,
-    long WriterPreemptions,
     long IssuerDigests);
 
 /// <summary>Starts recordings. <c>using var rec = Recorder.Start("run.repro");</c> records every op until disposed.</summary>
@@ -169,6 +172,7 @@ public sealed class Recording : IOpObserver, IDisposable
                 OpWritten = opWritten,
                 Summarize = summarize,
                 SpinBeforeSleep = Settings.Threads < Environment.ProcessorCount ? WriterSpin : TimeSpan.Zero,
+                WriterThreadDone = options.WriterThreadDone,
             };
             if (path is not null)
             {

@@ -119,7 +119,7 @@ public sealed class ThreadRecordingTests
         var line = File.ReadAllLines(Logs.RecordsPath(log)).First(l => l.StartsWith("{\"type\":\"op\"", StringComparison.Ordinal));
         var body = line[..line.LastIndexOf(",\"crc\"", StringComparison.Ordinal)] + ",\"thread\":" + value;
 
-        // The writer's own layout is read in one pass; anything else (here: a space after the brace) by field table.
+        // The writer's own layout is known by its first bytes; anything else (here: a space after the brace) by its type field.
         foreach (var variant in new[] { body, "{ " + body[1..] })
         {
             var bytes = Encoding.UTF8.GetBytes(variant + ",\"crc\":\"" + Crc32.HashToUInt32(Encoding.UTF8.GetBytes(variant)).ToString("x8", CultureInfo.InvariantCulture) + "\"}");
