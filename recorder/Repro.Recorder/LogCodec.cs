@@ -189,6 +189,11 @@ internal static class LogCodec
         w.Long(src.Line);
         w.Raw(",\"member\":"u8);
         w.String(src.Member);
+        if (src.Approximate)
+        {
+            w.Raw(",\"approx\":true"u8);
+        }
+
         w.Byte((byte)'}');
     }
 

@@ -107,6 +107,7 @@ internal sealed class LogDecoder
         Message,
         Last,
         Thread,
+        Approx,
     }
 
     /// <summary>Checks a line's checksum suffix and CRC (before anything is parsed). <paramref name="line"/> excludes the newline.</summary>
@@ -871,6 +872,7 @@ internal sealed class LogDecoder
         var fields = new Fields();
         string? file = null, member = null;
         long at = 0;
+        bool approx = false;
         while (NextField(ref r, pos, ref fields, out var field))
         {
             switch (field)
@@ -884,6 +886,14 @@ internal sealed class LogDecoder
                 case F.Member:
                     member = Str(line, ref r, path, "member", pos, intern: true);
                     break;
+                case F.Approx:
+                    approx = r.TokenType switch
+                    {
+                        JsonTokenType.True => true,
+                        JsonTokenType.False => false,
+                        _ => throw new LogFormatException(pos, $"field '{path}approx' must be true or false, got {Got(line, ref r)}"),
+                    };
+                    break;
                 default:
                     SkipUnread(line, ref r, pos);
                     break;
@@ -893,7 +903,7 @@ internal sealed class LogDecoder
         fields.Require(F.File, path, pos);
         fields.Require(F.Line, path, pos);
         fields.Require(F.Member, path, pos);
-        return new SourceLocation(file!, (int)at, member!);
+        return new SourceLocation(file!, (int)at, member!) { Approximate = approx };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -1428,7 +1438,7 @@ internal sealed class LogDecoder
             : n.SequenceEqual("blobs"u8) ? F.Blobs : n.SequenceEqual("error"u8) ? F.Error : F.Unknown,
         6 => n.SequenceEqual("tensor"u8) ? F.Tensor : n.SequenceEqual("leaves"u8) ? F.Leaves : n.SequenceEqual("status"u8) ? F.Status
             : n.SequenceEqual("format"u8) ? F.Format : n.SequenceEqual("member"u8) ? F.Member : n.SequenceEqual("device"u8) ? F.Device
-            : n.SequenceEqual("thread"u8) ? F.Thread : F.Unknown,
+            : n.SequenceEqual("thread"u8) ? F.Thread : n.SequenceEqual("approx"u8) ? F.Approx : F.Unknown,
         7 => n.SequenceEqual("backend"u8) ? F.Backend : n.SequenceEqual("version"u8) ? F.Version : n.SequenceEqual("capture"u8) ? F.Capture
             : n.SequenceEqual("runtime"u8) ? F.Runtime : n.SequenceEqual("threads"u8) ? F.Threads : n.SequenceEqual("command"u8) ? F.Command
             : n.SequenceEqual("message"u8) ? F.Message : F.Unknown,

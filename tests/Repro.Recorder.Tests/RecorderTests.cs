@@ -1,3 +1,4 @@
+using System.Reflection;
 using Repro.Engine;
 
 namespace Repro.Recorder.Tests;
@@ -208,6 +209,34 @@ public sealed class RecorderTests
         }
 
         Assert.True(Replayer.Verify(log).Identical);
+    }
+
+    [Fact]
+    public void Lines_found_from_the_stack_in_optimized_code_are_marked_approximate()
+    {
+        // Operators carry no caller information: their line comes from the stack, whose IL offsets the JIT keeps
+        // only at statement boundaries in optimized code. API calls carry exact lines. The log keeps the mark.
+        bool optimized = typeof(RecorderTests).Assembly.GetCustomAttribute<System.Diagnostics.DebuggableAttribute>() is not { IsJITOptimizerDisabled: true };
+        using var dir = new TempDir();
+        var log = dir.Sub("approx.repro");
+        using (Recorder.Start(log))
+        {
+            var a = Tensor.FromArray([1f, 2f], [2]);
+            _ = a + a;
+            _ = a.Mul(a);
+        }
+
+        var ops = Logs.Ops(log);
+        var byOperator = ops.Single(o => o.Op == "add").Source;
+        var byApi = ops.Single(o => o.Op == "mul").Source;
+        Assert.Equal(optimized, byOperator.Approximate);
+        Assert.False(byApi.Approximate);
+        Assert.Equal(optimized, byOperator.ToString().Contains(":~", StringComparison.Ordinal));
+
+        // The field as an independent parser sees it: present only when true.
+        var lines = File.ReadLines(Logs.RecordsPath(log)).Select(Newtonsoft.Json.Linq.JObject.Parse).Where(j => (string?)j["type"] == "op").ToList();
+        Assert.Equal(optimized, (bool?)lines.Single(j => (string?)j["op"] == "add")["src"]!["approx"] == true);
+        Assert.Null(lines.Single(j => (string?)j["op"] == "mul")["src"]!["approx"]);
     }
 
     [Fact]

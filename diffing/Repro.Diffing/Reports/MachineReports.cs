@@ -250,7 +250,16 @@ public static class JsonReport
         ["zero"] = h.Zero,
     };
 
-    private static JObject Source(Engine.SourceLocation s) => new() { ["file"] = Path.GetFileName(s.File), ["line"] = s.Line, ["member"] = s.Member };
+    private static JObject Source(Engine.SourceLocation s)
+    {
+        var o = new JObject { ["file"] = Path.GetFileName(s.File), ["line"] = s.Line, ["member"] = s.Member };
+        if (s.Approximate)
+        {
+            o["approximate"] = true;
+        }
+
+        return o;
+    }
 
     // JSON has no infinity: infinite errors are written as the string "inf".
     private static JToken Finite(double v) => double.IsFinite(v) ? new JValue(v) : new JValue(double.IsNaN(v) ? "nan" : v > 0 ? "inf" : "-inf");

@@ -41,6 +41,7 @@ public static class Dispatcher
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(nint Method, int IlOffset), SourceLocation> SiteCache = new();
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Assembly, bool> RuntimeAssemblies = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Assembly, bool> OptimizedAssemblies = new();
 
     private static IOpObserver[] observers = [];
     private static long nextSeq;
@@ -299,7 +300,7 @@ public static class Dispatcher
 
             var full = new StackTrace(2, true).GetFrames();
             var resolved = full.FirstOrDefault(f => f.GetMethod() == method && f.GetILOffset() == key.Item2) ?? full[Math.Min(i, full.Length - 1)];
-            var location = new SourceLocation(resolved.GetFileName() ?? string.Empty, resolved.GetFileLineNumber(), method.Name);
+            var location = new SourceLocation(resolved.GetFileName() ?? string.Empty, resolved.GetFileLineNumber(), method.Name) { Approximate = IsOptimized(asm) };
             SiteCache.TryAdd(key, location);
             return location;
         }
@@ -336,11 +337,18 @@ public static class Dispatcher
                 continue;
             }
 
-            return (api, new SourceLocation(frame.GetFileName() ?? string.Empty, frame.GetFileLineNumber(), method!.Name));
+            return (api, new SourceLocation(frame.GetFileName() ?? string.Empty, frame.GetFileLineNumber(), method!.Name) { Approximate = IsOptimized(asm) });
         }
 
         return (api, SourceLocation.Unknown);
     }
+
+    /// <summary>
+    /// True when the JIT optimizes <paramref name="asm"/>'s code (it was built without <c>DebuggableAttribute</c>'s
+    /// DisableOptimizations, as Release builds are): lines found from its frames are then approximate.
+    /// </summary>
+    private static bool IsOptimized(Assembly asm) => OptimizedAssemblies.GetOrAdd(asm, static a =>
+        a.GetCustomAttribute<DebuggableAttribute>() is not { IsJITOptimizerDisabled: true });
 
     /// <summary>
     /// True for the .NET runtime's own assemblies (LINQ, collections, ...): library code may call back through them,

@@ -22,8 +22,16 @@ public readonly record struct SourceLocation(string File, int Line, string Membe
     /// <summary>True when a file is known.</summary>
     public bool IsKnown => File.Length > 0;
 
-    /// <summary>"file.cs:42 (Member)", or "unknown".</summary>
-    public override string ToString() => IsKnown ? $"{Path.GetFileName(File)}:{Line} ({Member})" : "unknown";
+    /// <summary>
+    /// True when the line was found from the stack in optimized code (a Release build): the JIT keeps IL offsets
+    /// only where the evaluation stack is empty, so an operator or a library call in the middle of several
+    /// statements maps to the first of them, a line or more early. Ops called through the API with caller
+    /// information, and any code built without optimization, get exact lines.
+    /// </summary>
+    public bool Approximate { get; init; }
+
+    /// <summary>"file.cs:42 (Member)" ("file.cs:~42 (Member)" when approximate), or "unknown".</summary>
+    public override string ToString() => IsKnown ? $"{Path.GetFileName(File)}:{(Approximate ? "~" : string.Empty)}{Line} ({Member})" : "unknown";
 }
 
 /// <summary>Ordered op attributes (name, value): values are long, double, bool, string, long[] or double[].</summary>
