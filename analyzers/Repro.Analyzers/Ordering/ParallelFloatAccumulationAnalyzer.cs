@@ -82,7 +82,7 @@ public sealed class ParallelFloatAccumulationAnalyzer : RuleAnalyzer
         return null;
     }
 
-    private static bool IsShared(IOperation target, IAnonymousFunctionOperation lambda)
+    private static bool IsShared(IOperation target, IAnonymousFunctionOperation lambda, int depth = 0)
     {
         var current = target.Unwrap();
         while (true)
@@ -102,7 +102,7 @@ public sealed class ParallelFloatAccumulationAnalyzer : RuleAnalyzer
                 case IFieldReferenceOperation or IPropertyReferenceOperation:
                     return true;
                 case ILocalReferenceOperation local:
-                    return !IsDeclaredIn(local.Local, lambda);
+                    return !IsDeclaredIn(local.Local, lambda) || depth < 3 && IsAliasOfShared(local.Local, lambda, depth);
                 case IParameterReferenceOperation parameter:
                     return !SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, lambda.Symbol);
                 default:
@@ -111,10 +111,33 @@ public sealed class ParallelFloatAccumulationAnalyzer : RuleAnalyzer
         }
     }
 
+    /// <summary>
+    /// A local of the worker that refers to shared storage: <c>var row = sums[c];</c> or <c>var acc = totals;</c> (an
+    /// array or other reference, so writes through it reach the shared object).
+    /// </summary>
+    private static bool IsAliasOfShared(ILocalSymbol local, IAnonymousFunctionOperation lambda, int depth)
+    {
+        if (local.Type is not { IsReferenceType: true } || local.IsRef)
+            return false;
+
+        var values = lambda.Body.AssignedValues(local).ToList();
+        return values.Count > 0 && values.All(v => v.Unwrap() is IArrayElementReferenceOperation or ILocalReferenceOperation
+            or IFieldReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation && IsShared(v, lambda, depth + 1));
+    }
+
     private static bool IsDeclaredIn(ILocalSymbol local, IAnonymousFunctionOperation lambda)
     {
         return lambda.Body.Descendants().OfType<IVariableDeclaratorOperation>()
             .Any(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local));
+    }
+
+    private static readonly string[] PermutationWords = { "perm", "order", "shuffle", "offset", "start", "ptr", "begin", "bound" };
+
+    /// <summary>An array named like a permutation or like row offsets (perm, order, offsets, rowPtr, starts).</summary>
+    private static bool IsPermutationOrOffsets(IOperation array)
+    {
+        var name = array.ReferencedSymbol()?.Name;
+        return name is not null && PermutationWords.Any(w => name.IndexOf(w, System.StringComparison.OrdinalIgnoreCase) >= 0);
     }
 
     /// <summary>
@@ -128,6 +151,10 @@ public sealed class ParallelFloatAccumulationAnalyzer : RuleAnalyzer
         {
             switch (operation)
             {
+                case IArrayElementReferenceOperation element when IsPermutationOrOffsets(element.ArrayReference)
+                    && element.Indices.All(i => IsIterationDerived(i, lambda, depth + 1)):
+                    // perm[i], or the bounds offsets[i] .. offsets[i + 1] of a CSR row: distinct iterations, distinct slots.
+                    return true;
                 case IArrayElementReferenceOperation or IInvocationOperation:
                     return false;
                 case IParameterReferenceOperation p when SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, lambda.Symbol):
