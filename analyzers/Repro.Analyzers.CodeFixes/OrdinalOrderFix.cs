@@ -71,7 +71,7 @@ public sealed class OrdinalOrderFix : DocumentFixer
 }
 
 /// <summary>Facts about target framework monikers as MSBuild writes them (net472, netstandard2.0, net6.0, net10.0-windows).</summary>
-internal static class TargetFrameworks
+public static class TargetFrameworks
 {
     /// <summary>True for .NET 7 and later, where <c>Enumerable.Order</c> exists; false for anything older or unknown.</summary>
     public static bool HasEnumerableOrder(string moniker)

@@ -62,7 +62,7 @@ public sealed class SeedParameterFix : DocumentFixer
     {
         var isStaticContext = model.GetEnclosingSymbol(creation.SpanStart) is { IsStatic: true }
             || creation.Ancestors().OfType<FieldDeclarationSyntax>().Any();
-        return model.LookupSymbols(creation.SpanStart).FirstOrDefault(s =>
+        return model.LookupSymbols(creation.SpanStart).OrderBy(s => s is ILocalSymbol or IParameterSymbol ? 0 : 1).FirstOrDefault(s =>
             s.Name is "seed" or "Seed" or "_seed" or "s_seed" or "randomSeed" or "RandomSeed" or "_randomSeed"
             && SeedType(s)?.SpecialType is SpecialType.System_Int32
             && (s.IsStatic || s is ILocalSymbol or IParameterSymbol || !isStaticContext));

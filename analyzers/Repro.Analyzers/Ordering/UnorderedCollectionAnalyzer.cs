@@ -23,8 +23,11 @@ public sealed class UnorderedCollectionAnalyzer : RuleAnalyzer
     private static void AnalyzeCandidate(OperationAnalysisContext context, IOperation reference)
     {
         var type = reference.Type!;
-        if (context.ContainingSymbol is IMethodSymbol { Name: "GetEnumerator" })
+        if (context.ContainingSymbol is IMethodSymbol method
+            && (method.Name == "GetEnumerator" || method.Name.EndsWith(".GetEnumerator", System.StringComparison.Ordinal)))
+        {
             return;
+        }
 
         if (!(type.Is("System.Collections.Concurrent.ConcurrentDictionary`2") || type.Is("System.Collections.Hashtable"))
             || reference.ReferencedSymbol() is null || !OrderUse.IsOrderSensitive(reference, reference.Root(), 0))
