@@ -64,6 +64,11 @@ public static class RuleCatalog
         "'{0}' shuffles with a generator seeded per process, so every run sees the batches in another order; pass a seed",
         MachineLearning);
 
+    public static readonly DiagnosticDescriptor SharedRandomInParallel = Rule(
+        "RPR1009", "Random generator shared by parallel workers",
+        "'{0}' is drawn from inside '{1}' workers, so which numbers each item gets depends on scheduling (and System.Random is not thread-safe); derive a generator per item from the seed and the item's index",
+        Randomness);
+
     public static readonly DiagnosticDescriptor ParallelFloatAccumulation = Rule(
         "RPR2001", "Floating-point accumulation into shared state inside a parallel loop",
         "'{0}' adds to the shared '{1}' from '{2}' workers; the order of the additions depends on scheduling and float addition is not associative; reduce per-partition results in a fixed order",
@@ -171,7 +176,7 @@ public static class RuleCatalog
 
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
         UnseededRandom, VolatileSeed, PerThreadRandom, RandomSortKey, PerProcessHash, CosmeticRandom, UnseededMLContext,
-        UnseededDataLoaderShuffle,
+        UnseededDataLoaderShuffle, SharedRandomInParallel,
         ParallelFloatAccumulation, FloatCompareExchangeLoop, PlinqFloatReduction, CompletionOrder,
         ConcurrentCollectionOrder, UnorderedCollectionEnumeration, UnorderedDirectoryEnumeration,
         HardwareVectorWidth, HardwareBranch, EstimateApi, FmaBranch, TensorPrimitivesInBitExactCode,

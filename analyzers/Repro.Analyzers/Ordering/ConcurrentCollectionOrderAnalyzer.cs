@@ -33,7 +33,10 @@ public sealed class ConcurrentCollectionOrderAnalyzer : RuleAnalyzer
     private static void AnalyzeCandidate(OperationAnalysisContext context, IOperation reference)
     {
         var type = reference.Type!;
-        if (!(IsCollectionType(type) || IsPartialSumList(type)) || reference.ReferencedSymbol() is not { } symbol)
+        // A lambda's own parameter is a worker's thread-local state (Parallel.For's localInit/body/localFinally), which one
+        // thread fills in its own order; where it ends up is what matters, and that is the collection it is added to.
+        if (!(IsCollectionType(type) || IsPartialSumList(type)) || reference.ReferencedSymbol() is not { } symbol
+            || symbol is IParameterSymbol { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } })
         {
             return;
         }
@@ -60,10 +63,14 @@ public sealed class ConcurrentCollectionOrderAnalyzer : RuleAnalyzer
         return false;
     }
 
-    /// <summary><c>List&lt;double&gt;</c> or <c>List&lt;float&gt;</c>: partial sums, which workers often collect under a lock.</summary>
+    /// <summary>
+    /// <c>List&lt;double&gt;</c> or <c>List&lt;float&gt;</c>: partial sums, which workers often collect under a lock; or a
+    /// <c>List&lt;T&gt;</c> of a generic parallel helper's partial results, which are floats whenever T is.
+    /// </summary>
     private static bool IsPartialSumList(ITypeSymbol type)
     {
-        return type is INamedTypeSymbol { Name: "List", TypeArguments.Length: 1 } list && list.TypeArguments[0].IsFloatingPoint()
+        return type is INamedTypeSymbol { Name: "List", TypeArguments.Length: 1 } list
+            && (list.TypeArguments[0].IsFloatingPoint() || list.TypeArguments[0] is ITypeParameterSymbol)
             && list.Is("System.Collections.Generic.List`1");
     }
 
@@ -133,11 +140,9 @@ public sealed class ConcurrentCollectionOrderAnalyzer : RuleAnalyzer
         return false;
     }
 
-    /// <summary>A helper of the program's own that runs a delegate on several threads: ParallelHelper.For, Parallelism.Run, RunParallel.</summary>
     private static bool IsOwnParallelHelper(IMethodSymbol method)
     {
-        return method.ContainingType.Name.StartsWith("Parallel", StringComparison.Ordinal) && !method.ContainingType.ContainingNamespace.IsIn("System")
-            || method.Name.IndexOf("Parallel", StringComparison.Ordinal) >= 0 && !method.ContainingType.ContainingNamespace.IsIn("System");
+        return ParallelHelpers.IsOwnParallelHelper(method);
     }
 
     private static bool IsParallelWorker(IAnonymousFunctionOperation? lambda)

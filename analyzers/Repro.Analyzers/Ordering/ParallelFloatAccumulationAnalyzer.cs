@@ -14,28 +14,34 @@ namespace Repro.Analyzers.Ordering;
 /// a float or double <c>+=</c> (or <c>x = x + ...</c>) into state shared by the workers: a field, a captured
 /// variable, or an array slot whose index does not depend on the iteration. Writes to disjoint slots
 /// (<c>sums[i] += ...</c>) and to locals of the delegate are not reported; a surrounding <c>lock</c> does not help.
+/// RPR1009: in the same delegates, draws from a <c>System.Random</c> that the workers share (a field, a captured
+/// variable): which item gets which number depends on scheduling.
 /// </summary>
 public sealed class ParallelFloatAccumulationAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(RuleCatalog.ParallelFloatAccumulation);
+        ImmutableArray.Create(RuleCatalog.ParallelFloatAccumulation, RuleCatalog.SharedRandomInParallel);
 
     internal override void Register(RuleRegistrar registrar)
     {
         registrar.RegisterInvocationAction(Analyze, "For", "ForEach", "Invoke", "Run", "StartNew");
     }
 
+    private static readonly NameSet WorkerMethods = new("For", "ForEach", "Invoke", "Run", "StartNew");
+
     private static void Analyze(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (method.Name is not ("For" or "ForEach" or "Invoke" or "Run" or "StartNew"))
+        if (!WorkerMethods.Contains(method.Name))
             return;
 
+        // Parallel, tasks, and a parallel helper of the program's own with the same method names (CommonParallel.For).
         var type = method.ContainingType;
         var isWorker = type.Is("System.Threading.Tasks.Parallel") && method.Name is "For" or "ForEach" or "Invoke"
             || type.Is("System.Threading.Tasks.Task") && method.Name == "Run"
-            || type.Is("System.Threading.Tasks.TaskFactory") && method.Name == "StartNew";
+            || type.Is("System.Threading.Tasks.TaskFactory") && method.Name == "StartNew"
+            || method.Name is "For" or "ForEach" or "Invoke" && ParallelHelpers.IsOwnParallelHelper(method);
         if (!isWorker)
             return;
 
@@ -47,8 +53,17 @@ public sealed class ParallelFloatAccumulationAnalyzer : RuleAnalyzer
             if (value.Unwrap() is not IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda })
                 continue;
 
+            var reportedGenerators = new System.Collections.Generic.HashSet<ISymbol>(SymbolEqualityComparer.Default);
             foreach (var operation in lambda.Body.Descendants())
             {
+                if (operation is IInvocationOperation { Instance: { } generator } draw && draw.TargetMethod.ContainingType.Is("System.Random")
+                    && generator.Unwrap() is not IPropertyReferenceOperation { Property.IsStatic: true }
+                    && generator.ReferencedSymbol() is { } symbol && IsShared(generator, lambda) && reportedGenerators.Add(symbol))
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        RuleCatalog.SharedRandomInParallel, generator.Syntax.GetLocation(), generator.Syntax.ToString(), type.Name + "." + method.Name));
+                }
+
                 var target = AccumulationTarget(operation);
                 if (target is null || !IsShared(target, lambda))
                     continue;

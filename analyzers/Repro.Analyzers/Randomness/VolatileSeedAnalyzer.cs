@@ -131,6 +131,16 @@ internal static class Seeds
                     if (FindVolatileSource(assigned, root, depth + 1, calls) is { } inner)
                         return inner;
                 }
+
+                // A buffer that a per-run source fills: rng.GetBytes(bytes); return BitConverter.ToInt32(bytes, 0);
+                if (local.Local.Type is IArrayTypeSymbol)
+                {
+                    foreach (var use in root.ReferencesTo(local.Local))
+                    {
+                        if (use.UsefulParent() is IArgumentOperation { Parent: IInvocationOperation fill } && VolatileCall(fill) is { } filled)
+                            return filled;
+                    }
+                }
             }
         }
 

@@ -111,7 +111,7 @@ public sealed class EnvironmentAnalyzer : RuleAnalyzer
                     return "a chunk size";
                 case IBinaryOperation binary when binary.OperatorKind is BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual
                     or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual:
-                    return IsLoopCondition(binary) ? "the number of partitions" : null;
+                    return IsPartitionLoopCondition(binary) ? "the number of partitions" : null;
                 case IBinaryOperation or IUnaryOperation:
                     current = parent;
                     continue;
@@ -152,12 +152,15 @@ public sealed class EnvironmentAnalyzer : RuleAnalyzer
         }
     }
 
-    private static bool IsLoopCondition(IOperation comparison)
+    private static bool IsPartitionLoopCondition(IOperation comparison)
     {
         var parent = comparison.UsefulParent();
         while (parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr })
             parent = parent.UsefulParent();
 
-        return parent is IForLoopOperation or IWhileLoopOperation;
+        // A loop that only starts one worker per core (`workers.Add(Work)`) sets the degree of parallelism; one that
+        // uses its counter (`partials[p] = ...`, `p * chunk`) cuts the work into that many pieces.
+        return parent is IForLoopOperation loop && loop.Locals.Any(local => loop.Body.Descendants()
+            .Any(o => o is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local)));
     }
 }

@@ -25,6 +25,8 @@ public class EnvironmentTests
                 var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
                 Parallel.For(0, n, options, body);
                 var threads = Math.Max(1, Environment.ProcessorCount - 1);
+                var workers = new System.Collections.Generic.List<Action>();
+                for (var w = 0; w < Environment.ProcessorCount; w++) workers.Add(() => body(0));
                 Console.WriteLine($"{Environment.ProcessorCount} cores, {threads} threads");
             }
         }

@@ -53,6 +53,21 @@ public class RecallTests
                     return value;
                 }
                 static int ConfiguredSeed() => 1234;
+                public static Random FromBuffer() => new Random({|RPR1002:Robust()|});
+                public static Random FromFixedBuffer() => new Random(Fixed());
+                static readonly RandomNumberGenerator Master = RandomNumberGenerator.Create();
+                static int Robust()
+                {
+                    var bytes = new byte[4];
+                    Master.GetBytes(bytes);
+                    return BitConverter.ToInt32(bytes, 0);
+                }
+                static int Fixed()
+                {
+                    var bytes = new byte[4];
+                    bytes[0] = 7;
+                    return BitConverter.ToInt32(bytes, 0);
+                }
             }
             """);
 
@@ -147,4 +162,94 @@ public class RecallTests
                 }
             }
             """, Stubs.Ilgpu);
+
+    /// <summary>Found on real code (an optimizer's simplex built in Parallel.For from the optimizer's own Random).</summary>
+    [Fact]
+    public Task RPR1009_a_generator_shared_by_parallel_workers_is_reported_one_per_item_is_not() =>
+        AnalyzerVerifier<Repro.Analyzers.Ordering.ParallelFloatAccumulationAnalyzer>.VerifyAsync("""
+            using System;
+            using System.Threading.Tasks;
+            class Optimizer
+            {
+                private readonly Random _random = new Random(42);
+                private readonly int _seed = 42;
+                public void Simplex(double[] step)
+                {
+                    Parallel.For(0, step.Length, i => { step[i] = 0.02 + (0.08 * {|RPR1009:_random|}.NextDouble()); step[i] += _random.NextDouble(); });
+                }
+                public void Captured(double[] noise, Random rng)
+                {
+                    Parallel.For(0, noise.Length, i => noise[i] = {|RPR1009:rng|}.NextDouble());
+                }
+                public void PerItem(double[] noise)
+                {
+                    Parallel.For(0, noise.Length, i => { var rng = new Random(_seed + i); noise[i] = rng.NextDouble(); });
+                }
+                public void Sequential(double[] noise)
+                {
+                    for (var i = 0; i < noise.Length; i++) noise[i] = _random.NextDouble();
+                }
+            }
+            """);
+
+    /// <summary>A library's own parallel helper (CommonParallel.For) runs workers like Parallel.For does.</summary>
+    [Fact]
+    public Task RPR1009_and_RPR2001_see_workers_of_a_parallel_helper_of_the_program_s_own() =>
+        AnalyzerVerifier<Repro.Analyzers.Ordering.ParallelFloatAccumulationAnalyzer>.VerifyAsync("""
+            using System;
+            using System.Threading.Tasks;
+            static class CommonParallel
+            {
+                public static void For(int from, int to, int rangeSize, Action<int, int> body) => body(from, to);
+            }
+            static class Sampling
+            {
+                public static void Samples(Random rnd, double[] values, double[] total) =>
+                    CommonParallel.For(0, values.Length, 4096, (a, b) =>
+                    {
+                        for (var i = a; i < b; i++)
+                        {
+                            values[i] = {|RPR1009:rnd|}.NextDouble();
+                            {|RPR2001:total[0] += values[i]|};
+                        }
+                    });
+                public static void Pregenerated(Random rnd, double[] values)
+                {
+                    for (var i = 0; i < values.Length; i++) values[i] = rnd.NextDouble();
+                    CommonParallel.For(0, values.Length, 4096, (a, b) =>
+                    {
+                        for (var i = a; i < b; i++) values[i] = Math.Sqrt(values[i]);
+                    });
+                }
+            }
+            """);
+
+    /// <summary>A generic map-reduce helper whose partial results arrive in completion order (a float reduce changes with it).</summary>
+    [Fact]
+    public Task RPR2005_partial_results_of_a_generic_helper_collected_in_completion_order_are_reported() =>
+        AnalyzerVerifier<Repro.Analyzers.Ordering.ConcurrentCollectionOrderAnalyzer>.VerifyAsync("""
+            using System;
+            using System.Collections.Concurrent;
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            static class Helpers
+            {
+                public static T Aggregate<T>(int n, Func<int, T> select, Func<T[], T> reduce)
+                {
+                    var intermediate = new List<T>();
+                    var gate = new object();
+                    Parallel.ForEach(Partitioner.Create(0, n), () => new List<T>(),
+                        (range, _, local) => { for (var i = range.Item1; i < range.Item2; i++) local.Add(select(i)); return local; },
+                        local => { lock (gate) intermediate.Add(reduce(local.ToArray())); });
+                    return reduce({|RPR2005:intermediate|}.ToArray());
+                }
+                public static T Ordered<T>(int n, Func<int, T> select, Func<T[], T> reduce)
+                {
+                    var parts = new T[n];
+                    Parallel.For(0, n, i => parts[i] = select(i));
+                    var list = new List<T>(parts);
+                    return reduce(list.ToArray());
+                }
+            }
+            """);
 }
