@@ -58,6 +58,7 @@ public sealed class ParallelFloatAccumulationAnalyzer : RuleAnalyzer
             {
                 if (operation is IInvocationOperation { Instance: { } generator } draw && draw.TargetMethod.ContainingType.Is("System.Random")
                     && generator.Unwrap() is not IPropertyReferenceOperation { Property.IsStatic: true }
+                    && !IsPerThread(generator.Unwrap())
                     && generator.ReferencedSymbol() is { } symbol && IsShared(generator, lambda) && reportedGenerators.Add(symbol))
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
@@ -73,6 +74,20 @@ public sealed class ParallelFloatAccumulationAnalyzer : RuleAnalyzer
                     operation.Syntax.ToString(), target.Syntax.ToString(), type.Name + "." + method.Name));
             }
         }
+    }
+
+    /// <summary>
+    /// A generator each thread has its own of: <c>ThreadLocal&lt;Random&gt;.Value</c> or a <c>[ThreadStatic]</c> field
+    /// (RPR1003 is about those).
+    /// </summary>
+    private static bool IsPerThread(IOperation generator)
+    {
+        return generator switch
+        {
+            IPropertyReferenceOperation { Property.Name: "Value" } value => value.Property.ContainingType.Is("System.Threading.ThreadLocal`1"),
+            IFieldReferenceOperation field => field.Field.GetAttributes().Any(a => a.AttributeClass.Is("System.ThreadStaticAttribute")),
+            _ => false,
+        };
     }
 
     /// <summary>The target of a float/double addition into itself, or null.</summary>

@@ -189,6 +189,12 @@ public class RecallTests
                 {
                     for (var i = 0; i < noise.Length; i++) noise[i] = _random.NextDouble();
                 }
+                private readonly System.Threading.ThreadLocal<Random> _local = new(() => new Random(7));
+                [ThreadStatic] private static Random t_random;
+                public void PerThread(double[] noise)
+                {
+                    Parallel.For(0, noise.Length, i => noise[i] = _local.Value!.NextDouble() + t_random.NextDouble());
+                }
             }
             """);
 
