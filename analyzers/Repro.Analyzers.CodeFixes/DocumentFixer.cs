@@ -30,9 +30,10 @@ public abstract class DocumentFixer : CodeFixProvider
     public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
         var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (root is null || !CanFix(root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true), diagnostic))
+            if (root is null || model is null || !CanFix(root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true), diagnostic, model))
                 continue;
 
             context.RegisterCodeFix(
@@ -41,7 +42,8 @@ public abstract class DocumentFixer : CodeFixProvider
         }
     }
 
-    protected virtual bool CanFix(SyntaxNode node, Diagnostic diagnostic) => true;
+    /// <summary>Whether the fix is offered for this diagnostic; a fix that would be wrong here is not offered at all.</summary>
+    protected virtual bool CanFix(SyntaxNode node, Diagnostic diagnostic, SemanticModel model) => true;
 
     protected abstract void Fix(DocumentEditor editor, SyntaxNode node, Diagnostic diagnostic, FixState state);
 
@@ -52,7 +54,7 @@ public abstract class DocumentFixer : CodeFixProvider
         foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
         {
             var node = editor.OriginalRoot.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            if (CanFix(node, diagnostic))
+            if (CanFix(node, diagnostic, editor.SemanticModel))
                 Fix(editor, node, diagnostic, state);
         }
 

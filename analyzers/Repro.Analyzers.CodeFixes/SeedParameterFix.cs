@@ -10,9 +10,13 @@ using Microsoft.CodeAnalysis.Editing;
 namespace Repro.Analyzers.CodeFixes;
 
 /// <summary>
-/// RPR1001: turns <c>new Random()</c> into <c>new Random(seed)</c>. It uses an integer named <c>seed</c> that is in
-/// scope; otherwise it adds an optional <c>int seed = 0</c> parameter to the enclosing method or constructor (callers
-/// keep compiling); where neither is possible (a field initializer, an override) it passes the constant 0.
+/// RPR1001: turns <c>new Random()</c> into <c>new Random(seed)</c>, offered only where a seed is in reach: an integer
+/// named like a seed that is in scope (a local, a parameter, a field or property of the type), or a private method
+/// or local function that can take a new optional <c>int seed = 0</c> parameter without any caller noticing.
+/// Never changes a signature that other code can see or that a framework calls: public, protected or internal
+/// members, constructors, test methods, overrides, interface implementations, entry points, methods used as delegates.
+/// No fix is offered elsewhere (a field initializer without a seed in reach, a public method): a made-up constant would
+/// hide the question of where the seed should come from.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SeedParameterFix)), Shared]
 public sealed class SeedParameterFix : DocumentFixer
@@ -21,18 +25,16 @@ public sealed class SeedParameterFix : DocumentFixer
 
     protected override string Title => "Pass an explicit seed";
 
-    protected override bool CanFix(SyntaxNode node, Diagnostic diagnostic) =>
-        node is BaseObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: 0 } };
+    protected override bool CanFix(SyntaxNode node, Diagnostic diagnostic, SemanticModel model) =>
+        node is BaseObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: 0 } } creation
+        && (SeedInScope(creation, model) is not null || ExtendableMember(creation, model) is not null);
 
     protected override void Fix(DocumentEditor editor, SyntaxNode node, Diagnostic diagnostic, FixState state)
     {
         var creation = (BaseObjectCreationExpressionSyntax)node;
         var model = editor.SemanticModel;
-        var inScope = model.LookupSymbols(creation.SpanStart)
-            .FirstOrDefault(s => s.Name is "seed" or "Seed" or "_seed" && SeedType(s)?.SpecialType is SpecialType.System_Int32);
-
         string argument;
-        if (inScope is not null)
+        if (SeedInScope(creation, model) is { } inScope)
         {
             argument = inScope.Name;
         }
@@ -44,7 +46,7 @@ public sealed class SeedParameterFix : DocumentFixer
         }
         else
         {
-            argument = "0";
+            return;
         }
 
         editor.ReplaceNode(creation, (current, _) =>
@@ -53,6 +55,17 @@ public sealed class SeedParameterFix : DocumentFixer
                 SyntaxFactory.Argument(SyntaxFactory.ParseExpression(argument))));
             return ((BaseObjectCreationExpressionSyntax)current).WithArgumentList(args);
         });
+    }
+
+    /// <summary>An int named seed, Seed, _seed or s_seed that is visible (and usable: not an instance member from a static context).</summary>
+    private static ISymbol? SeedInScope(SyntaxNode creation, SemanticModel model)
+    {
+        var isStaticContext = model.GetEnclosingSymbol(creation.SpanStart) is { IsStatic: true }
+            || creation.Ancestors().OfType<FieldDeclarationSyntax>().Any();
+        return model.LookupSymbols(creation.SpanStart).OrderBy(s => s is ILocalSymbol or IParameterSymbol ? 0 : 1).FirstOrDefault(s =>
+            s.Name is "seed" or "Seed" or "_seed" or "s_seed" or "randomSeed" or "RandomSeed" or "_randomSeed"
+            && SeedType(s)?.SpecialType is SpecialType.System_Int32
+            && (s.IsStatic || s is ILocalSymbol or IParameterSymbol || !isStaticContext));
     }
 
     private static ITypeSymbol? SeedType(ISymbol symbol) => symbol switch
@@ -64,28 +77,68 @@ public sealed class SeedParameterFix : DocumentFixer
         _ => null,
     };
 
+    /// <summary>The private method or local function whose parameter list can take a seed without any caller noticing.</summary>
     private static SyntaxNode? ExtendableMember(SyntaxNode node, SemanticModel model)
     {
         var member = node.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax
-            or PropertyDeclarationSyntax or FieldDeclarationSyntax or AccessorDeclarationSyntax);
+            or PropertyDeclarationSyntax or FieldDeclarationSyntax or AccessorDeclarationSyntax
+            or AnonymousFunctionExpressionSyntax);
         var parameters = member switch
         {
             MethodDeclarationSyntax method => method.ParameterList,
-            ConstructorDeclarationSyntax ctor => ctor.ParameterList,
             LocalFunctionStatementSyntax local => local.ParameterList,
             _ => null,
         };
         if (parameters?.Parameters.Any(p => p.Modifiers.Any(SyntaxKind.ParamsKeyword)) != false)
             return null;
 
-        if (model.GetDeclaredSymbol(member!) is not IMethodSymbol symbol)
+        if (model.GetDeclaredSymbol(member!) is not IMethodSymbol symbol || symbol.Parameters.Any(p => p.Name == "seed"))
             return null;
 
-        var fixedSignature = symbol.IsOverride || symbol.IsAbstract || symbol.ExplicitInterfaceImplementations.Length > 0
-            || symbol.IsStatic && symbol.Name == "Main"
-            || symbol.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers())
-                .Any(m => SymbolEqualityComparer.Default.Equals(symbol.ContainingType.FindImplementationForInterfaceMember(m), symbol));
-        return fixedSignature ? null : member;
+        if (symbol.MethodKind != MethodKind.LocalFunction
+            && (symbol.DeclaredAccessibility != Accessibility.Private || symbol.IsOverride || symbol.IsAbstract || symbol.IsVirtual
+                || symbol.IsExtern || symbol.IsPartialDefinition || symbol.PartialImplementationPart is not null
+                || symbol.PartialDefinitionPart is not null || symbol.ExplicitInterfaceImplementations.Length > 0
+                || symbol.IsStatic && symbol.Name == "Main" || ImplementsInterface(symbol)))
+        {
+            return null;
+        }
+
+        // Test frameworks, serializers and hosts call attributed methods by reflection with the arguments they know.
+        if (symbol.GetAttributes().Length > 0 || IsUsedAsDelegate(member!, symbol, model))
+            return null;
+
+        return member;
+    }
+
+    private static bool ImplementsInterface(IMethodSymbol symbol)
+    {
+        return symbol.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers())
+            .Any(m => SymbolEqualityComparer.Default.Equals(symbol.ContainingType.FindImplementationForInterfaceMember(m), symbol));
+    }
+
+    /// <summary>A method group conversion (<c>list.Select(Load)</c>, <c>handler += OnTick</c>) would stop compiling with one more parameter.</summary>
+    private static bool IsUsedAsDelegate(SyntaxNode member, IMethodSymbol symbol, SemanticModel model)
+    {
+        var scope = member is LocalFunctionStatementSyntax ? member.Parent! : member.FirstAncestorOrSelf<TypeDeclarationSyntax>() ?? member.SyntaxTree.GetRoot();
+        foreach (var name in scope.DescendantNodes().OfType<SimpleNameSyntax>())
+        {
+            if (name.Identifier.ValueText != symbol.Name)
+                continue;
+
+            var expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? (ExpressionSyntax)access : name;
+            if (expression.Parent is InvocationExpressionSyntax call && call.Expression == expression)
+                continue;
+
+            var referenced = model.GetSymbolInfo(name);
+            if (SymbolEqualityComparer.Default.Equals(referenced.Symbol, symbol)
+                || referenced.CandidateSymbols.Any(c => SymbolEqualityComparer.Default.Equals(c, symbol)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void AddSeedParameter(DocumentEditor editor, SyntaxNode member)
@@ -96,7 +149,6 @@ public sealed class SeedParameterFix : DocumentFixer
         editor.ReplaceNode(member, (current, _) => current switch
         {
             MethodDeclarationSyntax m => m.AddParameterListParameters(parameter),
-            ConstructorDeclarationSyntax c => c.AddParameterListParameters(parameter),
             LocalFunctionStatementSyntax l => l.AddParameterListParameters(parameter),
             _ => current,
         });

@@ -10,8 +10,9 @@ namespace Repro.Analyzers.CodeFixes;
 
 /// <summary>
 /// RPR1004: replaces <c>source.OrderBy(_ =&gt; rng.Next())</c> by <c>SeededShuffle(source, rng)</c>, a Fisher-Yates
-/// shuffle added to the type once. When the key comes from a GUID, the shuffle gets <c>new Random(seed)</c> with a
-/// <c>seed</c> in scope, or <c>new Random(0)</c>.
+/// shuffle added to the type once. The shuffle draws from the generator the key selector used, written as it was
+/// (<c>rng</c>, <c>_context.Random</c>), so a generator that the program seeds keeps its seed. When the key comes from
+/// a GUID, the shuffle gets <c>new Random(seed)</c> with a <c>seed</c> in scope, or <c>new Random(0)</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SeededShuffleFix)), Shared]
 public sealed class SeededShuffleFix : DocumentFixer
@@ -34,7 +35,7 @@ public sealed class SeededShuffleFix : DocumentFixer
 
     protected override string Title => "Use a seeded Fisher-Yates shuffle";
 
-    protected override bool CanFix(SyntaxNode node, Diagnostic diagnostic) =>
+    protected override bool CanFix(SyntaxNode node, Diagnostic diagnostic, SemanticModel model) =>
         node is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.Text: "OrderBy" or "OrderByDescending" } };
 
     protected override void Fix(DocumentEditor editor, SyntaxNode node, Diagnostic diagnostic, FixState state)

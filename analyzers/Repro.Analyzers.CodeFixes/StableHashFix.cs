@@ -31,7 +31,7 @@ public sealed class StableHashFix : DocumentFixer
 
     protected override string Title => "Use a stable string hash";
 
-    protected override bool CanFix(SyntaxNode node, Diagnostic diagnostic) =>
+    protected override bool CanFix(SyntaxNode node, Diagnostic diagnostic, SemanticModel model) =>
         node is InvocationExpressionSyntax
         {
             Expression: MemberAccessExpressionSyntax { Name.Identifier.Text: "GetHashCode" },

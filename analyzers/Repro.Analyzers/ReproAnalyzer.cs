@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using Repro.Analyzers.FloatingPoint;
 using Repro.Analyzers.Gpu;
 using Repro.Analyzers.Internal;
+using Repro.Analyzers.MachineLearning;
 using Repro.Analyzers.Ordering;
 using Repro.Analyzers.Randomness;
 using Repro.Analyzers.Time;
@@ -25,7 +26,8 @@ public sealed class ReproAnalyzer : DiagnosticAnalyzer
         new ParallelFloatAccumulationAnalyzer(), new FloatCompareExchangeAnalyzer(), new PlinqFloatReductionAnalyzer(),
         new CompletionOrderAnalyzer(), new ConcurrentCollectionOrderAnalyzer(), new UnorderedCollectionAnalyzer(),
         new DirectoryOrderAnalyzer(), new VectorWidthAnalyzer(), new HardwareBranchAnalyzer(), new EstimateApiAnalyzer(),
-        new BitExactAnalyzer(), new WallClockAnalyzer(), new StopwatchControlFlowAnalyzer(), new KernelAnalyzer());
+        new BitExactAnalyzer(), new WallClockAnalyzer(), new StopwatchControlFlowAnalyzer(), new KernelAnalyzer(),
+        new MachineLearningAnalyzer(), new EnvironmentAnalyzer());
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         Rules.SelectMany(r => r.SupportedDiagnostics).Distinct().ToImmutableArray();

@@ -18,6 +18,12 @@ public static class RuleCatalog
     public const string TimeAndEnvironment = "Reproducibility.TimeAndEnvironment";
     public const string Gpu = "Reproducibility.Gpu";
 
+    /// <summary>Findings that are true but harmless for results (a random UI colour): one category a project can turn down.</summary>
+    public const string Cosmetic = "Reproducibility.Cosmetic";
+
+    /// <summary>The reproducibility switches of .NET machine-learning libraries (ML.NET, TorchSharp, ONNX Runtime).</summary>
+    public const string MachineLearning = "Reproducibility.MachineLearning";
+
     public static readonly DiagnosticDescriptor UnseededRandom = Rule(
         "RPR1001", "Random number generator without a seed",
         "'{0}' is seeded from a per-process source, so every run draws different numbers; pass an explicit seed",
@@ -41,6 +47,26 @@ public static class RuleCatalog
     public static readonly DiagnosticDescriptor PerProcessHash = Rule(
         "RPR1005", "Per-process string hash used for a persisted or derived value",
         "'{0}' is randomized per process, so the {1} it feeds changes on every run; use a stable hash",
+        Randomness);
+
+    public static readonly DiagnosticDescriptor CosmeticRandom = Rule(
+        "RPR1006", "Unseeded random generator for a cosmetic value",
+        "'{0}' is seeded per process; the name '{1}' says it picks a cosmetic or timing value, which is harmless unless that value feeds results",
+        Cosmetic, DiagnosticSeverity.Info);
+
+    public static readonly DiagnosticDescriptor UnseededMLContext = Rule(
+        "RPR1007", "ML.NET context without a seed",
+        "'{0}' without a seed makes ML.NET's shuffling, sampling and initialization differ on every run; pass a seed",
+        MachineLearning);
+
+    public static readonly DiagnosticDescriptor UnseededDataLoaderShuffle = Rule(
+        "RPR1008", "TorchSharp DataLoader shuffles without a seed",
+        "'{0}' shuffles with a generator seeded per process, so every run sees the batches in another order; pass a seed",
+        MachineLearning);
+
+    public static readonly DiagnosticDescriptor SharedRandomInParallel = Rule(
+        "RPR1009", "Random generator shared by parallel workers",
+        "'{0}' is drawn from inside '{1}' workers, so which numbers each item gets depends on scheduling (and System.Random is not thread-safe); derive a generator per item from the seed and the item's index",
         Randomness);
 
     public static readonly DiagnosticDescriptor ParallelFloatAccumulation = Rule(
@@ -118,6 +144,21 @@ public static class RuleCatalog
         "'{0}' decides {1}, so the amount of work done depends on machine speed and load; bound the loop by a step count",
         TimeAndEnvironment);
 
+    public static readonly DiagnosticDescriptor ProcessorCountDependence = Rule(
+        "RPR4003", "Result shaped by Environment.ProcessorCount",
+        "'Environment.ProcessorCount' sets {0}, so the partition of the work, and the order floats are combined in, differs between machines; use a fixed count",
+        TimeAndEnvironment);
+
+    public static readonly DiagnosticDescriptor LocalTimeZone = Rule(
+        "RPR4004", "Conversion through the machine's local time zone",
+        "'{0}' depends on the machine's time-zone settings, so the same input gives different times on other machines; use UTC or name the time zone",
+        TimeAndEnvironment);
+
+    public static readonly DiagnosticDescriptor OnnxThreadCount = Rule(
+        "RPR4005", "ONNX Runtime session with a machine-dependent thread count",
+        "'{0}' runs with as many intra-op threads as the machine has cores; ONNX Runtime does not promise the same results across thread counts, so set SessionOptions.IntraOpNumThreads",
+        MachineLearning, DiagnosticSeverity.Info);
+
     public static readonly DiagnosticDescriptor KernelFloatAtomicAdd = Rule(
         "RPR5001", "Floating-point atomic add in a GPU kernel",
         "'Atomic.Add' on '{0}' in a kernel adds in the order threads arrive, which changes per launch; write partial sums to slots and reduce them in a fixed order",
@@ -134,11 +175,13 @@ public static class RuleCatalog
         Gpu);
 
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
-        UnseededRandom, VolatileSeed, PerThreadRandom, RandomSortKey, PerProcessHash,
+        UnseededRandom, VolatileSeed, PerThreadRandom, RandomSortKey, PerProcessHash, CosmeticRandom, UnseededMLContext,
+        UnseededDataLoaderShuffle, SharedRandomInParallel,
         ParallelFloatAccumulation, FloatCompareExchangeLoop, PlinqFloatReduction, CompletionOrder,
         ConcurrentCollectionOrder, UnorderedCollectionEnumeration, UnorderedDirectoryEnumeration,
         HardwareVectorWidth, HardwareBranch, EstimateApi, FmaBranch, TensorPrimitivesInBitExactCode,
-        TranscendentalInBitExactCode, WallClockInComputation, StopwatchControlFlow,
+        TranscendentalInBitExactCode, WallClockInComputation, StopwatchControlFlow, ProcessorCountDependence, LocalTimeZone,
+        OnnxThreadCount,
         KernelFloatAtomicAdd, KernelTranscendental, KernelImplicitFma);
 
     private static DiagnosticDescriptor Rule(

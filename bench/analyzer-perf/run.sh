@@ -11,7 +11,8 @@
 # Variants: none = the generated project (about LINES lines, default 100000) without extra analyzers; empty = with
 # bench/analyzer-perf/EmptyAnalyzer, which registers the same callbacks as Repro.Analyzers and returns at once;
 # repro = with Repro.Analyzers (Release, built here); baseline = with $BASELINE; engine = Repro.Engine rebuilt with
-# its usual analyzers (Roslynator and Repro.Analyzers); engine-baseline = the same with $BASELINE instead.
+# its usual analyzers (Roslynator and Repro.Analyzers); engine-baseline = the same with $BASELINE instead; ilgpu and
+# ilgpu-baseline = the same for engine/Repro.Backends.Ilgpu, which references ILGPU, so the GPU kernel rules run there.
 # The variants are interleaved (run 1 of each, then run 2 of each, ...) so that load changes hit them alike; the
 # load average is printed with every build, and medians over the runs at the end.
 set -euo pipefail
@@ -35,6 +36,7 @@ EMPTY="$PWD/bench/analyzer-perf/EmptyAnalyzer/bin/Release/netstandard2.0/EmptyAn
 rm -rf "$OUT" && mkdir -p "$OUT" && python3 bench/analyzer-perf/generate.py "$OUT/Generated" "$LINES" "--mix=$MIX"
 dotnet restore "$OUT/Generated" -v:q >/dev/null
 dotnet restore engine/Repro.Engine -v:q >/dev/null
+dotnet restore engine/Repro.Backends.Ilgpu -v:q >/dev/null
 
 # Prints "csc_s=.. repro_s=.. share=.. empty_s=.. roslynator_s=.. analyzers_s=.." for one build log.
 summarize() {
@@ -84,6 +86,9 @@ for run in $(seq 1 "$RUNS"); do
       # BuildProjectReferences=false times only the Csc call of Repro.Engine; the analyzer DLL is built above.
       engine) build engine "$run" engine/Repro.Engine/Repro.Engine.csproj -p:BuildProjectReferences=false ;;
       engine-baseline) build engine-baseline "$run" engine/Repro.Engine/Repro.Engine.csproj -p:BuildProjectReferences=false \
+        -p:ReproNoDogfoodAnalyzers=true "-p:BenchAnalyzers=$BASELINE" ;;
+      ilgpu) build ilgpu "$run" engine/Repro.Backends.Ilgpu/Repro.Backends.Ilgpu.csproj -p:BuildProjectReferences=false ;;
+      ilgpu-baseline) build ilgpu-baseline "$run" engine/Repro.Backends.Ilgpu/Repro.Backends.Ilgpu.csproj -p:BuildProjectReferences=false \
         -p:ReproNoDogfoodAnalyzers=true "-p:BenchAnalyzers=$BASELINE" ;;
       *) echo "unknown variant $v" >&2; exit 2 ;;
     esac

@@ -28,6 +28,8 @@ public class PackageTests(ITestOutputHelper output)
                 var entries = zip.Entries.Select(e => e.FullName).ToList();
                 Assert.Contains("analyzers/dotnet/cs/Repro.Analyzers.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/Repro.Analyzers.CodeFixes.dll", entries);
+                Assert.Contains("build/Repro.Analyzers.props", entries);
+                Assert.Contains("build/Repro.Analyzers.globalconfig", entries);
                 Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
                 using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
                 Assert.Contains("<developmentDependency>true</developmentDependency>", await nuspec.ReadToEndAsync(), StringComparison.Ordinal);
@@ -63,6 +65,14 @@ public class PackageTests(ITestOutputHelper output)
                 }
                 """);
 
+            // The package's global config turns on the SDK's culture rules: double.Parse without a culture is CA1305.
+            await File.WriteAllTextAsync(Path.Combine(app, "Parsing.cs"), """
+                public static class Parsing
+                {
+                    public static double Weight(string text) => double.Parse(text);
+                }
+                """);
+
             await File.WriteAllTextAsync(Path.Combine(app, "Seeds.cs"), """
                 public static class Seeds
                 {
@@ -81,6 +91,7 @@ public class PackageTests(ITestOutputHelper output)
             var sarif = Path.Combine(work, "app.sarif");
             var log = await RunDotnetAsync(app, "build", "App.csproj", "-p:ErrorLog=" + sarif + "%2Cversion=2.1");
             Assert.Matches(@"Loader\.cs\(3,\d+\): warning RPR1001", log);
+            Assert.Matches(@"Parsing\.cs\(3,\d+\): warning CA1305", log);
             Assert.DoesNotContain("RPR1002", log, StringComparison.Ordinal);
             Assert.DoesNotMatch(@"Seeds\.cs\(4,\d+\): warning RPR1001", log);
             var sarifText = await File.ReadAllTextAsync(sarif);

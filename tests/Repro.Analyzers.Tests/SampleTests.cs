@@ -9,6 +9,12 @@ public class SampleTests
 {
     private static readonly Regex Expect = new(@"//\s*expect:\s*(?<ids>RPR\d{4}(\s*,\s*RPR\d{4})*)", RegexOptions.Compiled);
 
+    /// <summary>
+    /// True findings of rules newer than the sample's markers, on lines the sample does not mark yet (the sample belongs
+    /// to samples/; its marker belongs there). Line 33 draws from the shared static Random inside Parallel.ForEach.
+    /// </summary>
+    private static readonly string[] UnmarkedTrueFindings = ["DataPitfalls.cs:33:RPR1009"];
+
     [Fact]
     public async Task Pitfalls_sample_reports_exactly_the_marked_findings()
     {
@@ -25,6 +31,12 @@ public class SampleTests
                 foreach (var id in match.Success ? match.Groups["ids"].Value.Split(',', StringSplitOptions.TrimEntries) : [])
                     expected.Add($"{Path.GetFileName(file)}:{i + 1}:{id}");
             }
+        }
+
+        foreach (var finding in UnmarkedTrueFindings)
+        {
+            // Once the sample marks it, the entry here is redundant: drop it then.
+            Assert.True(expected.Add(finding), finding + " is marked in the sample now; remove it from UnmarkedTrueFindings");
         }
 
         var diagnostics = await AnalyzerRunner.RunAsync(files, OutputKind.ConsoleApplication, implicitUsings: true);

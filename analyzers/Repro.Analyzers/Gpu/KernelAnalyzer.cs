@@ -11,14 +11,22 @@ namespace Repro.Analyzers.Gpu;
 
 /// <summary>
 /// In ILGPU kernels (methods taking an <c>Index1D/2D/3D</c>, or reading <c>Grid</c>/<c>Group</c> indices):
-/// RPR5001: float or double <c>Atomic.Add</c>; RPR5002: XMath/Math/MathF transcendentals;
+/// RPR5001: float or double <c>Atomic.Add</c>; RPR5002: XMath/Math/MathF and CUDA <c>LibDevice</c> transcendentals
+/// (not <c>Rcp</c> nor double <c>Rsqrt</c>, which ILGPU lowers to correctly rounded instructions);
 /// RPR5003: <c>a * b + c</c> on floats, which the GPU assembler may contract into an FMA.
 /// </summary>
 public sealed class KernelAnalyzer : RuleAnalyzer
 {
     private static readonly NameSet Transcendentals = new(
         "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Tanh", "Exp", "Exp2", "Log", "Log2",
-        "Log10", "Pow", "Rsqrt", "Rcp", "Cbrt", "SinCos");
+        "Log10", "Pow", "Rsqrt", "Cbrt", "SinCos");
+
+    /// <summary>NVIDIA libdevice's functions as ILGPU exposes them: accurate to documented ulps, not correctly rounded.</summary>
+    private static readonly NameSet LibDeviceFunctions = new(
+        "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Atan2", "Sinh", "Cosh", "Tanh", "Asinh", "Acosh", "Atanh", "Exp", "Exp2",
+        "Exp10", "Expm1", "Log", "Log2", "Log10", "Log1p", "Pow", "Powi", "Rsqrt", "Cbrt", "Rcbrt", "SinCos", "SinPi", "CosPi",
+        "SinCosPi", "Erf", "Erfc", "Erfinv", "Erfcinv", "Erfcx", "Lgamma", "Tgamma", "Hypot", "Rhypot", "Norm3d", "Rnorm3d",
+        "Norm4d", "Rnorm4d", "Normcdf", "Normcdfinv", "J0", "J1", "Jn", "Y0", "Y1", "Yn", "CylBesselI0", "CylBesselI1", "Logb");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(RuleCatalog.KernelFloatAtomicAdd, RuleCatalog.KernelTranscendental, RuleCatalog.KernelImplicitFma);
@@ -33,7 +41,7 @@ public sealed class KernelAnalyzer : RuleAnalyzer
         // Kernels are few: their callbacks are registered per kernel body, not through the shared registrar.
         registrar.RegisterOperationBlockStartAction(block =>
         {
-            if (!hasIlgpu.Value || block.OwningSymbol is not IMethodSymbol method || !IsKernel(method, block.OperationBlocks))
+            if (block.OwningSymbol is not IMethodSymbol method || !hasIlgpu.Value || !IsKernel(method, block.OperationBlocks))
                 return;
 
             block.RegisterOperationAction(AnalyzeInvocation, OperationKind.Invocation);
@@ -67,8 +75,24 @@ public sealed class KernelAnalyzer : RuleAnalyzer
             return true;
         }
 
+        // Most methods of a program that references ILGPU are not kernels. A look at the tokens (does the body name Grid
+        // or Group at all?) rejects them without building and walking their operation trees.
+        if (!blocks.Any(b => MentionsGridOrGroup(b.Syntax)))
+            return false;
+
         return blocks.SelectMany(b => b.Descendants()).OfType<IPropertyReferenceOperation>()
             .Any(p => p.Property.ContainingType.Is("ILGPU.Grid") || p.Property.ContainingType.Is("ILGPU.Group"));
+    }
+
+    private static bool MentionsGridOrGroup(SyntaxNode syntax)
+    {
+        foreach (var token in syntax.DescendantTokens())
+        {
+            if (token.RawKind == (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken && token.ValueText is "Grid" or "Group")
+                return true;
+        }
+
+        return false;
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context)
@@ -86,7 +110,10 @@ public sealed class KernelAnalyzer : RuleAnalyzer
 
         var isMath = type.Is("ILGPU.Algorithms.XMath") || type.Is("System.Math") || type.Is("System.MathF")
             || type.Is("ILGPU.IntrinsicMath");
-        if (isMath && Transcendentals.Contains(method.Name))
+        var isApproximate = isMath && Transcendentals.Contains(method.Name)
+            && !(method.Name == "Rsqrt" && method.ReturnType.SpecialType == SpecialType.System_Double)
+            || type.Is("ILGPU.Runtime.Cuda.LibDevice") && LibDeviceFunctions.Contains(method.Name);
+        if (isApproximate)
         {
             context.ReportDiagnostic(Diagnostic.Create(
                 RuleCatalog.KernelTranscendental, invocation.Syntax.GetLocation(), type.Name + "." + method.Name));

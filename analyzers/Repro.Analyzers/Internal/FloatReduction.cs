@@ -34,17 +34,28 @@ internal static class FloatReduction
         switch (operation)
         {
             case ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add } compound:
-                return compound.Target.Type.IsFloatingPoint() || compound.Target.Type.IsFloatVector();
+                return (compound.Target.Type.IsFloatingPoint() || compound.Target.Type.IsFloatVector()) && !IsNaNProbe(compound.Value);
             case ISimpleAssignmentOperation assignment
                 when assignment.Target.Type.IsFloatVector() || assignment.Target.Type.IsFloatingPoint():
                 return assignment.Value.Unwrap() is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum
-                    && (Ops.SameTarget(sum.LeftOperand, assignment.Target) || Ops.SameTarget(sum.RightOperand, assignment.Target));
+                    && (Ops.SameTarget(sum.LeftOperand, assignment.Target) && !IsNaNProbe(sum.RightOperand)
+                        || Ops.SameTarget(sum.RightOperand, assignment.Target) && !IsNaNProbe(sum.LeftOperand));
             case IInvocationOperation call:
                 var method = call.TargetMethod;
                 return method.Name is "Sum" or "Dot" && IsVectorType(method.ContainingType) && method.ReturnType.IsFloatingPoint();
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// <c>x - x</c>: zero for finite x, NaN for infinities and NaN. A sum of such terms is zero or NaN whatever the
+    /// order, so accumulating them (a vectorized "all finite?" check) is not an order-sensitive reduction.
+    /// </summary>
+    private static bool IsNaNProbe(IOperation value)
+    {
+        return value.Unwrap() is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } difference
+            && difference.LeftOperand.Unwrap().Syntax.IsEquivalentTo(difference.RightOperand.Unwrap().Syntax, topLevel: false);
     }
 
     private static bool IsVectorType(INamedTypeSymbol type)

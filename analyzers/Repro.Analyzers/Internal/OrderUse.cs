@@ -178,7 +178,8 @@ internal static class OrderUse
 
     private static bool LoopBodyIsOrderSensitive(IForEachLoopOperation loop)
     {
-        foreach (var operation in loop.Body.Descendants())
+        // The body itself too: without braces it is a single statement (a bare `yield return x;` or `list.Add(x);`).
+        foreach (var operation in new[] { loop.Body }.Concat(loop.Body.Descendants()))
         {
             switch (operation)
             {
@@ -189,15 +190,58 @@ internal static class OrderUse
                     return true;
                 case IInvocationOperation call when Array.IndexOf(CollectingMethods, call.TargetMethod.Name) >= 0:
                     var owner = call.TargetMethod.ContainingType;
-                    if (!owner.Is("System.Console") && !owner.Is("System.Diagnostics.Debug") && !owner.Is("System.Diagnostics.Trace"))
+                    if (!owner.Is("System.Console") && !owner.Is("System.Diagnostics.Debug") && !owner.Is("System.Diagnostics.Trace")
+                        && !IsPerKeyInsert(call, loop))
+                    {
                         return true;
+                    }
+
                     break;
                 case ICompoundAssignmentOperation compound
-                    when compound.Target.Type.IsFloatingPoint() || compound.Target.Type?.SpecialType == SpecialType.System_String:
+                    when (compound.Target.Type.IsFloatingPoint() || compound.Target.Type?.SpecialType == SpecialType.System_String)
+                        && !IsPerKeySlot(compound.Target, loop):
                     return true;
-                case ISimpleAssignmentOperation { Target: IArrayElementReferenceOperation }:
+                case ISimpleAssignmentOperation { Target: IArrayElementReferenceOperation element } when !IsPerKeySlot(element, loop):
                     return true;
             }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A slot chosen by the current item (<c>totals[kv.Key] += kv.Value</c>, <c>byId[item.Id] = item</c>): each item
+    /// writes its own slot, so the final contents do not depend on the order the items come in.
+    /// </summary>
+    private static bool IsPerKeySlot(IOperation target, IForEachLoopOperation loop)
+    {
+        return target.Unwrap() switch
+        {
+            IArrayElementReferenceOperation element => element.Indices.Length > 0 && element.Indices.All(i => ReadsLoopVariable(i, loop)),
+            IPropertyReferenceOperation { Arguments.Length: > 0 } indexer => indexer.Arguments.All(a => ReadsLoopVariable(a.Value, loop)),
+            _ => false,
+        };
+    }
+
+    /// <summary><c>other.TryAdd(kv.Key, ...)</c> into a dictionary or set: keyed by the item, so order-free.</summary>
+    private static bool IsPerKeyInsert(IInvocationOperation call, IForEachLoopOperation loop)
+    {
+        var receiver = call.Instance?.Type;
+        if (receiver is null || call.Arguments.Length == 0 || call.TargetMethod.Name is not ("Add" or "TryAdd"))
+            return false;
+
+        var name = receiver.Name;
+        var keyed = name.IndexOf("Dictionary", StringComparison.Ordinal) >= 0 || name.IndexOf("Set", StringComparison.Ordinal) >= 0
+            && name.IndexOf("Sorted", StringComparison.Ordinal) < 0;
+        return keyed && ReadsLoopVariable(call.Arguments[0].Value, loop);
+    }
+
+    private static bool ReadsLoopVariable(IOperation value, IForEachLoopOperation loop)
+    {
+        foreach (var operation in new[] { value }.Concat(value.Descendants()))
+        {
+            if (operation is ILocalReferenceOperation local && loop.Locals.Contains(local.Local, SymbolEqualityComparer.Default))
+                return true;
         }
 
         return false;

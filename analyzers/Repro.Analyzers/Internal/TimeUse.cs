@@ -22,6 +22,9 @@ internal static class TimeUse
             var parent = current.UsefulParent();
             switch (parent)
             {
+                // `stamp.HasValue` asks whether a time was recorded, not what it is.
+                case IPropertyReferenceOperation { Property.Name: "HasValue" } hasValue when hasValue.Instance?.Unwrap() == current.Unwrap():
+                    return null;
                 case IPropertyReferenceOperation property when property.Instance?.Unwrap() == current.Unwrap():
                 case IUnaryOperation:
                     current = parent;
@@ -32,7 +35,7 @@ internal static class TimeUse
                     current = call;
                     continue;
                 case IBinaryOperation binary:
-                    if (binary.Type?.SpecialType == SpecialType.System_String)
+                    if (binary.Type?.SpecialType == SpecialType.System_String || IsNullCheck(binary))
                         return null;
                     if (binary.OperatorKind is BinaryOperatorKind.LessThan or BinaryOperatorKind.LessThanOrEqual
                         or BinaryOperatorKind.GreaterThan or BinaryOperatorKind.GreaterThanOrEqual
@@ -44,7 +47,7 @@ internal static class TimeUse
                     current = binary;
                     continue;
                 case IConditionalOperation conditional when conditional.Condition.Unwrap() == current.Unwrap():
-                    return IsLoggingOnly(conditional) ? null : "a branch condition";
+                    return IsLoggingOnly(conditional) || IsTextChoice(conditional) ? null : "a branch condition";
                 case IWhileLoopOperation or IForLoopOperation:
                     return "a loop condition";
                 case ISwitchOperation or ISwitchExpressionOperation:
@@ -92,10 +95,24 @@ internal static class TimeUse
 
         return parent switch
         {
-            IConditionalOperation conditional => IsLoggingOnly(conditional) ? null : "a branch condition",
+            IConditionalOperation conditional => IsLoggingOnly(conditional) || IsTextChoice(conditional) ? null : "a branch condition",
             IWhileLoopOperation or IForLoopOperation => "a loop condition",
             _ => "a comparison",
         };
+    }
+
+    /// <summary><c>x == null</c>, <c>x != null</c>: whether there is a value, not what it is.</summary>
+    private static bool IsNullCheck(IBinaryOperation binary)
+    {
+        return binary.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals
+            && (binary.LeftOperand.Unwrap().ConstantValue is { HasValue: true, Value: null }
+                || binary.RightOperand.Unwrap().ConstantValue is { HasValue: true, Value: null });
+    }
+
+    /// <summary><c>ms &gt; 1000 ? $"{s:F1} s" : $"{ms} ms"</c>: chooses how a duration is written, which changes no result.</summary>
+    private static bool IsTextChoice(IConditionalOperation conditional)
+    {
+        return conditional.Type?.SpecialType == SpecialType.System_String;
     }
 
     private static bool IsFormattingOrSeed(IArgumentOperation argument, IInvocationOperation call)
@@ -140,6 +157,8 @@ internal static class TimeUse
             || type.Is("System.Diagnostics.Stopwatch") || type.Is("System.String") || type.Is("System.Text.StringBuilder")
             || type.ContainingNamespace.Is("System.IO") && method.Name.StartsWith("Write", StringComparison.Ordinal)
             || method.Name.StartsWith("Log", StringComparison.Ordinal) || method.Name.StartsWith("Report", StringComparison.Ordinal)
+            || type.Name.IndexOf("Log", StringComparison.Ordinal) >= 0
+            || method.Name is "Warn" or "Warning" or "Info" or "Information" or "Verbose" or "Error" or "Fatal"
             || method.Name == "ToString" || type.SpecialType != SpecialType.None || type.Is("System.TimeSpan") || type.Is("System.DateTime");
     }
 }

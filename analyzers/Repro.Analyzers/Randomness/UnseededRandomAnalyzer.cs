@@ -9,12 +9,14 @@ namespace Repro.Analyzers.Randomness;
 
 /// <summary>
 /// RPR1001: <c>new Random()</c> and <c>Random.Shared</c>, which are seeded from a per-process source.
+/// RPR1006 instead, when the names around it say it picks a cosmetic value (a colour, retry jitter); nothing when they
+/// say it makes a secret (a token, salt, password), which is a security question (CA5394), not a reproducibility one.
 /// RPR1003: a <c>Random</c> made inside a per-thread factory (<c>ThreadLocal</c> or <c>localInit</c>).
 /// </summary>
 public sealed class UnseededRandomAnalyzer : RuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(RuleCatalog.UnseededRandom, RuleCatalog.PerThreadRandom);
+        ImmutableArray.Create(RuleCatalog.UnseededRandom, RuleCatalog.PerThreadRandom, RuleCatalog.CosmeticRandom);
 
     internal override void Register(RuleRegistrar registrar)
     {
@@ -34,8 +36,7 @@ public sealed class UnseededRandomAnalyzer : RuleAnalyzer
 
         if (creation.Arguments.Length == 0)
         {
-            context.ReportDiagnostic(Diagnostic.Create(
-                RuleCatalog.UnseededRandom, creation.Syntax.GetLocation(), "new Random()"));
+            ReportUnseeded(context, creation, "new Random()");
             return;
         }
 
@@ -55,7 +56,23 @@ public sealed class UnseededRandomAnalyzer : RuleAnalyzer
         var text = reference.Parent is IInvocationOperation invocation && invocation.Instance == reference
             ? "Random.Shared." + invocation.TargetMethod.Name
             : "Random.Shared";
-        context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.UnseededRandom, reference.Syntax.GetLocation(), text));
+        ReportUnseeded(context, reference, text);
+    }
+
+    private static void ReportUnseeded(OperationAnalysisContext context, IOperation generator, string text)
+    {
+        var (purpose, name) = RandomPurposes.Classify(generator, context.ContainingSymbol);
+        switch (purpose)
+        {
+            case RandomPurpose.Security:
+                return;
+            case RandomPurpose.Cosmetic:
+                context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.CosmeticRandom, generator.Syntax.GetLocation(), text, name));
+                return;
+            default:
+                context.ReportDiagnostic(Diagnostic.Create(RuleCatalog.UnseededRandom, generator.Syntax.GetLocation(), text));
+                return;
+        }
     }
 
     /// <summary>Names the per-thread factory the creation sits in, or null when it is in none.</summary>

@@ -107,15 +107,18 @@ internal static class Seeds
             or SpecialType.System_UInt32 or SpecialType.System_UInt64;
     }
 
-    /// <summary>Describes the first per-run source found in <paramref name="value"/>, following locals.</summary>
-    public static string? FindVolatileSource(IOperation value, IOperation root, int depth)
+    /// <summary>
+    /// Describes the first per-run source found in <paramref name="value"/>, following locals, and calls of methods
+    /// declared in this compilation one level deep (<c>new Random(MakeSeed())</c> where MakeSeed reads the clock).
+    /// </summary>
+    public static string? FindVolatileSource(IOperation value, IOperation root, int depth, int calls = 0)
     {
         foreach (var operation in new[] { value }.Concat(value.Descendants()))
         {
             var found = operation switch
             {
                 IPropertyReferenceOperation p => VolatileProperty(p),
-                IInvocationOperation i => VolatileCall(i),
+                IInvocationOperation i => VolatileCall(i) ?? (calls == 0 ? VolatileHelper(i) : null),
                 _ => null,
             };
             if (found is not null)
@@ -125,10 +128,56 @@ internal static class Seeds
             {
                 foreach (var assigned in root.AssignedValues(local.Local))
                 {
-                    if (FindVolatileSource(assigned, root, depth + 1) is { } inner)
+                    if (FindVolatileSource(assigned, root, depth + 1, calls) is { } inner)
                         return inner;
                 }
+
+                // A buffer that a per-run source fills: rng.GetBytes(bytes); return BitConverter.ToInt32(bytes, 0);
+                if (local.Local.Type is IArrayTypeSymbol)
+                {
+                    foreach (var use in root.ReferencesTo(local.Local))
+                    {
+                        if (use.UsefulParent() is IArgumentOperation { Parent: IInvocationOperation fill } && VolatileCall(fill) is { } filled)
+                            return filled;
+                    }
+                }
             }
+        }
+
+        return null;
+    }
+
+    /// <summary>A helper declared in source whose returned value comes from a per-run source: "MakeSeed() (DateTime.Now)".</summary>
+    private static string? VolatileHelper(IInvocationOperation call)
+    {
+        var method = call.TargetMethod.OriginalDefinition;
+        if (method.DeclaringSyntaxReferences.Length != 1 || call.SemanticModel is not { } model || method.ReturnType.SpecialType == SpecialType.System_Void)
+            return null;
+
+        var declaration = method.DeclaringSyntaxReferences[0].GetSyntax();
+        var body = declaration switch
+        {
+            Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
+            Microsoft.CodeAnalysis.CSharp.Syntax.LocalFunctionStatementSyntax l => (SyntaxNode?)l.Body ?? l.ExpressionBody,
+            _ => null,
+        };
+        if (body is null)
+            return null;
+
+        // The helper is usually in the same file; one in another file needs that file's model (a rare, one-level look).
+#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel(): only for seed arguments that call a helper in another file
+        var bodyModel = body.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(body.SyntaxTree);
+#pragma warning restore RS1030
+        if (bodyModel.GetOperation(body) is not { } operation)
+            return null;
+
+        var returned = operation is IBlockOperation block
+            ? block.Descendants().OfType<IReturnOperation>().Select(r => r.ReturnedValue).Where(v => v is not null)
+            : operation.Descendants().OfType<IReturnOperation>().Select(r => r.ReturnedValue).Where(v => v is not null).DefaultIfEmpty(operation);
+        foreach (var value in returned)
+        {
+            if (FindVolatileSource(value!, operation, 0, calls: 1) is { } source)
+                return method.Name + "() (" + source + ")";
         }
 
         return null;

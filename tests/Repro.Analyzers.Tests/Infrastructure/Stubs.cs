@@ -31,6 +31,60 @@ public static class Stubs
                 public static float Exp(float x) => x;
                 public static float Sqrt(float x) => x;
                 public static float Abs(float x) => x;
+                public static float Rcp(float x) => x;
+                public static double Rcp(double x) => x;
+                public static float Rsqrt(float x) => x;
+                public static double Rsqrt(double x) => x;
+            }
+        }
+        namespace ILGPU.Runtime.Cuda
+        {
+            public static class LibDevice
+            {
+                public static float Exp(float x) => x;
+                public static double Erf(double x) => x;
+                public static float Sqrt(float x) => x;
+                public static float Fma(float a, float b, float c) => a;
+            }
+        }
+        """;
+
+    /// <summary>The shapes of ML.NET, TorchSharp and ONNX Runtime types that the machine-learning rules recognize.</summary>
+    public const string MachineLearning = """
+        namespace Microsoft.ML
+        {
+            public sealed class MLContext { public MLContext(int? seed = null) { } }
+        }
+        namespace TorchSharp
+        {
+            public static partial class torch
+            {
+                public sealed class Device { }
+                public static partial class utils
+                {
+                    public static partial class data
+                    {
+                        public abstract class Dataset { }
+                        public sealed class DataLoader
+                        {
+                            public DataLoader(Dataset dataset, int batchSize, System.Collections.Generic.IEnumerable<long> shuffler, Device device = null, int num_worker = 1) { }
+                            public DataLoader(Dataset dataset, int batchSize, bool shuffle = false, Device device = null, int? seed = null, int num_worker = 1) { }
+                        }
+                    }
+                }
+            }
+        }
+        namespace Microsoft.ML.OnnxRuntime
+        {
+            public sealed class SessionOptions
+            {
+                public int IntraOpNumThreads { get; set; }
+                public int InterOpNumThreads { get; set; }
+            }
+            public sealed class InferenceSession
+            {
+                public InferenceSession(string modelPath) { }
+                public InferenceSession(string modelPath, SessionOptions options) { }
             }
         }
         """;

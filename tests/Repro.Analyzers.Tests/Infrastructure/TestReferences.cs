@@ -45,3 +45,18 @@ public static class TestReferences
         return files.Select(f => (MetadataReference)MetadataReference.CreateFromFile(f)).ToImmutableArray();
     }
 }
+
+/// <summary>The target frameworks a fix is checked in: reference assemblies of each, in memory.</summary>
+public static class TargetFrameworkReferences
+{
+    public static ImmutableArray<MetadataReference> For(string tfm) => tfm switch
+    {
+        "net472" => Basic.Reference.Assemblies.Net472.References.All.Cast<MetadataReference>().ToImmutableArray(),
+        "netstandard2.0" => Basic.Reference.Assemblies.NetStandard20.References.All.Cast<MetadataReference>().ToImmutableArray(),
+        "net10.0" => TestReferences.FrameworkReferences,
+        _ => throw new ArgumentOutOfRangeException(nameof(tfm), tfm, "no reference assemblies for this framework"),
+    };
+
+    /// <summary>The frameworks the fix tests run in: .NET Framework, .NET Standard and the newest .NET.</summary>
+    public static TheoryData<string> All() => new() { "net472", "netstandard2.0", "net10.0" };
+}
