@@ -30,7 +30,7 @@ public static class DataPitfalls
     public static float[][] DecodeAll(string[] files)
     {
         var bag = new ConcurrentBag<float[]>();
-        Parallel.ForEach(files, f => bag.Add([f.Length, Rng.NextSingle()]));
+        Parallel.ForEach(files, f => bag.Add([f.Length, Rng.NextSingle()])); // expect: RPR1009
         return bag.ToArray(); // expect: RPR2005
     }
 
