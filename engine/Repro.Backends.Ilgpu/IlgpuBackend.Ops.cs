@@ -221,7 +221,10 @@ public sealed partial class IlgpuBackend
 
     private void Random<T>(Action<Index1D, ArrayView<T>, ulong, ulong, int, int, int> kernel, IlgpuStorage y, ulong seed, ulong stream, int normal)
         where T : unmanaged =>
-        Kernel(kernel, (a, k) => a.LoadAutoGroupedStreamKernel(k))(Items(y.Length, ElementsPerItem), y.View<T>(), seed, stream, normal, y.Length, ElementsPerItem);
+        Kernel(kernel, (a, k) => a.LoadAutoGroupedStreamKernel(k))(ElementItems(y.Length), y.View<T>(), seed, stream, normal, y.Length, ElementsPerItem);
+
+    // Work items for n elements at ElementsPerItem each.
+    private int ElementItems(int n) => Items(n, ElementsPerItem);
 
     // The canonical sum of each row: lane sums, lane trees, then the row tree (by levels on GPUs).
     private void SumRows<T>(IlgpuStorage xs, IlgpuStorage ys, int rows, int n)
@@ -255,13 +258,9 @@ public sealed partial class IlgpuBackend
     {
         public void Run<T, TOps>()
             where T : unmanaged, INumber<T>
-            where TOps : struct, INumberOps<T>
-        {
-            int n = x.Length;
-            int per = backend.ElementsPerItem;
+            where TOps : struct, INumberOps<T> =>
             backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>>(Kernels.Unary<T, TOps>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                Items(n, per), x.View<T>(), y.View<T>(), (int)op, n, per);
-        }
+                backend.ElementItems(x.Length), x.View<T>(), y.View<T>(), (int)op, x.Length, backend.ElementsPerItem);
     }
 
     private readonly struct BinaryLaunch(IlgpuBackend backend, BinaryOp op, IlgpuStorage a, IlgpuStorage b, IlgpuStorage y, int[] layout) : IComputeKernel
@@ -323,9 +322,8 @@ public sealed partial class IlgpuBackend
             where TOps : struct, INumberOps<T>
         {
             int per = backend.ColumnsPerItem;
-            var kernel = backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int, int, int>>(
-                scatter ? Kernels.ScatterAdd : Kernels.IndexAdd, (a, k) => a.LoadAutoGroupedStreamKernel(k));
-            kernel(Items(columns, per), y.View<T>(), index.I32, src.View<T>(), axisLen, inner, steps, columns, per);
+            backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int, int, int, int>>(Kernels.Accumulate, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                Items(columns, per), y.View<T>(), index.I32, src.View<T>(), axisLen, inner, steps, scatter ? 1 : 0, columns, per);
         }
     }
 
@@ -356,26 +354,18 @@ public sealed partial class IlgpuBackend
     {
         public void Run<TD, ED>()
             where TD : unmanaged
-            where ED : struct, IElement<TD>
-        {
-            int n = dst.Length;
-            int per = backend.ElementsPerItem;
+            where ED : struct, IElement<TD> =>
             backend.Kernel<Action<Index1D, ArrayView<TS>, ArrayView<TD>, int, int>>(Kernels.Cast<TS, ES, TD, ED>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                Items(n, per), src.View<TS>(), dst.View<TD>(), n, per);
-        }
+                backend.ElementItems(dst.Length), src.View<TS>(), dst.View<TD>(), dst.Length, backend.ElementsPerItem);
     }
 
     private readonly struct FillLaunch(IlgpuBackend backend, IlgpuStorage dst, double value) : IElementKernel
     {
         public void Run<T, TElement>()
             where T : unmanaged
-            where TElement : struct, IElement<T>
-        {
-            int n = dst.Length;
-            int per = backend.ElementsPerItem;
+            where TElement : struct, IElement<T> =>
             backend.Kernel<Action<Index1D, ArrayView<T>, double, int, int>>(Kernels.Fill<T, TElement>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                Items(n, per), dst.View<T>(), value, n, per);
-        }
+                backend.ElementItems(dst.Length), dst.View<T>(), value, dst.Length, backend.ElementsPerItem);
     }
 
     /// <summary>Reads the condition through its element type, then selects per value dtype.</summary>
@@ -407,12 +397,8 @@ public sealed partial class IlgpuBackend
     {
         public void Run<T, TElement>()
             where T : unmanaged
-            where TElement : struct, IElement<T>
-        {
-            int n = y.Length;
-            int per = backend.ElementsPerItem;
+            where TElement : struct, IElement<T> =>
             backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int, int, int>>(Kernels.Gather, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                Items(n, per), x.View<T>(), index.I32, y.View<T>(), axisLen, inner, index.Length, n, per);
-        }
+                backend.ElementItems(y.Length), x.View<T>(), index.I32, y.View<T>(), axisLen, inner, index.Length, y.Length, backend.ElementsPerItem);
     }
 }

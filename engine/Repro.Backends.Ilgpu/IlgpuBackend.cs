@@ -2,7 +2,6 @@ using ILGPU;
 using ILGPU.Runtime;
 using Repro.Engine;
 using Repro.Engine.Backends;
-using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
@@ -64,7 +63,7 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
     /// </summary>
     internal bool RowTreeByLevels { get; set; }
 
-    /// <summary>The kernel instantiation for this accelerator's FMA: <see cref="PtxFma"/> on CUDA, <see cref="OpenClFma"/> on OpenCL, the engine's <see cref="HostFma"/> on the CPU accelerator.</summary>
+    /// <summary>The kernel instantiation for this accelerator's FMA: <see cref="PtxFma"/> on CUDA, <see cref="OpenClFma"/> on OpenCL, the engine's <see cref="Engine.Numerics.HostFma"/> on the CPU accelerator.</summary>
     internal T ByFma<T>(T ptx, T openCl, T host) => Accelerator.AcceleratorType switch
     {
         AcceleratorType.Cuda => ptx,

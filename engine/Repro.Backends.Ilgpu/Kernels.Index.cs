@@ -26,8 +26,11 @@ internal static partial class Kernels
         }
     }
 
-    /// <summary>index_add: item = column (o, j); for i = 0..count-1 in order, y[o, index[i], j] += src[o, i, j].</summary>
-    public static void IndexAdd<T>(Index1D w, ArrayView<T> y, ArrayView<int> index, ArrayView<T> src, int axisLen, int inner, int count, int columns, int per)
+    /// <summary>
+    /// index_add (<paramref name="scatter"/> 0: y[o, index[i], j] += src[o, i, j]) and scatter_add (1: y[o, index[o, i, j],
+    /// j] += src[o, i, j]) for i = 0..steps-1 in order; item = column (o, j).
+    /// </summary>
+    public static void Accumulate<T>(Index1D w, ArrayView<T> y, ArrayView<int> index, ArrayView<T> src, int axisLen, int inner, int steps, int scatter, int columns, int per)
         where T : unmanaged, INumber<T>
     {
         int start = w * per;
@@ -36,29 +39,10 @@ internal static partial class Kernels
         {
             int o = c / inner;
             int j = c - (o * inner);
-            for (int i = 0; i < count; i++)
+            for (int i = 0; i < steps; i++)
             {
-                int yi = (((o * axisLen) + index[i]) * inner) + j;
-                y[yi] += src[(((o * count) + i) * inner) + j];
-            }
-        }
-    }
-
-    /// <summary>scatter_add: item = column (o, j); for l = 0..len-1 in order, y[o, index[o, l, j], j] += src[o, l, j].</summary>
-    public static void ScatterAdd<T>(Index1D w, ArrayView<T> y, ArrayView<int> index, ArrayView<T> src, int axisLen, int inner, int len, int columns, int per)
-        where T : unmanaged, INumber<T>
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, columns);
-        for (int c = start; c < end; c++)
-        {
-            int o = c / inner;
-            int j = c - (o * inner);
-            for (int l = 0; l < len; l++)
-            {
-                int si = (((o * len) + l) * inner) + j;
-                int yi = (((o * axisLen) + index[si]) * inner) + j;
-                y[yi] += src[si];
+                int si = (((o * steps) + i) * inner) + j;
+                y[(((o * axisLen) + index[scatter != 0 ? si : i]) * inner) + j] += src[si];
             }
         }
     }

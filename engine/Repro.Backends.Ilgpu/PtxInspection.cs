@@ -176,8 +176,7 @@ public static partial class PtxInspection
         Add("MaxMin", (Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int, int>)Ilgpu.Kernels.MaxMin<T, TOps>);
         Add("Arg", (Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int, int>)Ilgpu.Kernels.Arg);
         Add("MatMul", (Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int, int, int>)Ilgpu.Kernels.MatMul<T, TOps>);
-        Add("IndexAdd", (Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int, int, int>)Ilgpu.Kernels.IndexAdd);
-        Add("ScatterAdd", (Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int, int, int>)Ilgpu.Kernels.ScatterAdd);
+        Add("Accumulate", (Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int, int, int, int>)Ilgpu.Kernels.Accumulate);
     }
 
     private static void AddCasts(List<(string, MethodInfo)> list)

@@ -96,23 +96,14 @@ public static class ElementTypes
     public static void Run<TKernel>(DType dtype, TKernel kernel)
         where TKernel : struct, IElementKernel
     {
+        // One line per dtype: the table is the point, not the statements.
         switch (dtype)
         {
-            case DType.Float32:
-                kernel.Run<float, Float32Element>();
-                break;
-            case DType.Float64:
-                kernel.Run<double, Float64Element>();
-                break;
-            case DType.Int32:
-                kernel.Run<int, Int32Element>();
-                break;
-            case DType.Float16:
-                kernel.Run<ushort, Float16Element>();
-                break;
-            case DType.BFloat16:
-                kernel.Run<ushort, BFloat16Element>();
-                break;
+            case DType.Float32: kernel.Run<float, Float32Element>(); break;
+            case DType.Float64: kernel.Run<double, Float64Element>(); break;
+            case DType.Int32: kernel.Run<int, Int32Element>(); break;
+            case DType.Float16: kernel.Run<ushort, Float16Element>(); break;
+            case DType.BFloat16: kernel.Run<ushort, BFloat16Element>(); break;
             default:
                 throw Throw.UnknownDType(dtype);
         }

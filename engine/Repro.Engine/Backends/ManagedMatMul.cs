@@ -128,38 +128,16 @@ internal static class ManagedMatMul
             {
                 var b0 = Simd.Load<TVec, T>(ref pb, 2 * w * q);
                 var b1 = Simd.Load<TVec, T>(ref pb, (2 * w * q) + w);
-                var x = Simd.Broadcast<TVec, T>(a[aOff + q]);
-                c00 = Simd.MulAdd<TVec, T>(x, b0, c00);
-                c01 = Simd.MulAdd<TVec, T>(x, b1, c01);
-                x = Simd.Broadcast<TVec, T>(a[aOff + k + q]);
-                c10 = Simd.MulAdd<TVec, T>(x, b0, c10);
-                c11 = Simd.MulAdd<TVec, T>(x, b1, c11);
-                x = Simd.Broadcast<TVec, T>(a[aOff + (2 * k) + q]);
-                c20 = Simd.MulAdd<TVec, T>(x, b0, c20);
-                c21 = Simd.MulAdd<TVec, T>(x, b1, c21);
-                x = Simd.Broadcast<TVec, T>(a[aOff + (3 * k) + q]);
-                c30 = Simd.MulAdd<TVec, T>(x, b0, c30);
-                c31 = Simd.MulAdd<TVec, T>(x, b1, c31);
-                x = Simd.Broadcast<TVec, T>(a[aOff + (4 * k) + q]);
-                c40 = Simd.MulAdd<TVec, T>(x, b0, c40);
-                c41 = Simd.MulAdd<TVec, T>(x, b1, c41);
-                x = Simd.Broadcast<TVec, T>(a[aOff + (5 * k) + q]);
-                c50 = Simd.MulAdd<TVec, T>(x, b0, c50);
-                c51 = Simd.MulAdd<TVec, T>(x, b1, c51);
+                Step<TVec, T>(a[aOff + q], b0, b1, ref c00, ref c01);
+                Step<TVec, T>(a[aOff + k + q], b0, b1, ref c10, ref c11);
+                Step<TVec, T>(a[aOff + (2 * k) + q], b0, b1, ref c20, ref c21);
+                Step<TVec, T>(a[aOff + (3 * k) + q], b0, b1, ref c30, ref c31);
+                Step<TVec, T>(a[aOff + (4 * k) + q], b0, b1, ref c40, ref c41);
+                Step<TVec, T>(a[aOff + (5 * k) + q], b0, b1, ref c50, ref c51);
             }
 
-            acc[0] = c00;
-            acc[1] = c01;
-            acc[2] = c10;
-            acc[3] = c11;
-            acc[4] = c20;
-            acc[5] = c21;
-            acc[6] = c30;
-            acc[7] = c31;
-            acc[8] = c40;
-            acc[9] = c41;
-            acc[10] = c50;
-            acc[11] = c51;
+            ReadOnlySpan<TVec> block = [c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51];
+            block.CopyTo(acc);
         }
         else
         {
@@ -169,9 +147,7 @@ internal static class ManagedMatMul
                 int ar = aOff + (r * k);
                 for (int q = 0; q < k; q++)
                 {
-                    var x = Simd.Broadcast<TVec, T>(a[ar + q]);
-                    c0 = Simd.MulAdd<TVec, T>(x, Simd.Load<TVec, T>(ref pb, 2 * w * q), c0);
-                    c1 = Simd.MulAdd<TVec, T>(x, Simd.Load<TVec, T>(ref pb, (2 * w * q) + w), c1);
+                    Step<TVec, T>(a[ar + q], Simd.Load<TVec, T>(ref pb, 2 * w * q), Simd.Load<TVec, T>(ref pb, (2 * w * q) + w), ref c0, ref c1);
                 }
 
                 acc[2 * r] = c0;
@@ -186,5 +162,16 @@ internal static class ManagedMatMul
             Simd.Store(acc[(2 * r) + 1], ref tmp[0], w);
             tmp[..cols].CopyTo(y.AsSpan(yOff + (r * n), cols));
         }
+    }
+
+    /// <summary>One k step of one row against the panel's two vectors: c0 += x * b0, c1 += x * b1, each fused.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<TVec, T>(T x, TVec b0, TVec b1, ref TVec c0, ref TVec c1)
+        where TVec : unmanaged
+        where T : unmanaged, INumber<T>
+    {
+        var xv = Simd.Broadcast<TVec, T>(x);
+        c0 = Simd.MulAdd<TVec, T>(xv, b0, c0);
+        c1 = Simd.MulAdd<TVec, T>(xv, b1, c1);
     }
 }

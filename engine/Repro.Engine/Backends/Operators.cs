@@ -68,12 +68,8 @@ public readonly struct Float64Kind : IFloatKind<double>
 {
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Widen(double x) => x;
-
-    /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Fma<TFma>(double a, double b, double c)
-        where TFma : struct, IFma => default(TFma).Fma(a, b, c);
+    public double Sin<TFma>(double x)
+        where TFma : struct, IFma => DetMath<TFma>.Sin(x);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -81,13 +77,17 @@ public readonly struct Float64Kind : IFloatKind<double>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Sin<TFma>(double x)
-        where TFma : struct, IFma => DetMath<TFma>.Sin(x);
+    public double Cos<TFma>(double x)
+        where TFma : struct, IFma => DetMath<TFma>.Cos(x);
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Cos<TFma>(double x)
-        where TFma : struct, IFma => DetMath<TFma>.Cos(x);
+    public double Widen(double x) => x;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Fma<TFma>(double a, double b, double c)
+        where TFma : struct, IFma => default(TFma).Fma(a, b, c);
 }
 
 /// <summary>

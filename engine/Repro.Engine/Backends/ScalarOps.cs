@@ -131,38 +131,12 @@ public static class ScalarOps
     /// <summary>NaN-propagating maximum with +0 above -0, so that it is a total order and any evaluation order agrees.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Max<T>(T a, T b)
-        where T : IFloatingPointIeee754<T>
-    {
-        if (T.IsNaN(a) || T.IsNaN(b))
-        {
-            return T.NaN;
-        }
-
-        if (a == b)
-        {
-            return T.IsNegative(a) ? b : a;
-        }
-
-        return a > b ? a : b;
-    }
+        where T : IFloatingPointIeee754<T> => Extreme(a, b, max: true);
 
     /// <summary>NaN-propagating minimum with -0 below +0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Min<T>(T a, T b)
-        where T : IFloatingPointIeee754<T>
-    {
-        if (T.IsNaN(a) || T.IsNaN(b))
-        {
-            return T.NaN;
-        }
-
-        if (a == b)
-        {
-            return T.IsNegative(a) ? a : b;
-        }
-
-        return a < b ? a : b;
-    }
+        where T : IFloatingPointIeee754<T> => Extreme(a, b, max: false);
 
     /// <summary>
     /// True when <paramref name="v"/> replaces <paramref name="best"/> as the running arg-max (or arg-min): strictly
@@ -174,6 +148,25 @@ public static class ScalarOps
         where T : INumber<T> => max
         ? v > best || (v == best && T.IsNegative(best) && !T.IsNegative(v))
         : v < best || (v == best && !T.IsNegative(best) && T.IsNegative(v));
+
+    // Max and min in one body: NaN wins; equal values can only be zeros of either sign (or equal), where max keeps the
+    // positive one and min the negative one; otherwise the larger or smaller.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Extreme<T>(T a, T b, bool max)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (T.IsNaN(a) || T.IsNaN(b))
+        {
+            return T.NaN;
+        }
+
+        if (a == b)
+        {
+            return T.IsNegative(a) ? (max ? b : a) : (max ? a : b);
+        }
+
+        return (max ? a > b : a < b) ? a : b;
+    }
 
     /// <summary>GELU in the erf form, evaluated in double: 0.5 x (1 + erf(x / sqrt 2)).</summary>
     public static double Gelu(double x) => Gelu<HostFma>(x);
