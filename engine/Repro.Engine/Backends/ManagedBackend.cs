@@ -34,6 +34,7 @@ public class ManagedBackend : Backend
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Every branch keeps the canonical 32-lane order (registers or memory); HardwareInvarianceTests compare the widths bit for bit in child processes.")]
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T ChunkSum<T>(ReadOnlySpan<T> x)
         where T : unmanaged, INumber<T>
     {
@@ -175,6 +176,7 @@ public class ManagedBackend : Backend
     /// r * width ..); returns how many elements it consumed. The register count is a constant per instantiation, so the
     /// unused accumulators and their branches compile away.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int LaneSums<TVec, T>(ReadOnlySpan<T> x, Span<T> lanes)
         where TVec : unmanaged
         where T : unmanaged, INumber<T>
@@ -203,10 +205,20 @@ public class ManagedBackend : Backend
         }
 
         ref T dst = ref MemoryMarshal.GetReference(lanes);
-        ReadOnlySpan<TVec> regs = [a0, a1, a2, a3, a4, a5, a6, a7];
-        for (int r = 0; r < Canonical.ReductionLanes / w; r++)
+        Simd.Store(a0, ref dst, 0);
+        Simd.Store(a1, ref dst, w);
+        if (w <= 8)
         {
-            Simd.Store(regs[r], ref dst, r * w);
+            Simd.Store(a2, ref dst, 2 * w);
+            Simd.Store(a3, ref dst, 3 * w);
+        }
+
+        if (w <= 4)
+        {
+            Simd.Store(a4, ref dst, 4 * w);
+            Simd.Store(a5, ref dst, 5 * w);
+            Simd.Store(a6, ref dst, 6 * w);
+            Simd.Store(a7, ref dst, 7 * w);
         }
 
         return i;
@@ -322,6 +334,7 @@ public class ManagedBackend : Backend
             });
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Row<T, TOps>(BinaryOp op, T[] a, int oa, int sa, T[] b, int ob, int sb, T[] y, int oy, int n)
             where T : unmanaged, INumber<T>
             where TOps : struct, INumberOps<T>
@@ -364,15 +377,15 @@ public class ManagedBackend : Backend
             return Vector128.IsHardwareAccelerated ? VectorRow<TOp, Vector128<T>, T>(a, oa, sa, b, ob, sb, y, oy, n) : 0;
         }
 
-        // The whole vectors of a row whose operands are contiguous (stride 1) or broadcast (stride 0); returns how many
-        // elements it wrote (0 for other strides).
+        // The whole vectors of a row whose operands are contiguous (stride 1), or one of them broadcast (stride 0); returns
+        // how many elements it wrote (0 for other strides). One loop per stride pattern keeps the loops branch-free.
         private static int VectorRow<TOp, TVec, T>(T[] a, int oa, int sa, T[] b, int ob, int sb, T[] y, int oy, int n)
             where TOp : IVectorOp<T>
             where TVec : unmanaged
             where T : unmanaged
         {
             int w = Simd.Count<TVec, T>();
-            if ((uint)sa > 1 || (uint)sb > 1 || n < w)
+            if ((uint)sa > 1 || (uint)sb > 1 || (sa | sb) == 0 || n < w)
             {
                 return 0;
             }
@@ -380,14 +393,29 @@ public class ManagedBackend : Backend
             ref T ra = ref a[oa];
             ref T rb = ref b[ob];
             ref T ry = ref y[oy];
-            var va = Simd.Broadcast<TVec, T>(ra);
-            var vb = Simd.Broadcast<TVec, T>(rb);
             int j = 0;
-            for (; j + w <= n; j += w)
+            if (sa == sb)
             {
-                var x0 = sa == 1 ? Simd.Load<TVec, T>(ref ra, j) : va;
-                var x1 = sb == 1 ? Simd.Load<TVec, T>(ref rb, j) : vb;
-                Simd.Store(Simd.Invoke<TOp, TVec, T>(x0, x1), ref ry, j);
+                for (; j + w <= n; j += w)
+                {
+                    Simd.Store(Simd.Invoke<TOp, TVec, T>(Simd.Load<TVec, T>(ref ra, j), Simd.Load<TVec, T>(ref rb, j)), ref ry, j);
+                }
+            }
+            else if (sa == 1)
+            {
+                var vb = Simd.Broadcast<TVec, T>(rb);
+                for (; j + w <= n; j += w)
+                {
+                    Simd.Store(Simd.Invoke<TOp, TVec, T>(Simd.Load<TVec, T>(ref ra, j), vb), ref ry, j);
+                }
+            }
+            else
+            {
+                var va = Simd.Broadcast<TVec, T>(ra);
+                for (; j + w <= n; j += w)
+                {
+                    Simd.Store(Simd.Invoke<TOp, TVec, T>(va, Simd.Load<TVec, T>(ref rb, j)), ref ry, j);
+                }
             }
 
             return j;
@@ -402,13 +430,18 @@ public class ManagedBackend : Backend
         {
             var (xs, ys, unary) = ((T[])x.Data, (T[])y.Data, op);
             int cost = op is UnaryOp.Neg or UnaryOp.Abs or UnaryOp.Relu or UnaryOp.Sign ? 1 : 16;
-            Parallelism.For(xs.Length, cost, (s, e) =>
+            Parallelism.For(xs.Length, cost, (s, e) => Map<T, TOps>(unary, xs, ys, s, e));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Map<T, TOps>(UnaryOp op, T[] x, T[] y, int start, int end)
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
+        {
+            for (int i = start; i < end; i++)
             {
-                for (int i = s; i < e; i++)
-                {
-                    ys[i] = default(TOps).Unary(unary, xs[i]);
-                }
-            });
+                y[i] = default(TOps).Unary(op, x[i]);
+            }
         }
     }
 

@@ -113,6 +113,7 @@ internal static class ManagedMatMul
     /// each taking its k fused multiply-adds in increasing k.
     /// </summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block<TVec, T>(T[] a, int aOff, int k, T[] pack, T[] y, int yOff, int n, int rows, int cols)
         where TVec : unmanaged
         where T : unmanaged, INumber<T>
@@ -120,6 +121,7 @@ internal static class ManagedMatMul
         int w = Simd.Count<TVec, T>();
         Span<TVec> acc = stackalloc TVec[2 * Rows];
         ref T pb = ref pack[0];
+        ref T pa = ref a[0];
         if (rows == Rows)
         {
             TVec c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -128,16 +130,20 @@ internal static class ManagedMatMul
             {
                 var b0 = Simd.Load<TVec, T>(ref pb, 2 * w * q);
                 var b1 = Simd.Load<TVec, T>(ref pb, (2 * w * q) + w);
-                Step<TVec, T>(a[aOff + q], b0, b1, ref c00, ref c01);
-                Step<TVec, T>(a[aOff + k + q], b0, b1, ref c10, ref c11);
-                Step<TVec, T>(a[aOff + (2 * k) + q], b0, b1, ref c20, ref c21);
-                Step<TVec, T>(a[aOff + (3 * k) + q], b0, b1, ref c30, ref c31);
-                Step<TVec, T>(a[aOff + (4 * k) + q], b0, b1, ref c40, ref c41);
-                Step<TVec, T>(a[aOff + (5 * k) + q], b0, b1, ref c50, ref c51);
+                (c00, c01) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + q), b0, b1, c00, c01);
+                (c10, c11) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + k + q), b0, b1, c10, c11);
+                (c20, c21) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + (2 * k) + q), b0, b1, c20, c21);
+                (c30, c31) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + (3 * k) + q), b0, b1, c30, c31);
+                (c40, c41) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + (4 * k) + q), b0, b1, c40, c41);
+                (c50, c51) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + (5 * k) + q), b0, b1, c50, c51);
             }
 
-            ReadOnlySpan<TVec> block = [c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51];
-            block.CopyTo(acc);
+            Keep(acc, 0, c00, c01);
+            Keep(acc, 1, c10, c11);
+            Keep(acc, 2, c20, c21);
+            Keep(acc, 3, c30, c31);
+            Keep(acc, 4, c40, c41);
+            Keep(acc, 5, c50, c51);
         }
         else
         {
@@ -147,11 +153,10 @@ internal static class ManagedMatMul
                 int ar = aOff + (r * k);
                 for (int q = 0; q < k; q++)
                 {
-                    Step<TVec, T>(a[ar + q], Simd.Load<TVec, T>(ref pb, 2 * w * q), Simd.Load<TVec, T>(ref pb, (2 * w * q) + w), ref c0, ref c1);
+                    (c0, c1) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, ar + q), Simd.Load<TVec, T>(ref pb, 2 * w * q), Simd.Load<TVec, T>(ref pb, (2 * w * q) + w), c0, c1);
                 }
 
-                acc[2 * r] = c0;
-                acc[(2 * r) + 1] = c1;
+                Keep(acc, r, c0, c1);
             }
         }
 
@@ -164,14 +169,17 @@ internal static class ManagedMatMul
         }
     }
 
-    /// <summary>One k step of one row against the panel's two vectors: c0 += x * b0, c1 += x * b1, each fused.</summary>
+    /// <summary>One k step of one row (x, a broadcast element of a) against the panel's two vectors: (c0 + x * b0, c1 + x * b1), each fused.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TVec, T>(T x, TVec b0, TVec b1, ref TVec c0, ref TVec c1)
+    private static (TVec C0, TVec C1) Step<TVec, T>(TVec x, TVec b0, TVec b1, TVec c0, TVec c1)
         where TVec : unmanaged
-        where T : unmanaged, INumber<T>
+        where T : unmanaged, INumber<T> => (Simd.MulAdd<TVec, T>(x, b0, c0), Simd.MulAdd<TVec, T>(x, b1, c1));
+
+    // Row r's two accumulators, to the block's staging area.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Keep<TVec>(Span<TVec> acc, int r, TVec c0, TVec c1)
     {
-        var xv = Simd.Broadcast<TVec, T>(x);
-        c0 = Simd.MulAdd<TVec, T>(xv, b0, c0);
-        c1 = Simd.MulAdd<TVec, T>(xv, b1, c1);
+        acc[2 * r] = c0;
+        acc[(2 * r) + 1] = c1;
     }
 }

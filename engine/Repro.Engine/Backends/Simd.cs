@@ -132,6 +132,16 @@ internal static class Simd
         : typeof(TVec) == typeof(Vector128<T>) ? As<Vector128<T>, TVec>(Vector128.Create(x))
         : As<T, TVec>(x);
 
+    /// <summary>A vector with every lane set to src[index], read straight from memory (one broadcast load).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec BroadcastAt<TVec, T>(ref T src, int index)
+        where TVec : unmanaged
+        where T : unmanaged =>
+        typeof(TVec) == typeof(Vector512<T>) ? As<Vector512<T>, TVec>(Vector512.Create(Unsafe.Add(ref src, index)))
+        : typeof(TVec) == typeof(Vector256<T>) ? As<Vector256<T>, TVec>(Vector256.Create(Unsafe.Add(ref src, index)))
+        : typeof(TVec) == typeof(Vector128<T>) ? As<Vector128<T>, TVec>(Vector128.Create(Unsafe.Add(ref src, index)))
+        : As<T, TVec>(Unsafe.Add(ref src, index));
+
     /// <summary>The operator <typeparamref name="TOp"/> on whole vectors of the width TVec.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec Invoke<TOp, TVec, T>(TVec a, TVec b)
