@@ -98,7 +98,10 @@ public abstract class Backend
         UnaryCore(op, x, y);
     }
 
-    /// <summary>y = op(a, b) with broadcasting: a and b are views already expanded to <paramref name="shape"/>, y is contiguous.</summary>
+    /// <summary>
+    /// y = op(a, b) with broadcasting: a and b are views already expanded to <paramref name="shape"/>, y is contiguous.
+    /// Integer division by zero throws <see cref="DivideByZeroException"/> here, before any kernel runs.
+    /// </summary>
     public void Binary(BinaryOp op, in View a, in View b, Storage y, int[] shape)
     {
         CheckCompute("binary " + op, a.Storage, y);
