@@ -403,7 +403,7 @@ public class ManagedBackend : Backend
             }
             else if (sa == 1)
             {
-                var vb = Simd.Broadcast<TVec, T>(rb);
+                var vb = Simd.BroadcastAt<TVec, T>(ref rb, 0);
                 for (; j + w <= n; j += w)
                 {
                     Simd.Store(Simd.Invoke<TOp, TVec, T>(Simd.Load<TVec, T>(ref ra, j), vb), ref ry, j);
@@ -411,7 +411,7 @@ public class ManagedBackend : Backend
             }
             else
             {
-                var va = Simd.Broadcast<TVec, T>(ra);
+                var va = Simd.BroadcastAt<TVec, T>(ref ra, 0);
                 for (; j + w <= n; j += w)
                 {
                     Simd.Store(Simd.Invoke<TOp, TVec, T>(va, Simd.Load<TVec, T>(ref rb, j)), ref ry, j);

@@ -122,16 +122,6 @@ internal static class Simd
         where TVec : unmanaged
         where T : unmanaged => Unsafe.WriteUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref dst, index)), value);
 
-    /// <summary>A vector with every lane set to <paramref name="x"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec Broadcast<TVec, T>(T x)
-        where TVec : unmanaged
-        where T : unmanaged =>
-        typeof(TVec) == typeof(Vector512<T>) ? As<Vector512<T>, TVec>(Vector512.Create(x))
-        : typeof(TVec) == typeof(Vector256<T>) ? As<Vector256<T>, TVec>(Vector256.Create(x))
-        : typeof(TVec) == typeof(Vector128<T>) ? As<Vector128<T>, TVec>(Vector128.Create(x))
-        : As<T, TVec>(x);
-
     /// <summary>A vector with every lane set to src[index], read straight from memory (one broadcast load).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec BroadcastAt<TVec, T>(ref T src, int index)
