@@ -4,11 +4,16 @@ using Repro.Recorder;
 
 namespace Repro.Backends.Ilgpu.Tests;
 
+/// <summary>The dispatcher is process-wide: a recording must not take in the ops of tests running beside it.</summary>
+[CollectionDefinition("recording", DisableParallelization = true)]
+public sealed class RecordingCollection;
+
 /// <summary>
 /// Recording ops whose tensors live on a device: the recorder copies device outputs, and device inputs it has not
 /// queued before (leaves), to the host on the issuing thread when it queues the op, so its writer never touches the
 /// device and an in-place write after that cannot change what the log says.
 /// </summary>
+[Collection("recording")]
 public sealed class DeviceRecordingTests
 {
     [Fact]
