@@ -110,16 +110,16 @@ internal static class PtxIntrinsics
 /// </summary>
 internal readonly struct OpenClFma : IFma
 {
+    // ILGPU emits every operation as its own OpenCL C statement, and OpenCL compilers contract (FP_CONTRACT) only
+    // inside one expression, so a plain product is not fused with a later addition.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Mul(double a, double b) => a * b;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Fma(float a, float b, float c) => OpenClIntrinsics.Fma(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double Fma(double a, double b, double c) => OpenClIntrinsics.Fma(a, b, c);
-
-    // ILGPU emits every operation as its own OpenCL C statement, and OpenCL compilers contract (FP_CONTRACT) only
-    // inside one expression, so a plain product is not fused with a later addition.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Mul(double a, double b) => a * b;
 }
 
 /// <summary>Methods that ILGPU's OpenCL backend replaces by OpenCL C builtins (see <see cref="Register"/>).</summary>

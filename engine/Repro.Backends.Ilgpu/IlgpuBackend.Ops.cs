@@ -1,3 +1,4 @@
+using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
 using Repro.Engine;
@@ -6,221 +7,70 @@ using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
-/// <summary>The primitive ops: host-side dispatch to the kernels of <see cref="Kernels"/>.</summary>
+/// <summary>
+/// The primitive ops: host-side dispatch to the kernels of <see cref="Kernels"/>. Each op picks the kernel's element
+/// type and operator structs once (<see cref="ComputeTypes"/>, <see cref="ElementTypes"/>, with this accelerator's
+/// FMA), then launches the one generic kernel for it.
+/// </summary>
 public sealed partial class IlgpuBackend
 {
     /// <inheritdoc/>
     protected override void CopyCore(in View src, in View dst)
     {
         int n = ShapeUtil.Numel(dst.Shape);
-        if (n == 0)
+        if (n > 0)
         {
-            return;
-        }
-
-        lock (gate)
-        {
-            using var meta = Accelerator.Allocate1D(Layout(dst.Shape, src, dst));
-            var s = (IlgpuStorage)src.Storage;
-            var d = (IlgpuStorage)dst.Storage;
-            switch (s.DType)
-            {
-                case DType.Float32:
-                    CopyTyped(s.F32, d.F32, meta.View, n);
-                    break;
-                case DType.Float64:
-                    CopyTyped(s.F64, d.F64, meta.View, n);
-                    break;
-                case DType.Int32:
-                    CopyTyped(s.I32, d.I32, meta.View, n);
-                    break;
-                default:
-                    CopyTyped(s.U16, d.U16, meta.View, n);
-                    break;
-            }
-
-            Accelerator.Synchronize();
+            var launch = new CopyLaunch(this, (IlgpuStorage)src.Storage, (IlgpuStorage)dst.Storage, Layout(dst.Shape, src, dst), n);
+            var dtype = src.Storage.DType;
+            Launch(() => ElementTypes.Run(dtype, launch));
         }
     }
 
     /// <inheritdoc/>
     protected override void CastCore(Storage src, Storage dst)
     {
-        if (src.Length == 0)
+        if (src.Length > 0)
         {
-            return;
-        }
-
-        lock (gate)
-        {
-            var s = (IlgpuStorage)src;
-            var d = (IlgpuStorage)dst;
-            switch (s.DType)
-            {
-                case DType.Float32:
-                    CastFrom<float, F32Element>(s.F32, d);
-                    break;
-                case DType.Float64:
-                    CastFrom<double, F64Element>(s.F64, d);
-                    break;
-                case DType.Int32:
-                    CastFrom<int, I32Element>(s.I32, d);
-                    break;
-                case DType.Float16:
-                    CastFrom<ushort, F16Element>(s.U16, d);
-                    break;
-                default:
-                    CastFrom<ushort, BF16Element>(s.U16, d);
-                    break;
-            }
-
-            Accelerator.Synchronize();
+            Launch(() => ElementTypes.Run(src.DType, new CastFromLaunch(this, (IlgpuStorage)src, (IlgpuStorage)dst)));
         }
     }
 
     /// <inheritdoc/>
     protected override void FillCore(Storage dst, double value)
     {
-        if (dst.Length == 0)
+        if (dst.Length > 0)
         {
-            return;
-        }
-
-        lock (gate)
-        {
-            var d = (IlgpuStorage)dst;
-            switch (d.DType)
-            {
-                case DType.Float32:
-                    FillTyped<float, F32Element>(d.F32, value, d.Length);
-                    break;
-                case DType.Float64:
-                    FillTyped<double, F64Element>(d.F64, value, d.Length);
-                    break;
-                case DType.Int32:
-                    FillTyped<int, I32Element>(d.I32, value, d.Length);
-                    break;
-                case DType.Float16:
-                    FillTyped<ushort, F16Element>(d.U16, value, d.Length);
-                    break;
-                default:
-                    FillTyped<ushort, BF16Element>(d.U16, value, d.Length);
-                    break;
-            }
-
-            Accelerator.Synchronize();
+            Launch(() => ElementTypes.Run(dst.DType, new FillLaunch(this, (IlgpuStorage)dst, value)));
         }
     }
 
     /// <inheritdoc/>
     protected override void UnaryCore(UnaryOp op, Storage x, Storage y)
     {
-        int n = x.Length;
-        if (n == 0)
+        if (x.Length > 0)
         {
-            return;
-        }
-
-        lock (gate)
-        {
-            var xs = (IlgpuStorage)x;
-            var ys = (IlgpuStorage)y;
-            int items = Items(n, ElementsPerItem);
-            switch (xs.DType)
-            {
-                case DType.Float32:
-                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>>(ByFma(Kernels.UnaryF32<PtxFma>, Kernels.UnaryF32<OpenClFma>, Kernels.UnaryF32<HostFma>), (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        items, xs.F32, ys.F32, (int)op, n, ElementsPerItem);
-                    break;
-                case DType.Float64:
-                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>>(ByFma(Kernels.UnaryF64<PtxFma>, Kernels.UnaryF64<OpenClFma>, Kernels.UnaryF64<HostFma>), (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        items, xs.F64, ys.F64, (int)op, n, ElementsPerItem);
-                    break;
-                default:
-                    Kernel<Action<Index1D, ArrayView<int>, ArrayView<int>, int, int, int>>(Kernels.UnaryI32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        items, xs.I32, ys.I32, (int)op, n, ElementsPerItem);
-                    break;
-            }
-
-            Accelerator.Synchronize();
+            Launch(() => RunCompute(x.DType, new UnaryLaunch(this, op, (IlgpuStorage)x, (IlgpuStorage)y)));
         }
     }
 
     /// <inheritdoc/>
     protected override void BinaryCore(BinaryOp op, in View a, in View b, Storage y, int[] shape)
     {
-        int n = y.Length;
-        if (op == BinaryOp.Div && y.DType == DType.Int32)
+        if (y.Length > 0)
         {
-            CheckNoZeroDivisor(b, shape);
-        }
-
-        if (n == 0)
-        {
-            return;
-        }
-
-        lock (gate)
-        {
-            using var meta = Accelerator.Allocate1D(Layout(shape, a, b));
-            var sa = (IlgpuStorage)a.Storage;
-            var sb = (IlgpuStorage)b.Storage;
-            var ys = (IlgpuStorage)y;
-            int items = Items(n, ElementsPerItem);
-            switch (ys.DType)
-            {
-                case DType.Float32:
-                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>>(
-                        ByFma(Kernels.BinaryF32<PtxFma>, Kernels.BinaryF32<OpenClFma>, Kernels.BinaryF32<HostFma>), (acc, k) => acc.LoadAutoGroupedStreamKernel(k))(items, sa.F32, sb.F32, ys.F32, meta.View, (int)op, n, ElementsPerItem);
-                    break;
-                case DType.Float64:
-                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int, int>>(
-                        ByFma(Kernels.BinaryF64<PtxFma>, Kernels.BinaryF64<OpenClFma>, Kernels.BinaryF64<HostFma>), (acc, k) => acc.LoadAutoGroupedStreamKernel(k))(items, sa.F64, sb.F64, ys.F64, meta.View, (int)op, n, ElementsPerItem);
-                    break;
-                default:
-                    Kernel<Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int>>(
-                        Kernels.BinaryI32, (acc, k) => acc.LoadAutoGroupedStreamKernel(k))(items, sa.I32, sb.I32, ys.I32, meta.View, (int)op, n, ElementsPerItem);
-                    break;
-            }
-
-            Accelerator.Synchronize();
+            var launch = new BinaryLaunch(this, op, (IlgpuStorage)a.Storage, (IlgpuStorage)b.Storage, (IlgpuStorage)y, Layout(shape, a, b));
+            Launch(() => RunCompute(y.DType, launch));
         }
     }
 
     /// <inheritdoc/>
     protected override void WhereCore(in View cond, in View a, in View b, Storage y, int[] shape)
     {
-        int n = y.Length;
-        if (n == 0)
+        if (y.Length > 0)
         {
-            return;
-        }
-
-        lock (gate)
-        {
-            using var meta = Accelerator.Allocate1D(Layout(shape, cond, a, b));
-            var c = (IlgpuStorage)cond.Storage;
-            var v = ((IlgpuStorage)a.Storage, (IlgpuStorage)b.Storage, (IlgpuStorage)y);
-            switch (c.DType)
-            {
-                case DType.Float32:
-                    WhereFrom<float, F32Element>(c.F32, v, meta.View, n);
-                    break;
-                case DType.Float64:
-                    WhereFrom<double, F64Element>(c.F64, v, meta.View, n);
-                    break;
-                case DType.Int32:
-                    WhereFrom<int, I32Element>(c.I32, v, meta.View, n);
-                    break;
-                case DType.Float16:
-                    WhereFrom<ushort, F16Element>(c.U16, v, meta.View, n);
-                    break;
-                default:
-                    WhereFrom<ushort, BF16Element>(c.U16, v, meta.View, n);
-                    break;
-            }
-
-            Accelerator.Synchronize();
+            var launch = new WhereLaunch(this, (IlgpuStorage)cond.Storage, (IlgpuStorage)a.Storage, (IlgpuStorage)b.Storage, (IlgpuStorage)y, Layout(shape, cond, a, b));
+            var dtype = cond.Storage.DType;
+            Launch(() => ElementTypes.Run(dtype, launch));
         }
     }
 
@@ -238,226 +88,70 @@ public sealed partial class IlgpuBackend
             return;
         }
 
-        lock (gate)
-        {
-            var xs = (IlgpuStorage)x;
-            var ys = (IlgpuStorage)y;
-            int rowItems = Items(rows, RowsPerItem);
-            if (xs.DType == DType.Int32)
-            {
-                Kernel<Action<Index1D, ArrayView<int>, ArrayView<int>, int, int, int, int>>(Kernels.ReduceI32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                    rowItems, xs.I32, ys.I32, (int)op, n, rows, RowsPerItem);
-            }
-            else if (op == ReduceOp.Sum)
-            {
-                SumRows(xs, ys, rows, n);
-            }
-            else if (op is ReduceOp.Max or ReduceOp.Min)
-            {
-                int max = op == ReduceOp.Max ? 1 : 0;
-                if (xs.DType == DType.Float32)
-                {
-                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>>(Kernels.MaxMinF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        rowItems, xs.F32, ys.F32, max, n, rows, RowsPerItem);
-                }
-                else
-                {
-                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int, int>>(Kernels.MaxMinF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        rowItems, xs.F64, ys.F64, max, n, rows, RowsPerItem);
-                }
-            }
-            else
-            {
-                int max = op == ReduceOp.ArgMax ? 1 : 0;
-                if (xs.DType == DType.Float32)
-                {
-                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<int>, int, int, int, int>>(Kernels.ArgF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        rowItems, xs.F32, ys.I32, max, n, rows, RowsPerItem);
-                }
-                else
-                {
-                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<int>, int, int, int, int>>(Kernels.ArgF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        rowItems, xs.F64, ys.I32, max, n, rows, RowsPerItem);
-                }
-            }
-
-            Accelerator.Synchronize();
-        }
+        Launch(() => RunCompute(x.DType, new ReduceLaunch(this, op, (IlgpuStorage)x, rows, n, (IlgpuStorage)y)));
     }
 
     /// <inheritdoc/>
     protected override void MatMulCore(Storage a, Storage b, Storage y, int batch, int m, int k, int n)
     {
-        if (y.Length == 0)
+        if (y.Length > 0)
         {
-            return;
-        }
-
-        lock (gate)
-        {
-            var sa = (IlgpuStorage)a;
-            var sb = (IlgpuStorage)b;
-            var ys = (IlgpuStorage)y;
-            int cols = Math.Min(MatMulColumns, n);
-            int items = checked(batch * m * Items(n, cols));
-            switch (ys.DType)
-            {
-                case DType.Float32:
-                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(ByFma(Kernels.MatMulF32<PtxFma>, Kernels.MatMulF32<OpenClFma>, Kernels.MatMulF32<HostFma>), (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
-                        items, sa.F32, sb.F32, ys.F32, m, k, n, cols);
-                    break;
-                case DType.Float64:
-                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int, int>>(ByFma(Kernels.MatMulF64<PtxFma>, Kernels.MatMulF64<OpenClFma>, Kernels.MatMulF64<HostFma>), (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
-                        items, sa.F64, sb.F64, ys.F64, m, k, n, cols);
-                    break;
-                default:
-                    Kernel<Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int, int>>(Kernels.MatMulI32, (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
-                        items, sa.I32, sb.I32, ys.I32, m, k, n, cols);
-                    break;
-            }
-
-            Accelerator.Synchronize();
+            Launch(() => RunCompute(y.DType, new MatMulLaunch(this, (IlgpuStorage)a, (IlgpuStorage)b, (IlgpuStorage)y, batch, m, k, n)));
         }
     }
 
     /// <inheritdoc/>
     protected override void GatherCore(Storage x, int outer, int axisLen, int inner, Storage index, Storage y)
     {
-        int n = y.Length;
-        if (n == 0)
+        if (y.Length > 0)
         {
-            return;
-        }
-
-        lock (gate)
-        {
-            var xs = (IlgpuStorage)x;
-            var idx = ((IlgpuStorage)index).I32;
-            var ys = (IlgpuStorage)y;
-            int count = index.Length;
-            switch (xs.DType)
-            {
-                case DType.Float32:
-                    GatherTyped(xs.F32, idx, ys.F32, axisLen, inner, count, n);
-                    break;
-                case DType.Float64:
-                    GatherTyped(xs.F64, idx, ys.F64, axisLen, inner, count, n);
-                    break;
-                case DType.Int32:
-                    GatherTyped(xs.I32, idx, ys.I32, axisLen, inner, count, n);
-                    break;
-                default:
-                    GatherTyped(xs.U16, idx, ys.U16, axisLen, inner, count, n);
-                    break;
-            }
-
-            Accelerator.Synchronize();
+            Launch(() => ElementTypes.Run(x.DType, new GatherLaunch(this, (IlgpuStorage)x, (IlgpuStorage)index, (IlgpuStorage)y, axisLen, inner)));
         }
     }
 
     /// <inheritdoc/>
     protected override void IndexAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src)
     {
-        int columns = outer * inner;
-        if (columns == 0 || index.Length == 0)
+        if (outer * inner > 0 && index.Length > 0)
         {
-            return;
-        }
-
-        lock (gate)
-        {
-            var ys = (IlgpuStorage)y;
-            var ss = (IlgpuStorage)src;
-            var idx = ((IlgpuStorage)index).I32;
-            int items = Items(columns, ColumnsPerItem);
-            int count = index.Length;
-            switch (ys.DType)
-            {
-                case DType.Float32:
-                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, int>>(Kernels.IndexAddF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        items, ys.F32, idx, ss.F32, axisLen, inner, count, columns, ColumnsPerItem);
-                    break;
-                case DType.Float64:
-                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<int>, ArrayView<double>, int, int, int, int, int>>(Kernels.IndexAddF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        items, ys.F64, idx, ss.F64, axisLen, inner, count, columns, ColumnsPerItem);
-                    break;
-                default:
-                    Kernel<Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int, int, int>>(Kernels.IndexAddI32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        items, ys.I32, idx, ss.I32, axisLen, inner, count, columns, ColumnsPerItem);
-                    break;
-            }
-
-            Accelerator.Synchronize();
+            Launch(() => RunCompute(y.DType, new AccumulateLaunch(this, (IlgpuStorage)y, (IlgpuStorage)index, (IlgpuStorage)src, outer * inner, axisLen, inner, index.Length, false)));
         }
     }
 
     /// <inheritdoc/>
     protected override void ScatterAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src, int len)
     {
-        int columns = outer * inner;
-        if (columns == 0 || len == 0)
+        if (outer * inner > 0 && len > 0)
         {
-            return;
-        }
-
-        lock (gate)
-        {
-            var ys = (IlgpuStorage)y;
-            var ss = (IlgpuStorage)src;
-            var idx = ((IlgpuStorage)index).I32;
-            int items = Items(columns, ColumnsPerItem);
-            switch (ys.DType)
-            {
-                case DType.Float32:
-                    Kernel<Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, int>>(Kernels.ScatterAddF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        items, ys.F32, idx, ss.F32, axisLen, inner, len, columns, ColumnsPerItem);
-                    break;
-                case DType.Float64:
-                    Kernel<Action<Index1D, ArrayView<double>, ArrayView<int>, ArrayView<double>, int, int, int, int, int>>(Kernels.ScatterAddF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        items, ys.F64, idx, ss.F64, axisLen, inner, len, columns, ColumnsPerItem);
-                    break;
-                default:
-                    Kernel<Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int, int, int>>(Kernels.ScatterAddI32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                        items, ys.I32, idx, ss.I32, axisLen, inner, len, columns, ColumnsPerItem);
-                    break;
-            }
-
-            Accelerator.Synchronize();
+            Launch(() => RunCompute(y.DType, new AccumulateLaunch(this, (IlgpuStorage)y, (IlgpuStorage)index, (IlgpuStorage)src, outer * inner, axisLen, inner, len, true)));
         }
     }
 
     /// <inheritdoc/>
     protected override void RandomCore(RandomKind kind, Storage y, ulong seed, ulong stream)
     {
-        int n = y.Length;
-        if (n == 0)
+        var ys = (IlgpuStorage)y;
+        int normal = kind == RandomKind.Normal ? 1 : 0;
+        if (y.Length == 0)
         {
             return;
         }
 
-        lock (gate)
+        Launch(() =>
         {
-            var ys = (IlgpuStorage)y;
-            int items = Items(n, ElementsPerItem);
-            int normal = kind == RandomKind.Normal ? 1 : 0;
-            if (kind == RandomKind.Bits)
+            switch (y.DType)
             {
-                Kernel<Action<Index1D, ArrayView<int>, ulong, ulong, int, int>>(Kernels.RandomBits, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                    items, ys.I32, seed, stream, n, ElementsPerItem);
+                case DType.Int32:
+                    Random<int>(Kernels.Random<int, Int32Draw>, ys, seed, stream, normal);
+                    break;
+                case DType.Float32:
+                    Random<float>(ByFma(Kernels.Random<float, Float32Draw<PtxFma>>, Kernels.Random<float, Float32Draw<OpenClFma>>, Kernels.Random<float, Float32Draw<HostFma>>), ys, seed, stream, normal);
+                    break;
+                default:
+                    Random<double>(ByFma(Kernels.Random<double, Float64Draw<PtxFma>>, Kernels.Random<double, Float64Draw<OpenClFma>>, Kernels.Random<double, Float64Draw<HostFma>>), ys, seed, stream, normal);
+                    break;
             }
-            else if (ys.DType == DType.Float32)
-            {
-                Kernel<Action<Index1D, ArrayView<float>, ulong, ulong, int, int, int>>(ByFma(Kernels.RandomF32<PtxFma>, Kernels.RandomF32<OpenClFma>, Kernels.RandomF32<HostFma>), (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                    items, ys.F32, seed, stream, normal, n, ElementsPerItem);
-            }
-            else
-            {
-                Kernel<Action<Index1D, ArrayView<double>, ulong, ulong, int, int, int>>(ByFma(Kernels.RandomF64<PtxFma>, Kernels.RandomF64<OpenClFma>, Kernels.RandomF64<HostFma>), (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                    items, ys.F64, seed, stream, normal, n, ElementsPerItem);
-            }
-
-            Accelerator.Synchronize();
-        }
+        });
     }
 
     // Scratch for the sum's lane and chunk partials, kept between calls (callers hold the gate): allocating device
@@ -473,9 +167,6 @@ public sealed partial class IlgpuBackend
 
         return buffer.View.SubView(0, length).AsContiguous();
     }
-
-    private ArrayView<T> Scratch<T>(ref MemoryBuffer1D<T, Stride1D.Dense>? buffer, int length)
-        where T : unmanaged => Scratch(Accelerator, ref buffer, length);
 
     // Runs the row tree level by level, ping-ponging between partials and spare; the last level writes the row sums to y.
     private static void TreeLevels<T>(ArrayView<T> partials, ArrayView<T> spare, ArrayView<T> y, int chunks, int rows, Action<ArrayView<T>, ArrayView<T>, int, int, int, int> level)
@@ -500,145 +191,214 @@ public sealed partial class IlgpuBackend
         }
     }
 
-    private void SumRows(IlgpuStorage xs, IlgpuStorage ys, int rows, int n)
+    // Runs one op's launches under the gate, then waits for the accelerator.
+    private void Launch(Action launches)
+    {
+        lock (gate)
+        {
+            launches();
+            Accelerator.Synchronize();
+        }
+    }
+
+    // The compute kernel for this accelerator's FMA: PTX fma.rn on CUDA, OpenCL C's fma on OpenCL, the host's on the CPU.
+    private void RunCompute<TKernel>(DType dtype, TKernel kernel)
+        where TKernel : struct, IComputeKernel
+    {
+        switch (Accelerator.AcceleratorType)
+        {
+            case AcceleratorType.Cuda:
+                ComputeTypes.Run<TKernel, PtxFma>(dtype, kernel);
+                break;
+            case AcceleratorType.OpenCL:
+                ComputeTypes.Run<TKernel, OpenClFma>(dtype, kernel);
+                break;
+            default:
+                ComputeTypes.Run<TKernel, HostFma>(dtype, kernel);
+                break;
+        }
+    }
+
+    private void Random<T>(Action<Index1D, ArrayView<T>, ulong, ulong, int, int, int> kernel, IlgpuStorage y, ulong seed, ulong stream, int normal)
+        where T : unmanaged =>
+        Kernel(kernel, (a, k) => a.LoadAutoGroupedStreamKernel(k))(ElementItems(y.Length), y.View<T>(), seed, stream, normal, y.Length, ElementsPerItem);
+
+    // Work items for n elements at ElementsPerItem each.
+    private int ElementItems(int n) => Items(n, ElementsPerItem);
+
+    // The canonical sum of each row: lane sums, lane trees, then the row tree (by levels on GPUs).
+    private void SumRows<T>(IlgpuStorage xs, IlgpuStorage ys, int rows, int n)
+        where T : unmanaged, INumber<T>
     {
         int chunks = Canonical.ChunkCount(n);
         int globalChunks = checked(rows * chunks);
         int laneCount = checked(globalChunks * Canonical.ReductionLanes);
-        int laneItems = Items(laneCount, LanesPerItem);
-        int chunkItems = Items(globalChunks, ChunksPerItem);
-        int rowItems = Items(rows, RowsPerItem);
-        if (xs.DType == DType.Float32)
+        var scratch = SumScratch<T>();
+        var lanes = Scratch(Accelerator, ref scratch.Lanes, laneCount);
+        var partials = Scratch(Accelerator, ref scratch.Partials, globalChunks);
+        Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int, int>>(Kernels.SumLanes, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+            Items(laneCount, LanesPerItem), xs.View<T>(), lanes, n, chunks, laneCount, LanesPerItem);
+        Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, int, int>>(Kernels.LaneTree, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+            Items(globalChunks, ChunksPerItem), lanes, partials, globalChunks, ChunksPerItem);
+        if (RowTreeByLevels)
         {
-            var lanes = Scratch(ref lanes32, laneCount);
-            var partials = Scratch(ref partials32, globalChunks);
-            Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>>(Kernels.SumLanesF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                laneItems, xs.F32, lanes, n, chunks, laneCount, LanesPerItem);
-            Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>>(Kernels.LaneTreeF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                chunkItems, lanes, partials, globalChunks, ChunksPerItem);
-            if (RowTreeByLevels)
-            {
-                var spare = Scratch(ref spare32, checked(rows * ((chunks + 1) / 2)));
-                var level = Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int>>(Kernels.TreeLevelF32, (a, k) => a.LoadAutoGroupedStreamKernel(k));
-                TreeLevels(partials, spare, ys.F32, chunks, rows, (src, dst, m, srcStride, dstStride, count) =>
-                    level(Items(count, ElementsPerItem), src, dst, m, srcStride, dstStride, count, ElementsPerItem));
-            }
-            else
-            {
-                Kernel<Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>>(Kernels.RowTreeF32, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                    rowItems, partials, ys.F32, chunks, rows, RowsPerItem);
-            }
-
-            Accelerator.Synchronize();
+            var spare = Scratch(Accelerator, ref scratch.Spare, checked(rows * ((chunks + 1) / 2)));
+            var level = Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int, int, int>>(Kernels.TreeLevel, (a, k) => a.LoadAutoGroupedStreamKernel(k));
+            TreeLevels(partials, spare, ys.View<T>(), chunks, rows, (src, dst, m, srcStride, dstStride, count) =>
+                level(Items(count, ElementsPerItem), src, dst, m, srcStride, dstStride, count, ElementsPerItem));
         }
         else
         {
-            var lanes = Scratch(ref lanes64, laneCount);
-            var partials = Scratch(ref partials64, globalChunks);
-            Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int, int>>(Kernels.SumLanesF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                laneItems, xs.F64, lanes, n, chunks, laneCount, LanesPerItem);
-            Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int>>(Kernels.LaneTreeF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                chunkItems, lanes, partials, globalChunks, ChunksPerItem);
-            if (RowTreeByLevels)
+            Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>>(Kernels.RowTree, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                Items(rows, RowsPerItem), partials, ys.View<T>(), chunks, rows, RowsPerItem);
+        }
+    }
+
+    private readonly struct UnaryLaunch(IlgpuBackend backend, UnaryOp op, IlgpuStorage x, IlgpuStorage y) : IComputeKernel
+    {
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T> =>
+            backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>>(Kernels.Unary<T, TOps>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                backend.ElementItems(x.Length), x.View<T>(), y.View<T>(), (int)op, x.Length, backend.ElementsPerItem);
+    }
+
+    private readonly struct BinaryLaunch(IlgpuBackend backend, BinaryOp op, IlgpuStorage a, IlgpuStorage b, IlgpuStorage y, int[] layout) : IComputeKernel
+    {
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
+        {
+            int n = y.Length;
+            int per = backend.ElementsPerItem;
+            using var meta = backend.Accelerator.Allocate1D(layout);
+            backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<int>, int, int, int>>(Kernels.Binary<T, TOps>, (acc, k) => acc.LoadAutoGroupedStreamKernel(k))(
+                Items(n, per), a.View<T>(), b.View<T>(), y.View<T>(), meta.View, (int)op, n, per);
+            backend.Accelerator.Synchronize();
+        }
+    }
+
+    private readonly struct ReduceLaunch(IlgpuBackend backend, ReduceOp op, IlgpuStorage x, int rows, int n, IlgpuStorage y) : IComputeKernel
+    {
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
+        {
+            int per = backend.RowsPerItem;
+            if (op == ReduceOp.Sum)
             {
-                var spare = Scratch(ref spare64, checked(rows * ((chunks + 1) / 2)));
-                var level = Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int, int, int>>(Kernels.TreeLevelF64, (a, k) => a.LoadAutoGroupedStreamKernel(k));
-                TreeLevels(partials, spare, ys.F64, chunks, rows, (src, dst, m, srcStride, dstStride, count) =>
-                    level(Items(count, ElementsPerItem), src, dst, m, srcStride, dstStride, count, ElementsPerItem));
+                backend.SumRows<T>(x, y, rows, n);
+            }
+            else if (op is ReduceOp.Max or ReduceOp.Min)
+            {
+                backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int, int>>(Kernels.MaxMin<T, TOps>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                    Items(rows, per), x.View<T>(), y.View<T>(), op == ReduceOp.Max ? 1 : 0, n, rows, per);
             }
             else
             {
-                Kernel<Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>>(Kernels.RowTreeF64, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-                    rowItems, partials, ys.F64, chunks, rows, RowsPerItem);
-            }
-
-            Accelerator.Synchronize();
-        }
-    }
-
-    private void CheckNoZeroDivisor(in View b, int[] shape)
-    {
-        var values = (int[])ToHostCore(b.Storage);
-        int n = ShapeUtil.Numel(shape);
-        for (int i = 0; i < n; i++)
-        {
-            if (values[ShapeUtil.OffsetOf(i, shape, b.Strides, b.Offset)] == 0)
-            {
-                throw new DivideByZeroException($"div: integer division by zero at output element {i}");
+                backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int, int>>(Kernels.Arg, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                    Items(rows, per), x.View<T>(), y.I32, op == ReduceOp.ArgMax ? 1 : 0, n, rows, per);
             }
         }
     }
 
-    private void CopyTyped<T>(ArrayView<T> src, ArrayView<T> dst, ArrayView<int> meta, int n)
-        where T : unmanaged =>
-        Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<int>, int, int>>(Kernels.Copy, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-            Items(n, ElementsPerItem), src, dst, meta, n, ElementsPerItem);
-
-    private void CastFrom<TS, ES>(ArrayView<TS> src, IlgpuStorage d)
-        where TS : unmanaged
-        where ES : struct, IElement<TS>
+    private readonly struct MatMulLaunch(IlgpuBackend backend, IlgpuStorage a, IlgpuStorage b, IlgpuStorage y, int batch, int m, int k, int n) : IComputeKernel
     {
-        switch (d.DType)
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
         {
-            case DType.Float32:
-                CastTyped<TS, ES, float, F32Element>(src, d.F32, d.Length);
-                break;
-            case DType.Float64:
-                CastTyped<TS, ES, double, F64Element>(src, d.F64, d.Length);
-                break;
-            case DType.Int32:
-                CastTyped<TS, ES, int, I32Element>(src, d.I32, d.Length);
-                break;
-            case DType.Float16:
-                CastTyped<TS, ES, ushort, F16Element>(src, d.U16, d.Length);
-                break;
-            default:
-                CastTyped<TS, ES, ushort, BF16Element>(src, d.U16, d.Length);
-                break;
+            int cols = Math.Min(backend.MatMulColumns, n);
+            backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int, int, int>>(Kernels.MatMul<T, TOps>, (acc, kk) => acc.LoadAutoGroupedStreamKernel(kk))(
+                checked(batch * m * Items(n, cols)), a.View<T>(), b.View<T>(), y.View<T>(), m, k, n, cols);
         }
     }
 
-    private void CastTyped<TS, ES, TD, ED>(ArrayView<TS> src, ArrayView<TD> dst, int n)
-        where TS : unmanaged
-        where ES : struct, IElement<TS>
-        where TD : unmanaged
-        where ED : struct, IElement<TD> =>
-        Kernel<Action<Index1D, ArrayView<TS>, ArrayView<TD>, int, int>>(Kernels.Cast<TS, ES, TD, ED>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-            Items(n, ElementsPerItem), src, dst, n, ElementsPerItem);
-
-    private void FillTyped<TD, ED>(ArrayView<TD> dst, double value, int n)
-        where TD : unmanaged
-        where ED : struct, IElement<TD> =>
-        Kernel<Action<Index1D, ArrayView<TD>, double, int, int>>(Kernels.Fill<TD, ED>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-            Items(n, ElementsPerItem), dst, value, n, ElementsPerItem);
-
-    private void WhereFrom<TC, EC>(ArrayView<TC> cond, (IlgpuStorage A, IlgpuStorage B, IlgpuStorage Y) v, ArrayView<int> meta, int n)
-        where TC : unmanaged
-        where EC : struct, IElement<TC>
+    /// <summary>index_add (<paramref name="scatter"/> false; steps = index length) or scatter_add (steps = len).</summary>
+    private readonly struct AccumulateLaunch(IlgpuBackend backend, IlgpuStorage y, IlgpuStorage index, IlgpuStorage src, int columns, int axisLen, int inner, int steps, bool scatter) : IComputeKernel
     {
-        switch (v.Y.DType)
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
         {
-            case DType.Float32:
-                WhereTyped<TC, EC, float>(cond, v.A.F32, v.B.F32, v.Y.F32, meta, n);
-                break;
-            case DType.Float64:
-                WhereTyped<TC, EC, double>(cond, v.A.F64, v.B.F64, v.Y.F64, meta, n);
-                break;
-            default:
-                WhereTyped<TC, EC, int>(cond, v.A.I32, v.B.I32, v.Y.I32, meta, n);
-                break;
+            int per = backend.ColumnsPerItem;
+            backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int, int, int, int>>(Kernels.Accumulate, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                Items(columns, per), y.View<T>(), index.I32, src.View<T>(), axisLen, inner, steps, scatter ? 1 : 0, columns, per);
         }
     }
 
-    private void WhereTyped<TC, EC, T>(ArrayView<TC> cond, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, ArrayView<int> meta, int n)
+    private readonly struct CopyLaunch(IlgpuBackend backend, IlgpuStorage src, IlgpuStorage dst, int[] layout, int n) : IElementKernel
+    {
+        public void Run<T, TElement>()
+            where T : unmanaged
+            where TElement : struct, IElement<T>
+        {
+            int per = backend.ElementsPerItem;
+            using var meta = backend.Accelerator.Allocate1D(layout);
+            backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<int>, int, int>>(Kernels.Copy, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                Items(n, per), src.View<T>(), dst.View<T>(), meta.View, n, per);
+            backend.Accelerator.Synchronize();
+        }
+    }
+
+    private readonly struct CastFromLaunch(IlgpuBackend backend, IlgpuStorage src, IlgpuStorage dst) : IElementKernel
+    {
+        public void Run<TS, ES>()
+            where TS : unmanaged
+            where ES : struct, IElement<TS> => ElementTypes.Run(dst.DType, new CastLaunch<TS, ES>(backend, src, dst));
+    }
+
+    private readonly struct CastLaunch<TS, ES>(IlgpuBackend backend, IlgpuStorage src, IlgpuStorage dst) : IElementKernel
+        where TS : unmanaged
+        where ES : struct, IElement<TS>
+    {
+        public void Run<TD, ED>()
+            where TD : unmanaged
+            where ED : struct, IElement<TD> =>
+            backend.Kernel<Action<Index1D, ArrayView<TS>, ArrayView<TD>, int, int>>(Kernels.Cast<TS, ES, TD, ED>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                backend.ElementItems(dst.Length), src.View<TS>(), dst.View<TD>(), dst.Length, backend.ElementsPerItem);
+    }
+
+    private readonly struct FillLaunch(IlgpuBackend backend, IlgpuStorage dst, double value) : IElementKernel
+    {
+        public void Run<T, TElement>()
+            where T : unmanaged
+            where TElement : struct, IElement<T> =>
+            backend.Kernel<Action<Index1D, ArrayView<T>, double, int, int>>(Kernels.Fill<T, TElement>, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                backend.ElementItems(dst.Length), dst.View<T>(), value, dst.Length, backend.ElementsPerItem);
+    }
+
+    /// <summary>Reads the condition through its element type, then selects per value dtype.</summary>
+    private readonly struct WhereLaunch(IlgpuBackend backend, IlgpuStorage cond, IlgpuStorage a, IlgpuStorage b, IlgpuStorage y, int[] layout) : IElementKernel
+    {
+        public void Run<TC, EC>()
+            where TC : unmanaged
+            where EC : struct, IElement<TC> => ElementTypes.Run(y.DType, new SelectLaunch<TC, EC>(backend, cond, a, b, y, layout));
+    }
+
+    private readonly struct SelectLaunch<TC, EC>(IlgpuBackend backend, IlgpuStorage cond, IlgpuStorage a, IlgpuStorage b, IlgpuStorage y, int[] layout) : IElementKernel
         where TC : unmanaged
         where EC : struct, IElement<TC>
-        where T : unmanaged =>
-        Kernel<Action<Index1D, ArrayView<TC>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<int>, int, int>>(Kernels.Where<TC, EC, T>, (acc, k) => acc.LoadAutoGroupedStreamKernel(k))(
-            Items(n, ElementsPerItem), cond, a, b, y, meta, n, ElementsPerItem);
+    {
+        public void Run<T, TElement>()
+            where T : unmanaged
+            where TElement : struct, IElement<T>
+        {
+            int n = y.Length;
+            int per = backend.ElementsPerItem;
+            using var meta = backend.Accelerator.Allocate1D(layout);
+            backend.Kernel<Action<Index1D, ArrayView<TC>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<int>, int, int>>(Kernels.Where<TC, EC, T>, (acc, k) => acc.LoadAutoGroupedStreamKernel(k))(
+                Items(n, per), cond.View<TC>(), a.View<T>(), b.View<T>(), y.View<T>(), meta.View, n, per);
+            backend.Accelerator.Synchronize();
+        }
+    }
 
-    private void GatherTyped<T>(ArrayView<T> x, ArrayView<int> index, ArrayView<T> y, int axisLen, int inner, int count, int n)
-        where T : unmanaged =>
-        Kernel<Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int, int, int>>(Kernels.Gather, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
-            Items(n, ElementsPerItem), x, index, y, axisLen, inner, count, n, ElementsPerItem);
+    private readonly struct GatherLaunch(IlgpuBackend backend, IlgpuStorage x, IlgpuStorage index, IlgpuStorage y, int axisLen, int inner) : IElementKernel
+    {
+        public void Run<T, TElement>()
+            where T : unmanaged
+            where TElement : struct, IElement<T> =>
+            backend.Kernel<Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int, int, int>>(Kernels.Gather, (a, k) => a.LoadAutoGroupedStreamKernel(k))(
+                backend.ElementItems(y.Length), x.View<T>(), index.I32, y.View<T>(), axisLen, inner, index.Length, y.Length, backend.ElementsPerItem);
+    }
 }

@@ -2,7 +2,6 @@ using ILGPU;
 using ILGPU.Runtime;
 using Repro.Engine;
 using Repro.Engine.Backends;
-using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
@@ -18,12 +17,7 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
     private readonly Context? ownedContext;
     private readonly Dictionary<System.Reflection.MethodInfo, Delegate> kernels = [];
     private readonly string name;
-    private MemoryBuffer1D<float, Stride1D.Dense>? lanes32;
-    private MemoryBuffer1D<float, Stride1D.Dense>? partials32;
-    private MemoryBuffer1D<double, Stride1D.Dense>? lanes64;
-    private MemoryBuffer1D<double, Stride1D.Dense>? partials64;
-    private MemoryBuffer1D<float, Stride1D.Dense>? spare32;
-    private MemoryBuffer1D<double, Stride1D.Dense>? spare64;
+    private readonly Dictionary<Type, IDisposable> sumScratch = [];
 
     internal IlgpuBackend(string name, Accelerator accelerator, Context? ownedContext)
     {
@@ -69,7 +63,7 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
     /// </summary>
     internal bool RowTreeByLevels { get; set; }
 
-    /// <summary>The kernel instantiation for this accelerator's FMA: <see cref="PtxFma"/> on CUDA, <see cref="OpenClFma"/> on OpenCL, the engine's <see cref="HostFma"/> on the CPU accelerator.</summary>
+    /// <summary>The kernel instantiation for this accelerator's FMA: <see cref="PtxFma"/> on CUDA, <see cref="OpenClFma"/> on OpenCL, the engine's <see cref="Engine.Numerics.HostFma"/> on the CPU accelerator.</summary>
     internal T ByFma<T>(T ptx, T openCl, T host) => Accelerator.AcceleratorType switch
     {
         AcceleratorType.Cuda => ptx,
@@ -82,16 +76,27 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
     {
         lock (gate)
         {
-            lanes32?.Dispose();
-            partials32?.Dispose();
-            lanes64?.Dispose();
-            partials64?.Dispose();
-            spare32?.Dispose();
-            spare64?.Dispose();
+            foreach (var buffers in sumScratch.Values)
+            {
+                buffers.Dispose();
+            }
         }
 
         Accelerator.Dispose();
         ownedContext?.Dispose();
+    }
+
+    /// <summary>The sum's scratch buffers for element type T (callers hold the gate).</summary>
+    internal SumBuffers<T> SumScratch<T>()
+        where T : unmanaged
+    {
+        if (!sumScratch.TryGetValue(typeof(T), out var buffers))
+        {
+            buffers = new SumBuffers<T>();
+            sumScratch[typeof(T)] = buffers;
+        }
+
+        return (SumBuffers<T>)buffers;
     }
 
     /// <summary>Number of work items for <paramref name="count"/> units at <paramref name="per"/> units per item.</summary>
@@ -298,5 +303,26 @@ public sealed partial class IlgpuBackend : Backend, IDisposable
         }
 
         return true;
+    }
+}
+
+/// <summary>
+/// Device scratch for a sum's lane and chunk partials, kept between calls: allocating device memory on every sum cost
+/// more than the sum itself on a GPU.
+/// </summary>
+internal sealed class SumBuffers<T> : IDisposable
+    where T : unmanaged
+{
+#pragma warning disable SA1401, RCS1158 // Passed by ref to the allocator that grows them.
+    public MemoryBuffer1D<T, Stride1D.Dense>? Lanes;
+    public MemoryBuffer1D<T, Stride1D.Dense>? Partials;
+    public MemoryBuffer1D<T, Stride1D.Dense>? Spare;
+#pragma warning restore SA1401, RCS1158
+
+    public void Dispose()
+    {
+        Lanes?.Dispose();
+        Partials?.Dispose();
+        Spare?.Dispose();
     }
 }

@@ -1,6 +1,6 @@
+using System.Numerics;
 using ILGPU;
 using Repro.Engine.Backends;
-using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
 
@@ -85,40 +85,21 @@ internal static partial class Kernels
         }
     }
 
-    public static void UnaryF32<TFma>(Index1D w, ArrayView<float> x, ArrayView<float> y, int op, int n, int per)
-        where TFma : struct, IFma
+    public static void Unary<T, TOps>(Index1D w, ArrayView<T> x, ArrayView<T> y, int op, int n, int per)
+        where T : unmanaged, INumber<T>
+        where TOps : struct, INumberOps<T>
     {
         int start = w * per;
         int end = Math.Min(start + per, n);
         for (int i = start; i < end; i++)
         {
-            y[i] = ScalarOps.Apply<TFma>((UnaryOp)op, x[i]);
+            y[i] = default(TOps).Unary((UnaryOp)op, x[i]);
         }
     }
 
-    public static void UnaryF64<TFma>(Index1D w, ArrayView<double> x, ArrayView<double> y, int op, int n, int per)
-        where TFma : struct, IFma
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, n);
-        for (int i = start; i < end; i++)
-        {
-            y[i] = ScalarOps.Apply<TFma>((UnaryOp)op, x[i]);
-        }
-    }
-
-    public static void UnaryI32(Index1D w, ArrayView<int> x, ArrayView<int> y, int op, int n, int per)
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, n);
-        for (int i = start; i < end; i++)
-        {
-            y[i] = ScalarOps.Apply((UnaryOp)op, x[i]);
-        }
-    }
-
-    public static void BinaryF32<TFma>(Index1D w, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, ArrayView<int> meta, int op, int n, int per)
-        where TFma : struct, IFma
+    public static void Binary<T, TOps>(Index1D w, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y, ArrayView<int> meta, int op, int n, int per)
+        where T : unmanaged, INumber<T>
+        where TOps : struct, INumberOps<T>
     {
         int start = w * per;
         int end = Math.Min(start + per, n);
@@ -136,58 +117,7 @@ internal static partial class Kernels
             int stop = Math.Min(end, i + inner - col);
             for (; i < stop; i++)
             {
-                y[i] = ScalarOps.Apply<TFma>((BinaryOp)op, a[oa], b[ob]);
-                oa += sa;
-                ob += sb;
-            }
-        }
-    }
-
-    public static void BinaryF64<TFma>(Index1D w, ArrayView<double> a, ArrayView<double> b, ArrayView<double> y, ArrayView<int> meta, int op, int n, int per)
-        where TFma : struct, IFma
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, n);
-        int rank = meta[0];
-        int inner = meta[rank];
-        int sa = LastStride(meta, rank, 0);
-        int sb = LastStride(meta, rank, 1);
-        int i = start;
-        while (i < end)
-        {
-            int row = i / inner;
-            int col = i - (row * inner);
-            int oa = RowOffset(meta, rank, 0, row) + (col * sa);
-            int ob = RowOffset(meta, rank, 1, row) + (col * sb);
-            int stop = Math.Min(end, i + inner - col);
-            for (; i < stop; i++)
-            {
-                y[i] = ScalarOps.Apply<TFma>((BinaryOp)op, a[oa], b[ob]);
-                oa += sa;
-                ob += sb;
-            }
-        }
-    }
-
-    public static void BinaryI32(Index1D w, ArrayView<int> a, ArrayView<int> b, ArrayView<int> y, ArrayView<int> meta, int op, int n, int per)
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, n);
-        int rank = meta[0];
-        int inner = meta[rank];
-        int sa = LastStride(meta, rank, 0);
-        int sb = LastStride(meta, rank, 1);
-        int i = start;
-        while (i < end)
-        {
-            int row = i / inner;
-            int col = i - (row * inner);
-            int oa = RowOffset(meta, rank, 0, row) + (col * sa);
-            int ob = RowOffset(meta, rank, 1, row) + (col * sb);
-            int stop = Math.Min(end, i + inner - col);
-            for (; i < stop; i++)
-            {
-                y[i] = ScalarOps.Apply((BinaryOp)op, a[oa], b[ob]);
+                y[i] = default(TOps).Binary((BinaryOp)op, a[oa], b[ob]);
                 oa += sa;
                 ob += sb;
             }

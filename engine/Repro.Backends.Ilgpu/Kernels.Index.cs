@@ -1,5 +1,6 @@
+using System.Numerics;
 using ILGPU;
-using Repro.Engine.Numerics;
+using Repro.Engine.Backends;
 
 namespace Repro.Backends.Ilgpu;
 
@@ -25,7 +26,12 @@ internal static partial class Kernels
         }
     }
 
-    public static void IndexAddF32(Index1D w, ArrayView<float> y, ArrayView<int> index, ArrayView<float> src, int axisLen, int inner, int count, int columns, int per)
+    /// <summary>
+    /// index_add (<paramref name="scatter"/> 0: y[o, index[i], j] += src[o, i, j]) and scatter_add (1: y[o, index[o, i, j],
+    /// j] += src[o, i, j]) for i = 0..steps-1 in order; item = column (o, j).
+    /// </summary>
+    public static void Accumulate<T>(Index1D w, ArrayView<T> y, ArrayView<int> index, ArrayView<T> src, int axisLen, int inner, int steps, int scatter, int columns, int per)
+        where T : unmanaged, INumber<T>
     {
         int start = w * per;
         int end = Math.Min(start + per, columns);
@@ -33,126 +39,24 @@ internal static partial class Kernels
         {
             int o = c / inner;
             int j = c - (o * inner);
-            for (int i = 0; i < count; i++)
+            for (int i = 0; i < steps; i++)
             {
-                int yi = (((o * axisLen) + index[i]) * inner) + j;
-                y[yi] += src[(((o * count) + i) * inner) + j];
+                int si = (((o * steps) + i) * inner) + j;
+                y[(((o * axisLen) + index[scatter != 0 ? si : i]) * inner) + j] += src[si];
             }
         }
     }
 
-    public static void IndexAddF64(Index1D w, ArrayView<double> y, ArrayView<int> index, ArrayView<double> src, int axisLen, int inner, int count, int columns, int per)
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, columns);
-        for (int c = start; c < end; c++)
-        {
-            int o = c / inner;
-            int j = c - (o * inner);
-            for (int i = 0; i < count; i++)
-            {
-                int yi = (((o * axisLen) + index[i]) * inner) + j;
-                y[yi] += src[(((o * count) + i) * inner) + j];
-            }
-        }
-    }
-
-    public static void IndexAddI32(Index1D w, ArrayView<int> y, ArrayView<int> index, ArrayView<int> src, int axisLen, int inner, int count, int columns, int per)
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, columns);
-        for (int c = start; c < end; c++)
-        {
-            int o = c / inner;
-            int j = c - (o * inner);
-            for (int i = 0; i < count; i++)
-            {
-                int yi = (((o * axisLen) + index[i]) * inner) + j;
-                y[yi] = unchecked(y[yi] + src[(((o * count) + i) * inner) + j]);
-            }
-        }
-    }
-
-    public static void ScatterAddF32(Index1D w, ArrayView<float> y, ArrayView<int> index, ArrayView<float> src, int axisLen, int inner, int len, int columns, int per)
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, columns);
-        for (int c = start; c < end; c++)
-        {
-            int o = c / inner;
-            int j = c - (o * inner);
-            for (int l = 0; l < len; l++)
-            {
-                int si = (((o * len) + l) * inner) + j;
-                int yi = (((o * axisLen) + index[si]) * inner) + j;
-                y[yi] += src[si];
-            }
-        }
-    }
-
-    public static void ScatterAddF64(Index1D w, ArrayView<double> y, ArrayView<int> index, ArrayView<double> src, int axisLen, int inner, int len, int columns, int per)
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, columns);
-        for (int c = start; c < end; c++)
-        {
-            int o = c / inner;
-            int j = c - (o * inner);
-            for (int l = 0; l < len; l++)
-            {
-                int si = (((o * len) + l) * inner) + j;
-                int yi = (((o * axisLen) + index[si]) * inner) + j;
-                y[yi] += src[si];
-            }
-        }
-    }
-
-    public static void ScatterAddI32(Index1D w, ArrayView<int> y, ArrayView<int> index, ArrayView<int> src, int axisLen, int inner, int len, int columns, int per)
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, columns);
-        for (int c = start; c < end; c++)
-        {
-            int o = c / inner;
-            int j = c - (o * inner);
-            for (int l = 0; l < len; l++)
-            {
-                int si = (((o * len) + l) * inner) + j;
-                int yi = (((o * axisLen) + index[si]) * inner) + j;
-                y[yi] = unchecked(y[yi] + src[si]);
-            }
-        }
-    }
-
-    public static void RandomBits(Index1D w, ArrayView<int> y, ulong seed, ulong stream, int n, int per)
+    /// <summary>Element i of a draw from (seed, stream, i): normal or uniform for floats, raw bits for int32.</summary>
+    public static void Random<T, TDraw>(Index1D w, ArrayView<T> y, ulong seed, ulong stream, int normal, int n, int per)
+        where T : unmanaged
+        where TDraw : struct, IDraw<T>
     {
         int start = w * per;
         int end = Math.Min(start + per, n);
         for (int i = start; i < end; i++)
         {
-            y[i] = unchecked((int)Philox.UInt32(seed, stream, i));
-        }
-    }
-
-    public static void RandomF32<TFma>(Index1D w, ArrayView<float> y, ulong seed, ulong stream, int normal, int n, int per)
-        where TFma : struct, IFma
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, n);
-        for (int i = start; i < end; i++)
-        {
-            y[i] = normal != 0 ? Philox.NormalFloat<TFma>(seed, stream, i) : Philox.UniformFloat(seed, stream, i);
-        }
-    }
-
-    public static void RandomF64<TFma>(Index1D w, ArrayView<double> y, ulong seed, ulong stream, int normal, int n, int per)
-        where TFma : struct, IFma
-    {
-        int start = w * per;
-        int end = Math.Min(start + per, n);
-        for (int i = start; i < end; i++)
-        {
-            y[i] = normal != 0 ? Philox.NormalDouble<TFma>(seed, stream, i) : Philox.UniformDouble(seed, stream, i);
+            y[i] = default(TDraw).Draw(normal != 0, seed, stream, i);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using ILGPU;
@@ -5,6 +6,7 @@ using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using Repro.Engine.Backends;
 using Repro.Engine.Numerics;
 
 namespace Repro.Backends.Ilgpu;
@@ -134,52 +136,47 @@ public static partial class PtxInspection
         var list = new List<(string, MethodInfo)>();
         void Add(Delegate d, string? suffix = null) => list.Add((d.Method.Name + (suffix is null ? string.Empty : "<" + suffix + ">"), d.Method));
 
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>)Ilgpu.Kernels.UnaryF32<PtxFma>);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>)Ilgpu.Kernels.UnaryF64<PtxFma>);
-        Add((Action<Index1D, ArrayView<int>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.UnaryI32);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.BinaryF32<PtxFma>);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.BinaryF64<PtxFma>);
-        Add((Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.BinaryI32);
+        // The generic kernels, once per compute dtype, named by dtype (F32, F64, I32) as the CUDA backend launches them.
+        AddCompute<float, FloatOps<float, Float32Kind, PtxFma>>(list, "F32");
+        AddCompute<double, FloatOps<double, Float64Kind, PtxFma>>(list, "F64");
+        AddCompute<int, Int32Ops>(list, "I32");
         Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>)Ilgpu.Kernels.Copy, "float");
         Add((Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int>)Ilgpu.Kernels.Copy, "double");
         Add((Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int>)Ilgpu.Kernels.Copy, "int");
         Add((Action<Index1D, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, int, int>)Ilgpu.Kernels.Copy, "ushort");
         AddCasts(list);
-        Add((Action<Index1D, ArrayView<float>, double, int, int>)Ilgpu.Kernels.Fill<float, F32Element>, "float32");
-        Add((Action<Index1D, ArrayView<double>, double, int, int>)Ilgpu.Kernels.Fill<double, F64Element>, "float64");
-        Add((Action<Index1D, ArrayView<int>, double, int, int>)Ilgpu.Kernels.Fill<int, I32Element>, "int32");
-        Add((Action<Index1D, ArrayView<ushort>, double, int, int>)Ilgpu.Kernels.Fill<ushort, F16Element>, "float16");
-        Add((Action<Index1D, ArrayView<ushort>, double, int, int>)Ilgpu.Kernels.Fill<ushort, BF16Element>, "bfloat16");
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>)Ilgpu.Kernels.Where<float, F32Element, float>, "float32");
-        Add((Action<Index1D, ArrayView<ushort>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int>)Ilgpu.Kernels.Where<ushort, F16Element, double>, "float16,float64");
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>)Ilgpu.Kernels.SumLanesF32);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int, int>)Ilgpu.Kernels.SumLanesF64);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>)Ilgpu.Kernels.LaneTreeF32);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, int, int>)Ilgpu.Kernels.LaneTreeF64);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>)Ilgpu.Kernels.RowTreeF32);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>)Ilgpu.Kernels.RowTreeF64);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int>)Ilgpu.Kernels.TreeLevelF32);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int, int, int>)Ilgpu.Kernels.TreeLevelF64);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>)Ilgpu.Kernels.MaxMinF32);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int, int>)Ilgpu.Kernels.MaxMinF64);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<int>, int, int, int, int>)Ilgpu.Kernels.ArgF32);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<int>, int, int, int, int>)Ilgpu.Kernels.ArgF64);
-        Add((Action<Index1D, ArrayView<int>, ArrayView<int>, int, int, int, int>)Ilgpu.Kernels.ReduceI32);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>)Ilgpu.Kernels.MatMulF32<PtxFma>);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int, int>)Ilgpu.Kernels.MatMulF64<PtxFma>);
-        Add((Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int, int>)Ilgpu.Kernels.MatMulI32);
+        Add((Action<Index1D, ArrayView<float>, double, int, int>)Ilgpu.Kernels.Fill<float, Float32Element>, "float32");
+        Add((Action<Index1D, ArrayView<double>, double, int, int>)Ilgpu.Kernels.Fill<double, Float64Element>, "float64");
+        Add((Action<Index1D, ArrayView<int>, double, int, int>)Ilgpu.Kernels.Fill<int, Int32Element>, "int32");
+        Add((Action<Index1D, ArrayView<ushort>, double, int, int>)Ilgpu.Kernels.Fill<ushort, Float16Element>, "float16");
+        Add((Action<Index1D, ArrayView<ushort>, double, int, int>)Ilgpu.Kernels.Fill<ushort, BFloat16Element>, "bfloat16");
+        Add((Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>)Ilgpu.Kernels.Where<float, Float32Element, float>, "float32");
+        Add((Action<Index1D, ArrayView<ushort>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int>)Ilgpu.Kernels.Where<ushort, Float16Element, double>, "float16,float64");
         Add((Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, int>)Ilgpu.Kernels.Gather, "float");
         Add((Action<Index1D, ArrayView<ushort>, ArrayView<int>, ArrayView<ushort>, int, int, int, int, int>)Ilgpu.Kernels.Gather, "ushort");
-        Add((Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, int>)Ilgpu.Kernels.IndexAddF32);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<int>, ArrayView<double>, int, int, int, int, int>)Ilgpu.Kernels.IndexAddF64);
-        Add((Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int, int, int>)Ilgpu.Kernels.IndexAddI32);
-        Add((Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, int>)Ilgpu.Kernels.ScatterAddF32);
-        Add((Action<Index1D, ArrayView<double>, ArrayView<int>, ArrayView<double>, int, int, int, int, int>)Ilgpu.Kernels.ScatterAddF64);
-        Add((Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, int, int, int, int, int>)Ilgpu.Kernels.ScatterAddI32);
-        Add((Action<Index1D, ArrayView<int>, ulong, ulong, int, int>)Ilgpu.Kernels.RandomBits);
-        Add((Action<Index1D, ArrayView<float>, ulong, ulong, int, int, int>)Ilgpu.Kernels.RandomF32<PtxFma>);
-        Add((Action<Index1D, ArrayView<double>, ulong, ulong, int, int, int>)Ilgpu.Kernels.RandomF64<PtxFma>);
+        list.Add(("RandomBits", ((Action<Index1D, ArrayView<int>, ulong, ulong, int, int, int>)Ilgpu.Kernels.Random<int, Int32Draw>).Method));
+        list.Add(("RandomF32", ((Action<Index1D, ArrayView<float>, ulong, ulong, int, int, int>)Ilgpu.Kernels.Random<float, Float32Draw<PtxFma>>).Method));
+        list.Add(("RandomF64", ((Action<Index1D, ArrayView<double>, ulong, ulong, int, int, int>)Ilgpu.Kernels.Random<double, Float64Draw<PtxFma>>).Method));
         return list;
+    }
+
+    // Every kernel written once over a compute dtype, for one dtype: name + suffix, e.g. "MatMulF32".
+    private static void AddCompute<T, TOps>(List<(string, MethodInfo)> list, string suffix)
+        where T : unmanaged, INumber<T>
+        where TOps : struct, INumberOps<T>
+    {
+        void Add(string name, Delegate d) => list.Add((name + suffix, d.Method));
+
+        Add("Unary", (Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>)Ilgpu.Kernels.Unary<T, TOps>);
+        Add("Binary", (Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.Binary<T, TOps>);
+        Add("SumLanes", (Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int, int>)Ilgpu.Kernels.SumLanes);
+        Add("LaneTree", (Action<Index1D, ArrayView<T>, ArrayView<T>, int, int>)Ilgpu.Kernels.LaneTree);
+        Add("RowTree", (Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>)Ilgpu.Kernels.RowTree);
+        Add("TreeLevel", (Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int, int, int>)Ilgpu.Kernels.TreeLevel);
+        Add("MaxMin", (Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int, int>)Ilgpu.Kernels.MaxMin<T, TOps>);
+        Add("Arg", (Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int, int>)Ilgpu.Kernels.Arg);
+        Add("MatMul", (Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int, int, int>)Ilgpu.Kernels.MatMul<T, TOps>);
+        Add("Accumulate", (Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int, int, int, int>)Ilgpu.Kernels.Accumulate);
     }
 
     private static void AddCasts(List<(string, MethodInfo)> list)
@@ -196,18 +193,18 @@ public static partial class PtxInspection
             where TS : unmanaged
             where ES : struct, IElement<TS>
         {
-            Cast<TS, ES, float, F32Element>(s + "->float32");
-            Cast<TS, ES, double, F64Element>(s + "->float64");
-            Cast<TS, ES, int, I32Element>(s + "->int32");
-            Cast<TS, ES, ushort, F16Element>(s + "->float16");
-            Cast<TS, ES, ushort, BF16Element>(s + "->bfloat16");
+            Cast<TS, ES, float, Float32Element>(s + "->float32");
+            Cast<TS, ES, double, Float64Element>(s + "->float64");
+            Cast<TS, ES, int, Int32Element>(s + "->int32");
+            Cast<TS, ES, ushort, Float16Element>(s + "->float16");
+            Cast<TS, ES, ushort, BFloat16Element>(s + "->bfloat16");
         }
 
-        From<float, F32Element>("float32");
-        From<double, F64Element>("float64");
-        From<int, I32Element>("int32");
-        From<ushort, F16Element>("float16");
-        From<ushort, BF16Element>("bfloat16");
+        From<float, Float32Element>("float32");
+        From<double, Float64Element>("float64");
+        From<int, Int32Element>("int32");
+        From<ushort, Float16Element>("float16");
+        From<ushort, BFloat16Element>("bfloat16");
     }
 
     [GeneratedRegex(@"^(?:@!?%p\d+\s+)?([a-z][a-z0-9_.]*)\s+([^;{}]*);")]

@@ -60,24 +60,25 @@ public static class Canonical
     }
 
     /// <summary>
-    /// <see cref="PairwiseTree{T}"/> for exactly 32 float32 lanes, unrolled so the adds stay in registers: the same
-    /// operands and the same association, level by level, as the generic tree.
+    /// <see cref="PairwiseTree{T}"/> for exactly 32 lanes, unrolled so the adds stay in registers: the same operands
+    /// and the same association, level by level, as the generic tree.
     /// </summary>
-    public static float Tree32(ReadOnlySpan<float> l)
+    public static T Tree32<T>(ReadOnlySpan<T> l)
+        where T : struct, System.Numerics.IAdditionOperators<T, T, T>
     {
         if (l.Length != ReductionLanes)
         {
             throw new ArgumentException($"Tree32: expected {ReductionLanes} lanes, got {l.Length}", nameof(l));
         }
 
-        float s0 = l[0] + l[1], s1 = l[2] + l[3], s2 = l[4] + l[5], s3 = l[6] + l[7];
-        float s4 = l[8] + l[9], s5 = l[10] + l[11], s6 = l[12] + l[13], s7 = l[14] + l[15];
-        float s8 = l[16] + l[17], s9 = l[18] + l[19], s10 = l[20] + l[21], s11 = l[22] + l[23];
-        float s12 = l[24] + l[25], s13 = l[26] + l[27], s14 = l[28] + l[29], s15 = l[30] + l[31];
-        float t0 = s0 + s1, t1 = s2 + s3, t2 = s4 + s5, t3 = s6 + s7;
-        float t4 = s8 + s9, t5 = s10 + s11, t6 = s12 + s13, t7 = s14 + s15;
-        float u0 = t0 + t1, u1 = t2 + t3, u2 = t4 + t5, u3 = t6 + t7;
-        float v0 = u0 + u1, v1 = u2 + u3;
+        T s0 = l[0] + l[1], s1 = l[2] + l[3], s2 = l[4] + l[5], s3 = l[6] + l[7];
+        T s4 = l[8] + l[9], s5 = l[10] + l[11], s6 = l[12] + l[13], s7 = l[14] + l[15];
+        T s8 = l[16] + l[17], s9 = l[18] + l[19], s10 = l[20] + l[21], s11 = l[22] + l[23];
+        T s12 = l[24] + l[25], s13 = l[26] + l[27], s14 = l[28] + l[29], s15 = l[30] + l[31];
+        T t0 = s0 + s1, t1 = s2 + s3, t2 = s4 + s5, t3 = s6 + s7;
+        T t4 = s8 + s9, t5 = s10 + s11, t6 = s12 + s13, t7 = s14 + s15;
+        T u0 = t0 + t1, u1 = t2 + t3, u2 = t4 + t5, u3 = t6 + t7;
+        T v0 = u0 + u1, v1 = u2 + u3;
         return v0 + v1;
     }
 

@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using Repro.Backends.Conformance.Tests;
 using Repro.Backends.Ilgpu;
-using Repro.Backends.Ilgpu.Tests;
 using Repro.Engine;
 using Repro.Engine.Backends;
 using Repro.Samples;
+using Repro.Tests.Shared;
 
-// The GPU check, for machines that have a GPU but no .NET SDK (so no `dotnet test`): runs the ILGPU conformance
-// suite (the same test methods `dotnet test` runs, invoked directly) on one accelerator against the managed backend,
+// The GPU check, for machines that have a GPU but no .NET SDK (so no `dotnet test`): runs the backend conformance
+// suite (the same test methods `dotnet test` runs, invoked directly) on one accelerator against the reference backend,
 // listing every op and dtype that differs rather than stopping at the first, then a few training steps of every
 // sample on both backends, comparing parameter hashes. Exit 0: all bit-identical; 1: something differs; 2: usage or
 // no such device.
@@ -22,14 +23,14 @@ if (stepsAt >= 0 && (stepsAt + 1 >= args.Length || !int.TryParse(args[stepsAt + 
     return 2;
 }
 
-Type? suite = kind switch
+string? backendName = kind switch
 {
-    "cuda" => typeof(IlgpuCudaConformanceTests),
-    "opencl" => typeof(IlgpuOpenClConformanceTests),
-    "cpu" => typeof(IlgpuCpuConformanceTests),
+    "cuda" => "ilgpu-cuda",
+    "opencl" => "ilgpu-opencl",
+    "cpu" => "ilgpu-cpu",
     _ => null,
 };
-if (suite is null || args.Contains("--help") || args.Contains("-h"))
+if (backendName is null || args.Contains("--help") || args.Contains("-h"))
 {
     Console.Error.WriteLine("usage: Repro.Backends.Ilgpu.DeviceCheck [cuda|opencl|cpu] [--steps N]");
     return 2;
@@ -52,7 +53,9 @@ catch (InvalidOperationException e)
     return 2;
 }
 
-Console.WriteLine($"checking {device.Name} ({device.DeviceName}) against managed, bit for bit");
+Console.WriteLine($"checking {device.Name} ({device.DeviceName}) against the reference backend, bit for bit");
+IlgpuBackends.Register();
+var suite = typeof(BackendConformance);
 int failed = 0;
 var total = Stopwatch.StartNew();
 foreach (var method in suite.GetMethods(BindingFlags.Public | BindingFlags.Instance)
@@ -64,7 +67,7 @@ foreach (var method in suite.GetMethods(BindingFlags.Public | BindingFlags.Insta
     string? error = null;
     try
     {
-        method.Invoke(Activator.CreateInstance(suite), null);
+        method.Invoke(Activator.CreateInstance(suite), [backendName]);
     }
     catch (TargetInvocationException e)
     {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the GPU check prepared by prepare.sh: the ILGPU conformance suite and training steps on CUDA against the
+# Runs the GPU check prepared by prepare.sh: the backend conformance suite on CUDA against the reference backend and training steps against the
 # managed backend (bit for bit), then the ILGPU benchmarks (managed, CPU accelerator, CUDA; matmul 4096^3 on CUDA),
 # then the same suite on an OpenCL device where there is one, then the golden log on CUDA. The exit code is the CUDA check's.
 # Logs go to $OUT (or /tmp/gpu-check). Usage, from the repository root: tests/Repro.Backends.Ilgpu.DeviceCheck/run-on-gpu.sh

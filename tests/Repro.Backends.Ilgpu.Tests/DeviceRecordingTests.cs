@@ -4,12 +4,16 @@ using Repro.Recorder;
 
 namespace Repro.Backends.Ilgpu.Tests;
 
+/// <summary>The dispatcher is process-wide: a recording must not take in the ops of tests running beside it.</summary>
+[CollectionDefinition("recording", DisableParallelization = true)]
+public sealed class RecordingCollection;
+
 /// <summary>
 /// Recording ops whose tensors live on a device: the recorder copies device outputs, and device inputs it has not
 /// queued before (leaves), to the host on the issuing thread when it queues the op, so its writer never touches the
 /// device and an in-place write after that cannot change what the log says.
 /// </summary>
-[Collection(nameof(DeviceRecordingTests))]
+[Collection("recording")]
 public sealed class DeviceRecordingTests
 {
     [Fact]
@@ -60,10 +64,3 @@ public sealed class DeviceRecordingTests
             [.. entries.OfType<OpRecord>().Select(o => $"{o.Op} {o.Output.Hash}")]);
     }
 }
-
-/// <summary>
-/// A recording sees every op of the process: the other test classes of this assembly, which xunit runs in parallel,
-/// must not issue ops while one of these tests records (their ops were logged as extra leaves and ops, now and then).
-/// </summary>
-[CollectionDefinition(nameof(DeviceRecordingTests), DisableParallelization = true)]
-public sealed class DeviceRecordingCollection;

@@ -2,6 +2,9 @@ using ILGPU;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.OpenCL;
 using ILGPU.Runtime.OpenCL;
+using Repro.Engine.Backends;
+using F32 = Repro.Engine.Backends.FloatOps<float, Repro.Engine.Backends.Float32Kind, Repro.Backends.Ilgpu.OpenClFma>;
+using F64 = Repro.Engine.Backends.FloatOps<double, Repro.Engine.Backends.Float64Kind, Repro.Backends.Ilgpu.OpenClFma>;
 
 namespace Repro.Backends.Ilgpu.Tests;
 
@@ -27,14 +30,14 @@ public sealed class OpenClSourceTests
     {
         Delegate d = kernel switch
         {
-            "UnaryF32" => (Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>)Ilgpu.Kernels.UnaryF32<OpenClFma>,
-            "UnaryF64" => (Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>)Ilgpu.Kernels.UnaryF64<OpenClFma>,
-            "BinaryF32" => (Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.BinaryF32<OpenClFma>,
-            "BinaryF64" => (Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.BinaryF64<OpenClFma>,
-            "RandomF32" => (Action<Index1D, ArrayView<float>, ulong, ulong, int, int, int>)Ilgpu.Kernels.RandomF32<OpenClFma>,
-            "RandomF64" => (Action<Index1D, ArrayView<double>, ulong, ulong, int, int, int>)Ilgpu.Kernels.RandomF64<OpenClFma>,
-            "MatMulF32" => (Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>)Ilgpu.Kernels.MatMulF32<OpenClFma>,
-            _ => (Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int, int>)Ilgpu.Kernels.MatMulF64<OpenClFma>,
+            "UnaryF32" => (Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>)Ilgpu.Kernels.Unary<float, F32>,
+            "UnaryF64" => (Action<Index1D, ArrayView<double>, ArrayView<double>, int, int, int>)Ilgpu.Kernels.Unary<double, F64>,
+            "BinaryF32" => (Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.Binary<float, F32>,
+            "BinaryF64" => (Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<int>, int, int, int>)Ilgpu.Kernels.Binary<double, F64>,
+            "RandomF32" => (Action<Index1D, ArrayView<float>, ulong, ulong, int, int, int>)Ilgpu.Kernels.Random<float, Float32Draw<OpenClFma>>,
+            "RandomF64" => (Action<Index1D, ArrayView<double>, ulong, ulong, int, int, int>)Ilgpu.Kernels.Random<double, Float64Draw<OpenClFma>>,
+            "MatMulF32" => (Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>)Ilgpu.Kernels.MatMul<float, F32>,
+            _ => (Action<Index1D, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int, int>)Ilgpu.Kernels.MatMul<double, F64>,
         };
         using var context = Context.Create(b => OpenClIntrinsics.Register(b.Math(MathMode.Default).Optimize(OptimizationLevel.O1)));
         using var backend = new CLBackend(context, new CLCapabilityContext(true, true, true, true, true), CLDeviceVendor.Other, CLCVersion.CL20);

@@ -1,11 +1,12 @@
 using Repro.Engine;
 using Repro.Engine.Backends;
+using Repro.Tests.Shared;
 
 namespace Repro.Backends.Ilgpu.Tests;
 
 /// <summary>
 /// GPUs combine a row's chunk partials level by level across threads, the CPU accelerator one row per thread. CI has
-/// no GPU, so this runs the level-by-level path on a CPU accelerator of its own and checks it against managed.
+/// no GPU, so this runs the level-by-level path on a CPU accelerator of its own and checks it against the reference backend.
 /// </summary>
 public sealed class RowTreeTests : IDisposable
 {
@@ -23,17 +24,17 @@ public sealed class RowTreeTests : IDisposable
     [InlineData(5, 33 * 1024)]
     [InlineData(2, 65 * 1024 - 1)]
     [InlineData(1000, 3)]
-    public void LevelByLevelSumsMatchManaged(int rows, int n)
+    public void LevelByLevelSumsMatchTheReference(int rows, int n)
     {
         foreach (var dtype in new[] { DType.Float32, DType.Float64 })
         {
             var host = Bits.Host(dtype, rows * n, rows + n, finite: true);
-            var (xm, xd) = Bits.Both(levels, host, dtype);
-            var ym = ManagedBackend.Instance.Allocate(dtype, rows);
+            var (xr, xd) = Bits.Both(ReferenceBackend.Instance, levels, host, dtype);
+            var yr = ReferenceBackend.Instance.Allocate(dtype, rows);
             var yd = levels.Allocate(dtype, rows);
-            ManagedBackend.Instance.Reduce(ReduceOp.Sum, xm, rows, n, ym);
+            ReferenceBackend.Instance.Reduce(ReduceOp.Sum, xr, rows, n, yr);
             levels.Reduce(ReduceOp.Sum, xd, rows, n, yd);
-            Bits.Same(ManagedBackend.Instance.ToHost(ym), levels.ToHost(yd), $"sum {dtype} {rows}x{n}");
+            Bits.Same(ReferenceBackend.Instance.ToHost(yr), levels.ToHost(yd), $"sum {dtype} {rows}x{n}");
         }
     }
 }

@@ -98,12 +98,20 @@ public abstract class Backend
         UnaryCore(op, x, y);
     }
 
-    /// <summary>y = op(a, b) with broadcasting: a and b are views already expanded to <paramref name="shape"/>, y is contiguous.</summary>
+    /// <summary>
+    /// y = op(a, b) with broadcasting: a and b are views already expanded to <paramref name="shape"/>, y is contiguous.
+    /// Integer division by zero throws <see cref="DivideByZeroException"/> here, before any kernel runs.
+    /// </summary>
     public void Binary(BinaryOp op, in View a, in View b, Storage y, int[] shape)
     {
         CheckCompute("binary " + op, a.Storage, y);
         CheckCompute("binary " + op, b.Storage, y);
         CheckLength("binary " + op, y, ShapeUtil.Numel(shape));
+        if (op == BinaryOp.Div && b.Storage.DType == DType.Int32)
+        {
+            CheckNoZeroDivisor(b, shape);
+        }
+
         BinaryCore(op, a, b, y, shape);
     }
 
@@ -236,7 +244,7 @@ public abstract class Backend
     /// <summary>Random kernel.</summary>
     protected abstract void RandomCore(RandomKind kind, Storage y, ulong seed, ulong stream);
 
-    /// <summary>Reads index values back for bounds checking; backends with device memory override it.</summary>
+    /// <summary>Reads an int32 buffer back for validation (index bounds, zero divisors); backends with device memory override it.</summary>
     protected virtual int[] ReadIndices(Storage index) => (int[])ToHostCore(index);
 
     private void CheckOwned(Storage s, string op)
@@ -262,6 +270,20 @@ public abstract class Backend
         if (s.Length != expected)
         {
             throw Throw.Shape(op, $"a buffer of {expected} elements", $"{s.Length}");
+        }
+    }
+
+    // Integer division by zero has no result to define, so no kernel sees it: every backend reports the same error.
+    private void CheckNoZeroDivisor(in View b, int[] shape)
+    {
+        var values = ReadIndices(b.Storage);
+        int n = ShapeUtil.Numel(shape);
+        for (int i = 0; i < n; i++)
+        {
+            if (values[ShapeUtil.OffsetOf(i, shape, b.Strides, b.Offset)] == 0)
+            {
+                throw new DivideByZeroException($"div: integer division by zero at output element {i}");
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -7,13 +8,15 @@ namespace Repro.Engine.Backends;
 
 /// <summary>
 /// The fast managed CPU backend: SIMD and multi-threaded over fixed work items, bit-identical to
-/// <see cref="ReferenceBackend"/>. Every vector path keeps the canonical lane structure, so a CPU without a
-/// vector width computes the same order in software.
+/// <see cref="ReferenceBackend"/>, with which it shares no kernel code (only the scalar semantics of
+/// <see cref="ScalarOps"/> and <see cref="Numerics"/>). Its kernels are written once, generic over the element type
+/// and the struct operators of <see cref="INumberOps{T}"/> and <see cref="IElement{T}"/>; every vector path keeps the
+/// canonical lane structure, so a CPU without a vector width computes the same order in software.
 /// </summary>
-public class ManagedBackend : ReferenceBackend
+public class ManagedBackend : Backend
 {
     /// <summary>The shared instance.</summary>
-    public static new readonly ManagedBackend Instance = new();
+    public static readonly ManagedBackend Instance = new();
 
     /// <summary>For the shared instance, and for test backends that change one kernel on purpose.</summary>
     protected ManagedBackend()
@@ -26,317 +29,77 @@ public class ManagedBackend : ReferenceBackend
     /// <summary>
     /// Sum of one chunk (at most <see cref="Canonical.ReductionChunk"/> elements) in the canonical lane order:
     /// lane l takes elements l, l+32, l+64, ... and the 32 lanes meet in the pairwise tree. The vector paths hold
-    /// the 32 lanes in 2 x 16, 4 x 8 or 8 x 4 registers; the scalar path holds them in memory. All give the same bits.
+    /// the 32 lanes in 32 / width registers (2 x 16, 4 x 8, 8 x 4); without vectors of at least 4 elements they stay
+    /// in memory. All give the same bits.
     /// </summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Every branch keeps the canonical 32-lane order (2x16, 4x8, 8x4 registers or memory); HardwareInvarianceTests compare the widths bit for bit in child processes.")]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Every branch keeps the canonical 32-lane order (registers or memory); HardwareInvarianceTests compare the widths bit for bit in child processes.")]
     [SkipLocalsInit]
-    public static float ChunkSum(ReadOnlySpan<float> x)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static T ChunkSum<T>(ReadOnlySpan<T> x)
+        where T : unmanaged, INumber<T>
     {
-        Span<float> lanes = stackalloc float[Canonical.ReductionLanes];
-        ref float src = ref MemoryMarshal.GetReference(x);
-        int i = 0;
-        int len = x.Length;
-        if (Vector512.IsHardwareAccelerated)
+        Span<T> lanes = stackalloc T[Canonical.ReductionLanes];
+        int i;
+        if (Vector512.IsHardwareAccelerated && Simd.Count<Vector512<T>, T>() >= MinLaneWidth)
         {
-            var a0 = Vector512<float>.Zero;
-            var a1 = Vector512<float>.Zero;
-            for (; i + 32 <= len; i += 32)
-            {
-                a0 += Vector512.LoadUnsafe(ref src, (nuint)i);
-                a1 += Vector512.LoadUnsafe(ref src, (nuint)(i + 16));
-            }
-
-            a0.StoreUnsafe(ref lanes[0]);
-            a1.StoreUnsafe(ref lanes[16]);
+            i = LaneSums<Vector512<T>, T>(x, lanes);
         }
-        else if (Vector256.IsHardwareAccelerated)
+        else if (Vector256.IsHardwareAccelerated && Simd.Count<Vector256<T>, T>() >= MinLaneWidth)
         {
-            var a0 = Vector256<float>.Zero;
-            var a1 = Vector256<float>.Zero;
-            var a2 = Vector256<float>.Zero;
-            var a3 = Vector256<float>.Zero;
-            for (; i + 32 <= len; i += 32)
-            {
-                a0 += Vector256.LoadUnsafe(ref src, (nuint)i);
-                a1 += Vector256.LoadUnsafe(ref src, (nuint)(i + 8));
-                a2 += Vector256.LoadUnsafe(ref src, (nuint)(i + 16));
-                a3 += Vector256.LoadUnsafe(ref src, (nuint)(i + 24));
-            }
-
-            a0.StoreUnsafe(ref lanes[0]);
-            a1.StoreUnsafe(ref lanes[8]);
-            a2.StoreUnsafe(ref lanes[16]);
-            a3.StoreUnsafe(ref lanes[24]);
+            i = LaneSums<Vector256<T>, T>(x, lanes);
         }
-        else if (Vector128.IsHardwareAccelerated)
+        else if (Vector128.IsHardwareAccelerated && Simd.Count<Vector128<T>, T>() >= MinLaneWidth)
         {
-            Span<Vector128<float>> acc = stackalloc Vector128<float>[8];
-            acc.Clear();
-            for (; i + 32 <= len; i += 32)
-            {
-                for (int v = 0; v < 8; v++)
-                {
-                    acc[v] += Vector128.LoadUnsafe(ref src, (nuint)(i + (4 * v)));
-                }
-            }
-
-            for (int v = 0; v < 8; v++)
-            {
-                acc[v].StoreUnsafe(ref lanes[4 * v]);
-            }
+            i = LaneSums<Vector128<T>, T>(x, lanes);
         }
         else
         {
             lanes.Clear();
+            i = 0;
         }
 
-        for (; i < len; i++)
+        for (; i < x.Length; i++)
         {
             lanes[i & (Canonical.ReductionLanes - 1)] += x[i];
         }
 
-        return Canonical.Tree32(lanes);
-    }
-
-    /// <summary>Float64 chunk sum with the same lanes (4 x 8, 8 x 4 or 16 x 2 registers, or memory).</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Every branch keeps the canonical 32-lane order (2x16, 4x8, 8x4 registers or memory); HardwareInvarianceTests compare the widths bit for bit in child processes.")]
-    [SkipLocalsInit]
-    public static double ChunkSum(ReadOnlySpan<double> x)
-    {
-        Span<double> lanes = stackalloc double[Canonical.ReductionLanes];
-        ref double src = ref MemoryMarshal.GetReference(x);
-        int i = 0;
-        int len = x.Length;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Span<Vector512<double>> acc = stackalloc Vector512<double>[4];
-            acc.Clear();
-            for (; i + 32 <= len; i += 32)
-            {
-                for (int v = 0; v < 4; v++)
-                {
-                    acc[v] += Vector512.LoadUnsafe(ref src, (nuint)(i + (8 * v)));
-                }
-            }
-
-            for (int v = 0; v < 4; v++)
-            {
-                acc[v].StoreUnsafe(ref lanes[8 * v]);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Span<Vector256<double>> acc = stackalloc Vector256<double>[8];
-            acc.Clear();
-            for (; i + 32 <= len; i += 32)
-            {
-                for (int v = 0; v < 8; v++)
-                {
-                    acc[v] += Vector256.LoadUnsafe(ref src, (nuint)(i + (4 * v)));
-                }
-            }
-
-            for (int v = 0; v < 8; v++)
-            {
-                acc[v].StoreUnsafe(ref lanes[4 * v]);
-            }
-        }
-        else
-        {
-            lanes.Clear();
-        }
-
-        for (; i < len; i++)
-        {
-            lanes[i & (Canonical.ReductionLanes - 1)] += x[i];
-        }
-
-        return Canonical.PairwiseTree(lanes);
+        return Canonical.Tree32<T>(lanes);
     }
 
     /// <inheritdoc/>
-    protected override void ReduceCore(ReduceOp op, Storage x, int rows, int n, Storage y)
+    protected override Storage AllocateCore(DType dtype, int length) => new HostStorage(this, dtype, HostStorage.NewArray(dtype, length));
+
+    /// <inheritdoc/>
+    protected override Storage FromHostCore(Array data, DType dtype) => new HostStorage(this, dtype, (Array)data.Clone());
+
+    /// <inheritdoc/>
+    protected override Array ToHostCore(Storage storage) => (Array)((HostStorage)storage).Data.Clone();
+
+    /// <inheritdoc/>
+    protected override void CopyCore(in View src, in View dst)
     {
-        var xs = (HostStorage)x;
-        var ys = (HostStorage)y;
-        if (op != ReduceOp.Sum || xs.DType == DType.Int32)
+        if (ShapeUtil.Numel(dst.Shape) > 0)
         {
-            Parallelism.For(rows, n, (r0, r1) =>
-            {
-                for (int r = r0; r < r1; r++)
-                {
-                    switch (xs.DType)
-                    {
-                        case DType.Float32:
-                            ReduceRow(op, xs.F32.AsSpan(r * n, n), ys, r);
-                            break;
-                        case DType.Float64:
-                            ReduceRow(op, xs.F64.AsSpan(r * n, n), ys, r);
-                            break;
-                        default:
-                            ReduceRowInt(op, xs.I32.AsSpan(r * n, n), ys, r);
-                            break;
-                    }
-                }
-            });
-            return;
-        }
-
-        // One work item per (row, chunk): the chunk partials land in fixed slots, then each row's tree runs in order.
-        int chunks = Canonical.ChunkCount(n);
-        if (chunks <= 1)
-        {
-            Parallelism.For(rows, n, (r0, r1) =>
-            {
-                for (int r = r0; r < r1; r++)
-                {
-                    if (xs.DType == DType.Float32)
-                    {
-                        ys.F32[r] = n == 0 ? 0f : ChunkSum(xs.F32.AsSpan(r * n, n));
-                    }
-                    else
-                    {
-                        ys.F64[r] = n == 0 ? 0.0 : ChunkSum(xs.F64.AsSpan(r * n, n));
-                    }
-                }
-            });
-            return;
-        }
-
-        if (xs.DType == DType.Float32)
-        {
-            var partials = new float[rows * chunks];
-            Parallelism.For(rows * chunks, Canonical.ReductionChunk, (w0, w1) =>
-            {
-                for (int w = w0; w < w1; w++)
-                {
-                    int r = w / chunks;
-                    int start = (w % chunks) * Canonical.ReductionChunk;
-                    int len = Math.Min(Canonical.ReductionChunk, n - start);
-                    partials[w] = ChunkSum(xs.F32.AsSpan((r * n) + start, len));
-                }
-            });
-            for (int r = 0; r < rows; r++)
-            {
-                ys.F32[r] = Canonical.PairwiseTree(partials.AsSpan(r * chunks, chunks));
-            }
-        }
-        else
-        {
-            var partials = new double[rows * chunks];
-            Parallelism.For(rows * chunks, Canonical.ReductionChunk, (w0, w1) =>
-            {
-                for (int w = w0; w < w1; w++)
-                {
-                    int r = w / chunks;
-                    int start = (w % chunks) * Canonical.ReductionChunk;
-                    int len = Math.Min(Canonical.ReductionChunk, n - start);
-                    partials[w] = ChunkSum(xs.F64.AsSpan((r * n) + start, len));
-                }
-            });
-            for (int r = 0; r < rows; r++)
-            {
-                ys.F64[r] = Canonical.PairwiseTree(partials.AsSpan(r * chunks, chunks));
-            }
+            ElementTypes.Run(src.Storage.DType, new CopyKernel(src, dst));
         }
     }
 
     /// <inheritdoc/>
-    protected override void UnaryCore(UnaryOp op, Storage x, Storage y)
-    {
-        var xs = (HostStorage)x;
-        var ys = (HostStorage)y;
-        Parallelism.For(xs.Length, OpTable.Of(op).Cost, (s, e) =>
-        {
-            switch (xs.DType)
-            {
-                case DType.Float32:
-                    var xf = xs.F32;
-                    var yf = ys.F32;
-                    for (int i = s; i < e; i++)
-                    {
-                        yf[i] = ScalarOps.Apply(op, xf[i]);
-                    }
+    protected override void CastCore(Storage src, Storage dst) => ElementTypes.Run(src.DType, new CastFromKernel((HostStorage)src, (HostStorage)dst));
 
-                    break;
-                case DType.Float64:
-                    var xd = xs.F64;
-                    var yd = ys.F64;
-                    for (int i = s; i < e; i++)
-                    {
-                        yd[i] = ScalarOps.Apply(op, xd[i]);
-                    }
+    /// <inheritdoc/>
+    protected override void FillCore(Storage dst, double value) => ElementTypes.Run(dst.DType, new FillKernel((HostStorage)dst, value));
 
-                    break;
-                default:
-                    var xi = xs.I32;
-                    var yi = ys.I32;
-                    for (int i = s; i < e; i++)
-                    {
-                        yi[i] = ScalarOps.Apply(op, xi[i]);
-                    }
-
-                    break;
-            }
-        });
-    }
+    /// <inheritdoc/>
+    protected override void UnaryCore(UnaryOp op, Storage x, Storage y) => ComputeTypes.Run<UnaryKernel, HostFma>(x.DType, new UnaryKernel(op, (HostStorage)x, (HostStorage)y));
 
     /// <inheritdoc/>
     protected override void BinaryCore(BinaryOp op, in View a, in View b, Storage y, int[] shape)
     {
-        var ys = (HostStorage)y;
-        if (op == BinaryOp.Div && ys.DType == DType.Int32)
+        if (y.Length > 0)
         {
-            CheckNoZeroDivisor(b, shape);
+            ComputeTypes.Run<BinaryKernel, HostFma>(y.DType, new BinaryKernel(op, a, b, (HostStorage)y, shape));
         }
-
-        int n = ys.Length;
-        if (n == 0)
-        {
-            return;
-        }
-
-        // Iterate rows of the last axis; each row is one inner loop with constant strides.
-        int rank = shape.Length;
-        int inner = rank == 0 ? 1 : shape[rank - 1];
-        int rows = inner == 0 ? 0 : n / inner;
-        int sa = rank == 0 ? 0 : a.Strides[rank - 1];
-        int sb = rank == 0 ? 0 : b.Strides[rank - 1];
-        var av = a;
-        var bv = b;
-        Parallelism.For(rows, inner, (r0, r1) =>
-        {
-            for (int r = r0; r < r1; r++)
-            {
-                int oa = RowOffset(r, shape, av.Strides, av.Offset);
-                int ob = RowOffset(r, shape, bv.Strides, bv.Offset);
-                int oy = r * inner;
-                switch (ys.DType)
-                {
-                    case DType.Float32:
-                        BinaryRow(op, ((HostStorage)av.Storage).F32, oa, sa, ((HostStorage)bv.Storage).F32, ob, sb, ys.F32, oy, inner);
-                        break;
-                    case DType.Float64:
-                        var ad = ((HostStorage)av.Storage).F64;
-                        var bd = ((HostStorage)bv.Storage).F64;
-                        for (int j = 0; j < inner; j++)
-                        {
-                            ys.F64[oy + j] = ScalarOps.Apply(op, ad[oa + (j * sa)], bd[ob + (j * sb)]);
-                        }
-
-                        break;
-                    default:
-                        var ai = ((HostStorage)av.Storage).I32;
-                        var bi = ((HostStorage)bv.Storage).I32;
-                        for (int j = 0; j < inner; j++)
-                        {
-                            ys.I32[oy + j] = ScalarOps.Apply(op, ai[oa + (j * sa)], bi[ob + (j * sb)]);
-                        }
-
-                        break;
-                }
-            }
-        });
     }
 
     /// <inheritdoc/>
@@ -346,291 +109,19 @@ public class ManagedBackend : ReferenceBackend
     /// </remarks>
     protected override void WhereCore(in View cond, in View a, in View b, Storage y, int[] shape)
     {
-        var ys = (HostStorage)y;
-        int n = ys.Length;
-        if (n == 0)
+        if (y.Length > 0)
         {
-            return;
-        }
-
-        int rank = shape.Length;
-        int inner = rank == 0 ? 1 : shape[rank - 1];
-        int rows = n / inner;
-        int stc = rank == 0 ? 0 : cond.Strides[rank - 1];
-        int sta = rank == 0 ? 0 : a.Strides[rank - 1];
-        int stb = rank == 0 ? 0 : b.Strides[rank - 1];
-        var cv = cond;
-        var av = a;
-        var bv = b;
-        var cs = (HostStorage)cv.Storage;
-        var @as = (HostStorage)av.Storage;
-        var bs = (HostStorage)bv.Storage;
-        Parallelism.For(rows, inner, (r0, r1) =>
-        {
-            for (int r = r0; r < r1; r++)
-            {
-                int oc = RowOffset(r, shape, cv.Strides, cv.Offset);
-                int oa = RowOffset(r, shape, av.Strides, av.Offset);
-                int ob = RowOffset(r, shape, bv.Strides, bv.Offset);
-                int oy = r * inner;
-                switch (ys.DType)
-                {
-                    case DType.Float32:
-                        WhereRow(cs, oc, stc, @as.F32, oa, sta, bs.F32, ob, stb, ys.F32, oy, inner);
-                        break;
-                    case DType.Float64:
-                        WhereRow(cs, oc, stc, @as.F64, oa, sta, bs.F64, ob, stb, ys.F64, oy, inner);
-                        break;
-                    case DType.Int32:
-                        WhereRow(cs, oc, stc, @as.I32, oa, sta, bs.I32, ob, stb, ys.I32, oy, inner);
-                        break;
-                    default:
-                        throw Throw.UnknownDType(ys.DType);
-                }
-            }
-        });
-    }
-
-    private static void WhereRow<T>(HostStorage c, int oc, int stc, T[] a, int oa, int sa, T[] b, int ob, int sb, T[] y, int oy, int n)
-    {
-        switch (c.DType)
-        {
-            case DType.Float32:
-                var cf = c.F32;
-                for (int j = 0; j < n; j++)
-                {
-                    y[oy + j] = cf[oc + (j * stc)] != 0f ? a[oa + (j * sa)] : b[ob + (j * sb)];
-                }
-
-                break;
-            case DType.Float64:
-                var cd = c.F64;
-                for (int j = 0; j < n; j++)
-                {
-                    y[oy + j] = cd[oc + (j * stc)] != 0.0 ? a[oa + (j * sa)] : b[ob + (j * sb)];
-                }
-
-                break;
-            case DType.Int32:
-                var ci = c.I32;
-                for (int j = 0; j < n; j++)
-                {
-                    y[oy + j] = ci[oc + (j * stc)] != 0 ? a[oa + (j * sa)] : b[ob + (j * sb)];
-                }
-
-                break;
-            case DType.Float16:
-            case DType.BFloat16:
-                // Both are zero exactly when every bit but the sign is clear.
-                var cu = c.U16;
-                for (int j = 0; j < n; j++)
-                {
-                    y[oy + j] = (cu[oc + (j * stc)] & 0x7FFF) != 0 ? a[oa + (j * sa)] : b[ob + (j * sb)];
-                }
-
-                break;
-            default:
-                throw Throw.UnknownDType(c.DType);
-        }
-    }
-
-    /// <summary>Offset of the first element of row r (all axes but the last) in a strided view.</summary>
-    private static int RowOffset(int r, int[] shape, int[] strides, int offset)
-    {
-        int off = offset;
-        for (int d = shape.Length - 2; d >= 0; d--)
-        {
-            int extent = shape[d];
-            off += r % extent * strides[d];
-            r /= extent;
-        }
-
-        return off;
-    }
-
-    private static void BinaryRow(BinaryOp op, float[] a, int oa, int sa, float[] b, int ob, int sb, float[] y, int oy, int n)
-    {
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated && op is BinaryOp.Add or BinaryOp.Sub or BinaryOp.Mul or BinaryOp.Div && n >= 8)
-        {
-            ref float ra = ref a[oa];
-            ref float rb = ref b[ob];
-            ref float ry = ref y[oy];
-            if (sa == 1 && sb == 1)
-            {
-                for (; j + 8 <= n; j += 8)
-                {
-                    Apply(op, Vector256.LoadUnsafe(ref ra, (nuint)j), Vector256.LoadUnsafe(ref rb, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
-                }
-            }
-            else if (sa == 1 && sb == 0)
-            {
-                var vb = Vector256.Create(rb);
-                for (; j + 8 <= n; j += 8)
-                {
-                    Apply(op, Vector256.LoadUnsafe(ref ra, (nuint)j), vb).StoreUnsafe(ref ry, (nuint)j);
-                }
-            }
-            else if (sa == 0 && sb == 1)
-            {
-                var va = Vector256.Create(ra);
-                for (; j + 8 <= n; j += 8)
-                {
-                    Apply(op, va, Vector256.LoadUnsafe(ref rb, (nuint)j)).StoreUnsafe(ref ry, (nuint)j);
-                }
-            }
-        }
-
-        for (; j < n; j++)
-        {
-            y[oy + j] = ScalarOps.Apply(op, a[oa + (j * sa)], b[ob + (j * sb)]);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Apply(BinaryOp op, Vector256<float> a, Vector256<float> b) => op switch
-    {
-        BinaryOp.Add => a + b,
-        BinaryOp.Sub => a - b,
-        BinaryOp.Mul => a * b,
-        _ => a / b,
-    };
-
-    /// <inheritdoc/>
-    protected override void CopyCore(in View src, in View dst)
-    {
-        int n = ShapeUtil.Numel(dst.Shape);
-        if (n == 0)
-        {
-            return;
-        }
-
-        var s = ((HostStorage)src.Storage).Data;
-        var d = ((HostStorage)dst.Storage).Data;
-        int rank = dst.Shape.Length;
-        int inner = rank == 0 ? 1 : dst.Shape[rank - 1];
-        int rows = n / inner;
-        int ss = rank == 0 ? 1 : src.Strides[rank - 1];
-        int ds = rank == 0 ? 1 : dst.Strides[rank - 1];
-        var sv = src;
-        var dv = dst;
-        Parallelism.For(rows, inner, (r0, r1) =>
-        {
-            for (int r = r0; r < r1; r++)
-            {
-                int so = RowOffset(r, sv.Shape, sv.Strides, sv.Offset);
-                int dof = RowOffset(r, dv.Shape, dv.Strides, dv.Offset);
-                CopyRow(s, so, ss, d, dof, ds, inner);
-            }
-        });
-    }
-
-    private static void CopyRow(Array s, int so, int ss, Array d, int dof, int ds, int n)
-    {
-        if (ss == 1 && ds == 1)
-        {
-            Array.Copy(s, so, d, dof, n);
-            return;
-        }
-
-        switch (s)
-        {
-            case float[] sf:
-                var df = (float[])d;
-                for (int j = 0; j < n; j++)
-                {
-                    df[dof + (j * ds)] = sf[so + (j * ss)];
-                }
-
-                break;
-            case double[] sd:
-                var dd = (double[])d;
-                for (int j = 0; j < n; j++)
-                {
-                    dd[dof + (j * ds)] = sd[so + (j * ss)];
-                }
-
-                break;
-            case int[] si:
-                var di = (int[])d;
-                for (int j = 0; j < n; j++)
-                {
-                    di[dof + (j * ds)] = si[so + (j * ss)];
-                }
-
-                break;
-            default:
-                var su = (ushort[])s;
-                var du = (ushort[])d;
-                for (int j = 0; j < n; j++)
-                {
-                    du[dof + (j * ds)] = su[so + (j * ss)];
-                }
-
-                break;
+            ElementTypes.Run(cond.Storage.DType, new WhereKernel(cond, a, b, (HostStorage)y, shape));
         }
     }
 
     /// <inheritdoc/>
-    protected override void CastCore(Storage src, Storage dst)
-    {
-        var s = (HostStorage)src;
-        var d = (HostStorage)dst;
-        Parallelism.For(s.Length, OpTable.Cast.Cost, (i0, i1) =>
-        {
-            switch ((s.DType, d.DType))
-            {
-                case (DType.Float32, DType.BFloat16):
-                    for (int i = i0; i < i1; i++)
-                    {
-                        d.U16[i] = ((BFloat16)s.F32[i]).Bits;
-                    }
-
-                    break;
-                case (DType.BFloat16, DType.Float32):
-                    for (int i = i0; i < i1; i++)
-                    {
-                        d.F32[i] = (float)BFloat16.FromBits(s.U16[i]);
-                    }
-
-                    break;
-                case (DType.Float32, DType.Float16):
-                    for (int i = i0; i < i1; i++)
-                    {
-                        d.U16[i] = HalfBits.FromFloat(s.F32[i]);
-                    }
-
-                    break;
-                case (DType.Float16, DType.Float32):
-                    for (int i = i0; i < i1; i++)
-                    {
-                        d.F32[i] = HalfBits.ToFloat(s.U16[i]);
-                    }
-
-                    break;
-                default:
-                    for (int i = i0; i < i1; i++)
-                    {
-                        WriteFromDouble(d, i, ReadAsDouble(s, i));
-                    }
-
-                    break;
-            }
-        });
-    }
+    protected override void ReduceCore(ReduceOp op, Storage x, int rows, int n, Storage y) =>
+        ComputeTypes.Run<ReduceKernel, HostFma>(x.DType, new ReduceKernel(op, (HostStorage)x, rows, n, (HostStorage)y));
 
     /// <inheritdoc/>
-    protected override void RandomCore(RandomKind kind, Storage y, ulong seed, ulong stream)
-    {
-        var ys = (HostStorage)y;
-        Parallelism.For(ys.Length, OpTable.Of(kind).Cost, (i0, i1) =>
-        {
-            for (int i = i0; i < i1; i++)
-            {
-                Draw(kind, ys, i, seed, stream);
-            }
-        });
-    }
+    protected override void MatMulCore(Storage a, Storage b, Storage y, int batch, int m, int k, int n) =>
+        ComputeTypes.Run<MatMulKernel, HostFma>(y.DType, new MatMulKernel((HostStorage)a, (HostStorage)b, (HostStorage)y, batch, m, k, n));
 
     /// <inheritdoc/>
     protected override void GatherCore(Storage x, int outer, int axisLen, int inner, Storage index, Storage y)
@@ -651,60 +142,489 @@ public class ManagedBackend : ReferenceBackend
     }
 
     /// <inheritdoc/>
-    protected override void IndexAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src)
-    {
-        // Parallel over the columns j: each output element still receives its contributions in increasing i.
-        var ys = (HostStorage)y;
-        var ss = (HostStorage)src;
-        var idx = ((HostStorage)index).I32;
-        int count = idx.Length;
-        Parallelism.For(outer * inner, count, (w0, w1) =>
-        {
-            for (int w = w0; w < w1; w++)
-            {
-                int o = w / inner;
-                int j = w % inner;
-                for (int i = 0; i < count; i++)
-                {
-                    AddInto(ys, (((o * axisLen) + idx[i]) * inner) + j, ss, (((o * count) + i) * inner) + j);
-                }
-            }
-        });
-    }
+    protected override void IndexAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src) =>
+        ComputeTypes.Run<AccumulateKernel, HostFma>(y.DType, new AccumulateKernel((HostStorage)y, outer, axisLen, inner, ((HostStorage)index).I32, (HostStorage)src, false, index.Length));
 
     /// <inheritdoc/>
-    protected override void ScatterAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src, int len)
-    {
-        var ys = (HostStorage)y;
-        var ss = (HostStorage)src;
-        var idx = ((HostStorage)index).I32;
-        Parallelism.For(outer * inner, len, (w0, w1) =>
-        {
-            for (int w = w0; w < w1; w++)
-            {
-                int o = w / inner;
-                int j = w % inner;
-                for (int l = 0; l < len; l++)
-                {
-                    int si = (((o * len) + l) * inner) + j;
-                    AddInto(ys, (((o * axisLen) + idx[si]) * inner) + j, ss, si);
-                }
-            }
-        });
-    }
+    protected override void ScatterAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src, int len) =>
+        ComputeTypes.Run<AccumulateKernel, HostFma>(y.DType, new AccumulateKernel((HostStorage)y, outer, axisLen, inner, ((HostStorage)index).I32, (HostStorage)src, true, len));
 
     /// <inheritdoc/>
-    protected override void MatMulCore(Storage a, Storage b, Storage y, int batch, int m, int k, int n)
+    protected override void RandomCore(RandomKind kind, Storage y, ulong seed, ulong stream)
     {
-        if (y.DType != DType.Float32)
+        var ys = (HostStorage)y;
+        bool normal = kind == RandomKind.Normal;
+        switch (y.DType)
         {
-            base.MatMulCore(a, b, y, batch, m, k, n);
+            case DType.Int32:
+                Draw<int, Int32Draw>(ys.I32, normal, seed, stream);
+                break;
+            case DType.Float32:
+                Draw<float, Float32Draw<HostFma>>(ys.F32, normal, seed, stream);
+                break;
+            default:
+                Draw<double, Float64Draw<HostFma>>(ys.F64, normal, seed, stream);
+                break;
+        }
+    }
+
+    // Vectors narrower than 4 lanes would need more than 8 registers for the 32 lanes; those widths sum in memory.
+    private const int MinLaneWidth = 4;
+
+    /// <summary>
+    /// The whole 32-element blocks of a chunk into the 32 lanes, in 32 / width vector registers (register r holds lanes
+    /// r * width ..); returns how many elements it consumed. The register count is a constant per instantiation, so the
+    /// unused accumulators and their branches compile away.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LaneSums<TVec, T>(ReadOnlySpan<T> x, Span<T> lanes)
+        where TVec : unmanaged
+        where T : unmanaged, INumber<T>
+    {
+        int w = Simd.Count<TVec, T>();
+        ref T src = ref MemoryMarshal.GetReference(x);
+        TVec a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        int i = 0;
+        for (; i + Canonical.ReductionLanes <= x.Length; i += Canonical.ReductionLanes)
+        {
+            a0 = Add(a0, Simd.Load<TVec, T>(ref src, i));
+            a1 = Add(a1, Simd.Load<TVec, T>(ref src, i + w));
+            if (w <= 8)
+            {
+                a2 = Add(a2, Simd.Load<TVec, T>(ref src, i + (2 * w)));
+                a3 = Add(a3, Simd.Load<TVec, T>(ref src, i + (3 * w)));
+            }
+
+            if (w <= 4)
+            {
+                a4 = Add(a4, Simd.Load<TVec, T>(ref src, i + (4 * w)));
+                a5 = Add(a5, Simd.Load<TVec, T>(ref src, i + (5 * w)));
+                a6 = Add(a6, Simd.Load<TVec, T>(ref src, i + (6 * w)));
+                a7 = Add(a7, Simd.Load<TVec, T>(ref src, i + (7 * w)));
+            }
+        }
+
+        ref T dst = ref MemoryMarshal.GetReference(lanes);
+        Simd.Store(a0, ref dst, 0);
+        Simd.Store(a1, ref dst, w);
+        if (w <= 8)
+        {
+            Simd.Store(a2, ref dst, 2 * w);
+            Simd.Store(a3, ref dst, 3 * w);
+        }
+
+        if (w <= 4)
+        {
+            Simd.Store(a4, ref dst, 4 * w);
+            Simd.Store(a5, ref dst, 5 * w);
+            Simd.Store(a6, ref dst, 6 * w);
+            Simd.Store(a7, ref dst, 7 * w);
+        }
+
+        return i;
+
+        static TVec Add(TVec a, TVec b) => Simd.Invoke<AddOp<T>, TVec, T>(a, b);
+    }
+
+    /// <summary>The canonical sum of each row: one work item per (row, chunk) into fixed slots, then each row's tree in order.</summary>
+    private static void SumRows<T>(T[] x, int rows, int n, T[] y)
+        where T : unmanaged, INumber<T>
+    {
+        int chunks = Canonical.ChunkCount(n);
+        if (chunks <= 1)
+        {
+            Parallelism.For(rows, n, (r0, r1) =>
+            {
+                for (int r = r0; r < r1; r++)
+                {
+                    y[r] = n == 0 ? T.Zero : ChunkSum<T>(x.AsSpan(r * n, n));
+                }
+            });
             return;
         }
 
-        var af = ((HostStorage)a).F32;
-        var bf = ((HostStorage)b).F32;
-        var yf = ((HostStorage)y).F32;
-        MatMulF32.Run(af, bf, yf, batch, m, k, n);
+        var partials = new T[rows * chunks];
+        Parallelism.For(rows * chunks, Canonical.ReductionChunk, (w0, w1) =>
+        {
+            for (int w = w0; w < w1; w++)
+            {
+                int r = w / chunks;
+                int start = (w % chunks) * Canonical.ReductionChunk;
+                partials[w] = ChunkSum<T>(x.AsSpan((r * n) + start, Math.Min(Canonical.ReductionChunk, n - start)));
+            }
+        });
+        for (int r = 0; r < rows; r++)
+        {
+            y[r] = Canonical.PairwiseTree(partials.AsSpan(r * chunks, chunks));
+        }
+    }
+
+    /// <summary>Index of the first maximum (minimum) of a row, or of its first NaN, in one pass.</summary>
+    private static int ArgBest<T>(ReadOnlySpan<T> row, bool max)
+        where T : INumber<T>
+    {
+        int best = 0;
+        for (int i = 0; i < row.Length; i++)
+        {
+            if (T.IsNaN(row[i]))
+            {
+                return i;
+            }
+
+            if (ScalarOps.Beats(row[i], row[best], max))
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Offset of the first element of row r (all axes but the last) in a strided view.</summary>
+    private static int RowOffset(int r, int[] shape, int[] strides, int offset)
+    {
+        int off = offset;
+        for (int d = shape.Length - 2; d >= 0; d--)
+        {
+            int extent = shape[d];
+            off += r % extent * strides[d];
+            r /= extent;
+        }
+
+        return off;
+    }
+
+    /// <summary>Stride of the last axis (0-d views: <paramref name="scalar"/>).</summary>
+    private static int LastStride(in View v, int scalar) => v.Shape.Length == 0 ? scalar : v.Strides[^1];
+
+    private static void Draw<T, TDraw>(T[] y, bool normal, ulong seed, ulong stream)
+        where TDraw : struct, IDraw<T> =>
+        Parallelism.For(y.Length, OpTable.Of(normal ? RandomKind.Normal : RandomKind.Uniform).Cost, (i0, i1) =>
+        {
+            for (int i = i0; i < i1; i++)
+            {
+                y[i] = default(TDraw).Draw(normal, seed, stream, i);
+            }
+        });
+
+    /// <summary>
+    /// y = op(a, b) over rows of the last axis, each one inner loop with constant strides. Add, sub, mul and div of
+    /// floats run whole vectors where the operands are contiguous or broadcast: one IEEE operation per element, so the
+    /// same bits as the scalar loop at any width.
+    /// </summary>
+    private readonly struct BinaryKernel(BinaryOp op, View a, View b, HostStorage y, int[] shape) : IComputeKernel
+    {
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
+        {
+            var (av, bv, dims, binary) = (a, b, shape, op);
+            var (xa, xb, ys) = ((T[])((HostStorage)a.Storage).Data, (T[])((HostStorage)b.Storage).Data, (T[])y.Data);
+            int rank = dims.Length;
+            int inner = rank == 0 ? 1 : dims[rank - 1];
+            int rows = inner == 0 ? 0 : ys.Length / inner;
+            int sa = LastStride(av, 0);
+            int sb = LastStride(bv, 0);
+            Parallelism.For(rows, inner, (r0, r1) =>
+            {
+                for (int r = r0; r < r1; r++)
+                {
+                    Row<T, TOps>(binary, xa, RowOffset(r, dims, av.Strides, av.Offset), sa, xb, RowOffset(r, dims, bv.Strides, bv.Offset), sb, ys, r * inner, inner);
+                }
+            });
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Row<T, TOps>(BinaryOp op, T[] a, int oa, int sa, T[] b, int ob, int sb, T[] y, int oy, int n)
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
+        {
+            int j = 0;
+            if (typeof(T) == typeof(float) || typeof(T) == typeof(double))
+            {
+                j = op switch
+                {
+                    BinaryOp.Add => Widest<AddOp<T>, T>(a, oa, sa, b, ob, sb, y, oy, n),
+                    BinaryOp.Sub => Widest<SubOp<T>, T>(a, oa, sa, b, ob, sb, y, oy, n),
+                    BinaryOp.Mul => Widest<MulOp<T>, T>(a, oa, sa, b, ob, sb, y, oy, n),
+                    BinaryOp.Div => Widest<DivOp<T>, T>(a, oa, sa, b, ob, sb, y, oy, n),
+                    _ => 0,
+                };
+            }
+
+            for (; j < n; j++)
+            {
+                y[oy + j] = default(TOps).Binary(op, a[oa + (j * sa)], b[ob + (j * sb)]);
+            }
+        }
+
+        // The whole vectors of a row, at the widest width this CPU runs; returns how many elements it wrote.
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Elementwise: each output is one IEEE operation on its own operands at any width; no reduction order exists.")]
+        private static int Widest<TOp, T>(T[] a, int oa, int sa, T[] b, int ob, int sb, T[] y, int oy, int n)
+            where TOp : IVectorOp<T>
+            where T : unmanaged
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                return VectorRow<TOp, Vector512<T>, T>(a, oa, sa, b, ob, sb, y, oy, n);
+            }
+
+            if (Vector256.IsHardwareAccelerated)
+            {
+                return VectorRow<TOp, Vector256<T>, T>(a, oa, sa, b, ob, sb, y, oy, n);
+            }
+
+            return Vector128.IsHardwareAccelerated ? VectorRow<TOp, Vector128<T>, T>(a, oa, sa, b, ob, sb, y, oy, n) : 0;
+        }
+
+        // The whole vectors of a row whose operands are contiguous (stride 1), or one of them broadcast (stride 0); returns
+        // how many elements it wrote (0 for other strides). One loop per stride pattern keeps the loops branch-free.
+        private static int VectorRow<TOp, TVec, T>(T[] a, int oa, int sa, T[] b, int ob, int sb, T[] y, int oy, int n)
+            where TOp : IVectorOp<T>
+            where TVec : unmanaged
+            where T : unmanaged
+        {
+            int w = Simd.Count<TVec, T>();
+            if ((uint)sa > 1 || (uint)sb > 1 || (sa | sb) == 0 || n < w)
+            {
+                return 0;
+            }
+
+            ref T ra = ref a[oa];
+            ref T rb = ref b[ob];
+            ref T ry = ref y[oy];
+            int j = 0;
+            if (sa == sb)
+            {
+                for (; j + w <= n; j += w)
+                {
+                    Simd.Store(Simd.Invoke<TOp, TVec, T>(Simd.Load<TVec, T>(ref ra, j), Simd.Load<TVec, T>(ref rb, j)), ref ry, j);
+                }
+            }
+            else if (sa == 1)
+            {
+                var vb = Simd.BroadcastAt<TVec, T>(ref rb, 0);
+                for (; j + w <= n; j += w)
+                {
+                    Simd.Store(Simd.Invoke<TOp, TVec, T>(Simd.Load<TVec, T>(ref ra, j), vb), ref ry, j);
+                }
+            }
+            else
+            {
+                var va = Simd.BroadcastAt<TVec, T>(ref ra, 0);
+                for (; j + w <= n; j += w)
+                {
+                    Simd.Store(Simd.Invoke<TOp, TVec, T>(va, Simd.Load<TVec, T>(ref rb, j)), ref ry, j);
+                }
+            }
+
+            return j;
+        }
+    }
+
+    private readonly struct UnaryKernel(UnaryOp op, HostStorage x, HostStorage y) : IComputeKernel
+    {
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
+        {
+            var (xs, ys, unary) = ((T[])x.Data, (T[])y.Data, op);
+            Parallelism.For(xs.Length, OpTable.Of(op).Cost, (s, e) => Map<T, TOps>(unary, xs, ys, s, e));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Map<T, TOps>(UnaryOp op, T[] x, T[] y, int start, int end)
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
+        {
+            for (int i = start; i < end; i++)
+            {
+                y[i] = default(TOps).Unary(op, x[i]);
+            }
+        }
+    }
+
+    private readonly struct ReduceKernel(ReduceOp op, HostStorage x, int rows, int n, HostStorage y) : IComputeKernel
+    {
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
+        {
+            var xs = (T[])x.Data;
+            int len = n;
+            bool max = op is ReduceOp.Max or ReduceOp.ArgMax;
+            if (op == ReduceOp.Sum)
+            {
+                SumRows(xs, rows, len, (T[])y.Data);
+            }
+            else if (op is ReduceOp.Max or ReduceOp.Min)
+            {
+                var ys = (T[])y.Data;
+                Parallelism.For(rows, len, (r0, r1) =>
+                {
+                    for (int r = r0; r < r1; r++)
+                    {
+                        var row = xs.AsSpan(r * len, len);
+                        T m = row[0];
+                        foreach (var v in row[1..])
+                        {
+                            m = max ? default(TOps).Max(m, v) : default(TOps).Min(m, v);
+                        }
+
+                        ys[r] = m;
+                    }
+                });
+            }
+            else
+            {
+                var ys = (int[])y.Data;
+                Parallelism.For(rows, len, (r0, r1) =>
+                {
+                    for (int r = r0; r < r1; r++)
+                    {
+                        ys[r] = ArgBest<T>(xs.AsSpan(r * len, len), max);
+                    }
+                });
+            }
+        }
+    }
+
+    private readonly struct MatMulKernel(HostStorage a, HostStorage b, HostStorage y, int batch, int m, int k, int n) : IComputeKernel
+    {
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T> => ManagedMatMul.Run((T[])a.Data, (T[])b.Data, (T[])y.Data, batch, m, k, n);
+    }
+
+    /// <summary>
+    /// index_add (src position i adds into index[i]) and scatter_add (src element (o, l, j) has an index of its own),
+    /// over <paramref name="steps"/> positions i or l. Parallel over the columns (o, j): each output element receives its
+    /// contributions in increasing position, whatever the thread count.
+    /// </summary>
+    private readonly struct AccumulateKernel(HostStorage y, int outer, int axisLen, int inner, int[] index, HostStorage src, bool scatter, int steps) : IComputeKernel
+    {
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T>
+        {
+            var (ys, ss, idx) = ((T[])y.Data, (T[])src.Data, index);
+            var (axis, cols, perIndex, count) = (axisLen, inner, scatter, steps);
+            Parallelism.For(outer * cols, count, (w0, w1) =>
+            {
+                for (int w = w0; w < w1; w++)
+                {
+                    int o = w / cols;
+                    int j = w % cols;
+                    for (int i = 0; i < count; i++)
+                    {
+                        int si = (((o * count) + i) * cols) + j;
+                        ys[(((o * axis) + idx[perIndex ? si : i]) * cols) + j] += ss[si];
+                    }
+                }
+            });
+        }
+    }
+
+    private readonly struct CopyKernel(View src, View dst) : IElementKernel
+    {
+        public void Run<T, TElement>()
+            where T : unmanaged
+            where TElement : struct, IElement<T>
+        {
+            var (sv, dv) = (src, dst);
+            var (s, d) = ((T[])((HostStorage)src.Storage).Data, (T[])((HostStorage)dst.Storage).Data);
+            int n = ShapeUtil.Numel(dv.Shape);
+            int inner = dv.Shape.Length == 0 ? 1 : dv.Shape[^1];
+            int ss = LastStride(sv, 1);
+            int ds = LastStride(dv, 1);
+            Parallelism.For(n / inner, inner, (r0, r1) =>
+            {
+                for (int r = r0; r < r1; r++)
+                {
+                    int so = RowOffset(r, sv.Shape, sv.Strides, sv.Offset);
+                    int dof = RowOffset(r, dv.Shape, dv.Strides, dv.Offset);
+                    if (ss == 1 && ds == 1)
+                    {
+                        Array.Copy(s, so, d, dof, inner);
+                        continue;
+                    }
+
+                    for (int j = 0; j < inner; j++)
+                    {
+                        d[dof + (j * ds)] = s[so + (j * ss)];
+                    }
+                }
+            });
+        }
+    }
+
+    private readonly struct CastFromKernel(HostStorage src, HostStorage dst) : IElementKernel
+    {
+        public void Run<TS, ES>()
+            where TS : unmanaged
+            where ES : struct, IElement<TS> => ElementTypes.Run(dst.DType, new CastKernel<TS, ES>((TS[])src.Data, dst));
+    }
+
+    /// <summary>dst[i] = the source element converted through double (exact) with the destination's rounding rule.</summary>
+    private readonly struct CastKernel<TS, ES>(TS[] src, HostStorage dst) : IElementKernel
+        where TS : unmanaged
+        where ES : struct, IElement<TS>
+    {
+        public void Run<TD, ED>()
+            where TD : unmanaged
+            where ED : struct, IElement<TD>
+        {
+            var (s, d) = (src, (TD[])dst.Data);
+            Parallelism.For(s.Length, OpTable.Cast.Cost, (i0, i1) =>
+            {
+                for (int i = i0; i < i1; i++)
+                {
+                    d[i] = default(ED).FromDouble(default(ES).ToDouble(s[i]));
+                }
+            });
+        }
+    }
+
+    private readonly struct FillKernel(HostStorage dst, double value) : IElementKernel
+    {
+        public void Run<T, TElement>()
+            where T : unmanaged
+            where TElement : struct, IElement<T> => Array.Fill((T[])dst.Data, default(TElement).FromDouble(value));
+    }
+
+    /// <summary>Reads the condition through its element type (true when not zero, as a double), then selects per value dtype.</summary>
+    private readonly struct WhereKernel(View cond, View a, View b, HostStorage y, int[] shape) : IElementKernel
+    {
+        public void Run<TC, EC>()
+            where TC : unmanaged
+            where EC : struct, IElement<TC> => ElementTypes.Run(y.DType, new SelectKernel<TC, EC>(cond, a, b, y, shape));
+    }
+
+    private readonly struct SelectKernel<TC, EC>(View cond, View a, View b, HostStorage y, int[] shape) : IElementKernel
+        where TC : unmanaged
+        where EC : struct, IElement<TC>
+    {
+        public void Run<T, TElement>()
+            where T : unmanaged
+            where TElement : struct, IElement<T>
+        {
+            var (cv, av, bv, dims) = (cond, a, b, shape);
+            var (c, xa, xb, ys) = ((TC[])((HostStorage)cond.Storage).Data, (T[])((HostStorage)a.Storage).Data, (T[])((HostStorage)b.Storage).Data, (T[])y.Data);
+            int inner = dims.Length == 0 ? 1 : dims[^1];
+            var (sc, sa, sb) = (LastStride(cv, 0), LastStride(av, 0), LastStride(bv, 0));
+            Parallelism.For(ys.Length / inner, inner, (r0, r1) =>
+            {
+                for (int r = r0; r < r1; r++)
+                {
+                    int oc = RowOffset(r, dims, cv.Strides, cv.Offset);
+                    int oa = RowOffset(r, dims, av.Strides, av.Offset);
+                    int ob = RowOffset(r, dims, bv.Strides, bv.Offset);
+                    for (int j = 0; j < inner; j++)
+                    {
+                        ys[(r * inner) + j] = default(EC).ToDouble(c[oc + (j * sc)]) != 0.0 ? xa[oa + (j * sa)] : xb[ob + (j * sb)];
+                    }
+                }
+            });
+        }
     }
 }

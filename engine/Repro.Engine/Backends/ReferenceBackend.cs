@@ -1,21 +1,249 @@
+using System.Numerics;
 using Repro.Engine.Numerics;
 
 namespace Repro.Engine.Backends;
 
 /// <summary>
-/// The scalar reference backend: one thread, plain loops, each canonical order written out literally. It defines
-/// the semantics that every other backend must match bit for bit; it is slow on purpose.
+/// The scalar reference backend: one thread, plain loops, each op's canonical order written out as literally as
+/// possible. It defines the results that every other backend must match bit for bit, and shares no kernel code with
+/// them (only the per-element semantics of <see cref="ScalarOps"/> and <see cref="Numerics"/> and the trees of
+/// <see cref="Canonical"/>), so the conformance suite compares two independent implementations. Slow on purpose.
 /// </summary>
-public class ReferenceBackend : Backend
+public sealed class ReferenceBackend : Backend
 {
     /// <summary>The shared instance.</summary>
     public static readonly ReferenceBackend Instance = new();
 
+    private ReferenceBackend()
+    {
+    }
+
     /// <inheritdoc/>
     public override string Name => "reference";
 
-    /// <summary>Reads element i of any host buffer as a double (exact for every dtype).</summary>
-    protected static double ReadAsDouble(HostStorage s, int i) => s.DType switch
+    /// <summary>
+    /// The canonical row sum, written out literally: chunks of <see cref="Canonical.ReductionChunk"/>; inside a chunk,
+    /// element i goes to lane i mod <see cref="Canonical.ReductionLanes"/>, lanes start at +0; the lanes, then the
+    /// chunk partials, meet in <see cref="Canonical.PairwiseTree{T}"/>. For int32 (wrapping) any order gives this sum.
+    /// </summary>
+    public static T CanonicalSum<T>(ReadOnlySpan<T> row)
+        where T : struct, INumber<T>
+    {
+        int chunks = Canonical.ChunkCount(row.Length);
+        var partials = new T[chunks];
+        var lanes = new T[Canonical.ReductionLanes];
+        for (int c = 0; c < chunks; c++)
+        {
+            Array.Fill(lanes, T.Zero);
+            int start = c * Canonical.ReductionChunk;
+            int end = Math.Min(start + Canonical.ReductionChunk, row.Length);
+            for (int i = start; i < end; i++)
+            {
+                lanes[(i - start) % Canonical.ReductionLanes] += row[i];
+            }
+
+            partials[c] = Canonical.PairwiseTree<T>(lanes);
+        }
+
+        return Canonical.PairwiseTree<T>(partials);
+    }
+
+    /// <inheritdoc/>
+    protected override Storage AllocateCore(DType dtype, int length) => new HostStorage(this, dtype, HostStorage.NewArray(dtype, length));
+
+    /// <inheritdoc/>
+    protected override Storage FromHostCore(Array data, DType dtype) => new HostStorage(this, dtype, (Array)data.Clone());
+
+    /// <inheritdoc/>
+    protected override Array ToHostCore(Storage storage) => (Array)((HostStorage)storage).Data.Clone();
+
+    /// <inheritdoc/>
+    protected override void CopyCore(in View src, in View dst)
+    {
+        var s = ((HostStorage)src.Storage).Data;
+        var d = ((HostStorage)dst.Storage).Data;
+        for (int i = 0; i < ShapeUtil.Numel(dst.Shape); i++)
+        {
+            Array.Copy(s, ShapeUtil.OffsetOf(i, src.Shape, src.Strides, src.Offset), d, ShapeUtil.OffsetOf(i, dst.Shape, dst.Strides, dst.Offset), 1);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void CastCore(Storage src, Storage dst)
+    {
+        for (int i = 0; i < src.Length; i++)
+        {
+            Write((HostStorage)dst, i, Read((HostStorage)src, i));
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void FillCore(Storage dst, double value)
+    {
+        for (int i = 0; i < dst.Length; i++)
+        {
+            Write((HostStorage)dst, i, value);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void UnaryCore(UnaryOp op, Storage x, Storage y)
+    {
+        var (xs, ys) = ((HostStorage)x, (HostStorage)y);
+        switch (x.DType)
+        {
+            case DType.Float32:
+                Map(xs.F32, ys.F32, v => ScalarOps.Apply(op, v));
+                break;
+            case DType.Float64:
+                Map(xs.F64, ys.F64, v => ScalarOps.Apply(op, v));
+                break;
+            default:
+                Map(xs.I32, ys.I32, v => ScalarOps.Apply(op, v));
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void BinaryCore(BinaryOp op, in View a, in View b, Storage y, int[] shape)
+    {
+        switch (y.DType)
+        {
+            case DType.Float32:
+                Zip<float>(a, b, y, shape, (u, v) => ScalarOps.Apply(op, u, v));
+                break;
+            case DType.Float64:
+                Zip<double>(a, b, y, shape, (u, v) => ScalarOps.Apply(op, u, v));
+                break;
+            default:
+                Zip<int>(a, b, y, shape, (u, v) => ScalarOps.Apply(op, u, v));
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void WhereCore(in View cond, in View a, in View b, Storage y, int[] shape)
+    {
+        var c = (HostStorage)cond.Storage;
+        var d = ((HostStorage)y).Data;
+        for (int i = 0; i < y.Length; i++)
+        {
+            var pick = Read(c, ShapeUtil.OffsetOf(i, shape, cond.Strides, cond.Offset)) != 0.0 ? a : b;
+            Array.Copy(((HostStorage)pick.Storage).Data, ShapeUtil.OffsetOf(i, shape, pick.Strides, pick.Offset), d, i, 1);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ReduceCore(ReduceOp op, Storage x, int rows, int n, Storage y)
+    {
+        var (xs, ys) = ((HostStorage)x, (HostStorage)y);
+        switch (x.DType)
+        {
+            case DType.Float32:
+                Reduce(op, xs.F32, rows, n, ys, ScalarOps.Max, ScalarOps.Min);
+                break;
+            case DType.Float64:
+                Reduce(op, xs.F64, rows, n, ys, ScalarOps.Max, ScalarOps.Min);
+                break;
+            default:
+                Reduce(op, xs.I32, rows, n, ys, Math.Max, Math.Min);
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void MatMulCore(Storage a, Storage b, Storage y, int batch, int m, int k, int n)
+    {
+        var (sa, sb, ys) = ((HostStorage)a, (HostStorage)b, (HostStorage)y);
+        switch (y.DType)
+        {
+            case DType.Float32:
+                MatMul(sa.F32, sb.F32, ys.F32, batch, m, k, n, MathF.FusedMultiplyAdd);
+                break;
+            case DType.Float64:
+                MatMul(sa.F64, sb.F64, ys.F64, batch, m, k, n, Math.FusedMultiplyAdd);
+                break;
+            default:
+                MatMul(sa.I32, sb.I32, ys.I32, batch, m, k, n, (p, q, acc) => unchecked(acc + (p * q)));
+                break;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void GatherCore(Storage x, int outer, int axisLen, int inner, Storage index, Storage y)
+    {
+        var idx = ((HostStorage)index).I32;
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < idx.Length; i++)
+            {
+                Array.Copy(((HostStorage)x).Data, ((o * axisLen) + idx[i]) * inner, ((HostStorage)y).Data, ((o * idx.Length) + i) * inner, inner);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void IndexAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src)
+    {
+        var idx = ((HostStorage)index).I32;
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < idx.Length; i++)
+            {
+                for (int j = 0; j < inner; j++)
+                {
+                    AddInto(y, (((o * axisLen) + idx[i]) * inner) + j, src, (((o * idx.Length) + i) * inner) + j);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ScatterAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src, int len)
+    {
+        var idx = ((HostStorage)index).I32;
+        for (int o = 0; o < outer; o++)
+        {
+            for (int l = 0; l < len; l++)
+            {
+                for (int j = 0; j < inner; j++)
+                {
+                    int si = (((o * len) + l) * inner) + j;
+                    AddInto(y, (((o * axisLen) + idx[si]) * inner) + j, src, si);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void RandomCore(RandomKind kind, Storage y, ulong seed, ulong stream)
+    {
+        var ys = (HostStorage)y;
+        for (int i = 0; i < ys.Length; i++)
+        {
+            switch (kind, ys.DType)
+            {
+                case (RandomKind.Bits, _):
+                    ys.I32[i] = unchecked((int)Philox.UInt32(seed, stream, i));
+                    break;
+                case (RandomKind.Uniform, DType.Float32):
+                    ys.F32[i] = Philox.UniformFloat(seed, stream, i);
+                    break;
+                case (RandomKind.Uniform, _):
+                    ys.F64[i] = Philox.UniformDouble(seed, stream, i);
+                    break;
+                case (_, DType.Float32):
+                    ys.F32[i] = Philox.NormalFloat(seed, stream, i);
+                    break;
+                default:
+                    ys.F64[i] = Philox.NormalDouble(seed, stream, i);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Element i of any host buffer as a double (exact for every dtype).</summary>
+    private static double Read(HostStorage s, int i) => s.DType switch
     {
         DType.Float32 => s.F32[i],
         DType.Float64 => s.F64[i],
@@ -26,10 +254,10 @@ public class ReferenceBackend : Backend
     };
 
     /// <summary>
-    /// Writes a double into element i, converting with the engine's cast rules: to float32 by IEEE rounding, to int32
-    /// by truncation with saturation (NaN to 0), to float16/bfloat16 through float32 then round to nearest even.
+    /// Writes a double into element i with the engine's cast rules: to float32 by IEEE rounding, to int32 by truncation
+    /// with saturation (NaN to 0), to float16/bfloat16 through float32 then round to nearest even.
     /// </summary>
-    protected static void WriteFromDouble(HostStorage s, int i, double v)
+    private static void Write(HostStorage s, int i, double v)
     {
         switch (s.DType)
         {
@@ -53,491 +281,113 @@ public class ReferenceBackend : Backend
         }
     }
 
-    /// <summary>The canonical float32 row sum, written out literally (chunks of 1024, 32 lanes, pairwise trees).</summary>
-    public static float CanonicalSum(ReadOnlySpan<float> row)
+    private static void Map<T>(T[] x, T[] y, Func<T, T> f)
     {
-        int chunks = Canonical.ChunkCount(row.Length);
-        var partials = new float[chunks];
-        Span<float> lanes = stackalloc float[Canonical.ReductionLanes];
-        for (int c = 0; c < chunks; c++)
+        for (int i = 0; i < x.Length; i++)
         {
-            lanes.Clear();
-            int start = c * Canonical.ReductionChunk;
-            int end = Math.Min(start + Canonical.ReductionChunk, row.Length);
-            for (int i = start; i < end; i++)
-            {
-                lanes[(i - start) % Canonical.ReductionLanes] += row[i];
-            }
-
-            partials[c] = Canonical.PairwiseTree(lanes);
-        }
-
-        return Canonical.PairwiseTree<float>(partials);
-    }
-
-    /// <summary>The canonical float64 row sum (same chunks, lanes and trees as float32).</summary>
-    public static double CanonicalSum(ReadOnlySpan<double> row)
-    {
-        int chunks = Canonical.ChunkCount(row.Length);
-        var partials = new double[chunks];
-        Span<double> lanes = stackalloc double[Canonical.ReductionLanes];
-        for (int c = 0; c < chunks; c++)
-        {
-            lanes.Clear();
-            int start = c * Canonical.ReductionChunk;
-            int end = Math.Min(start + Canonical.ReductionChunk, row.Length);
-            for (int i = start; i < end; i++)
-            {
-                lanes[(i - start) % Canonical.ReductionLanes] += row[i];
-            }
-
-            partials[c] = Canonical.PairwiseTree(lanes);
-        }
-
-        return Canonical.PairwiseTree<double>(partials);
-    }
-
-    /// <inheritdoc/>
-    protected override Storage AllocateCore(DType dtype, int length) => new HostStorage(this, dtype, HostStorage.NewArray(dtype, length));
-
-    /// <inheritdoc/>
-    protected override Storage FromHostCore(Array data, DType dtype) => new HostStorage(this, dtype, (Array)data.Clone());
-
-    /// <inheritdoc/>
-    protected override Array ToHostCore(Storage storage) => (Array)((HostStorage)storage).Data.Clone();
-
-    /// <inheritdoc/>
-    protected override void CopyCore(in View src, in View dst)
-    {
-        var s = ((HostStorage)src.Storage).Data;
-        var d = ((HostStorage)dst.Storage).Data;
-        int n = ShapeUtil.Numel(dst.Shape);
-        int elem = src.Storage.DType.SizeOf();
-        for (int i = 0; i < n; i++)
-        {
-            int so = ShapeUtil.OffsetOf(i, src.Shape, src.Strides, src.Offset);
-            int dof = ShapeUtil.OffsetOf(i, dst.Shape, dst.Strides, dst.Offset);
-            Buffer.BlockCopy(s, so * elem, d, dof * elem, elem);
+            y[i] = f(x[i]);
         }
     }
 
-    /// <inheritdoc/>
-    protected override void CastCore(Storage src, Storage dst)
+    /// <summary>y[i] = f(a[i], b[i]) with every element's position computed from the strides of its view.</summary>
+    private static void Zip<T>(View a, View b, Storage y, int[] shape, Func<T, T, T> f)
     {
-        var s = (HostStorage)src;
-        var d = (HostStorage)dst;
-        for (int i = 0; i < s.Length; i++)
-        {
-            WriteFromDouble(d, i, ReadAsDouble(s, i));
-        }
-    }
-
-    /// <inheritdoc/>
-    protected override void FillCore(Storage dst, double value)
-    {
-        var d = (HostStorage)dst;
-        for (int i = 0; i < d.Length; i++)
-        {
-            WriteFromDouble(d, i, value);
-        }
-    }
-
-    /// <inheritdoc/>
-    protected override void UnaryCore(UnaryOp op, Storage x, Storage y)
-    {
-        var xs = (HostStorage)x;
-        var ys = (HostStorage)y;
-        for (int i = 0; i < xs.Length; i++)
-        {
-            switch (xs.DType)
-            {
-                case DType.Float32:
-                    ys.F32[i] = ScalarOps.Apply(op, xs.F32[i]);
-                    break;
-                case DType.Float64:
-                    ys.F64[i] = ScalarOps.Apply(op, xs.F64[i]);
-                    break;
-                default:
-                    ys.I32[i] = ScalarOps.Apply(op, xs.I32[i]);
-                    break;
-            }
-        }
-    }
-
-    /// <inheritdoc/>
-    protected override void BinaryCore(BinaryOp op, in View a, in View b, Storage y, int[] shape)
-    {
-        var sa = (HostStorage)a.Storage;
-        var sb = (HostStorage)b.Storage;
-        var ys = (HostStorage)y;
-        if (op == BinaryOp.Div && sb.DType == DType.Int32)
-        {
-            CheckNoZeroDivisor(b, shape);
-        }
-
-        int n = ys.Length;
-        for (int i = 0; i < n; i++)
-        {
-            int ia = ShapeUtil.OffsetOf(i, shape, a.Strides, a.Offset);
-            int ib = ShapeUtil.OffsetOf(i, shape, b.Strides, b.Offset);
-            switch (ys.DType)
-            {
-                case DType.Float32:
-                    ys.F32[i] = ScalarOps.Apply(op, sa.F32[ia], sb.F32[ib]);
-                    break;
-                case DType.Float64:
-                    ys.F64[i] = ScalarOps.Apply(op, sa.F64[ia], sb.F64[ib]);
-                    break;
-                default:
-                    ys.I32[i] = ScalarOps.Apply(op, sa.I32[ia], sb.I32[ib]);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>Rejects integer division by zero with an error naming the position.</summary>
-    protected static void CheckNoZeroDivisor(in View b, int[] shape)
-    {
-        var sb = (HostStorage)b.Storage;
-        int n = ShapeUtil.Numel(shape);
-        for (int i = 0; i < n; i++)
-        {
-            if (sb.I32[ShapeUtil.OffsetOf(i, shape, b.Strides, b.Offset)] == 0)
-            {
-                throw new DivideByZeroException($"div: integer division by zero at output element {i}");
-            }
-        }
-    }
-
-    /// <inheritdoc/>
-    protected override void WhereCore(in View cond, in View a, in View b, Storage y, int[] shape)
-    {
-        var sc = (HostStorage)cond.Storage;
-        var sa = (HostStorage)a.Storage;
-        var sb = (HostStorage)b.Storage;
-        var ys = (HostStorage)y;
+        var (xa, xb, ys) = ((T[])((HostStorage)a.Storage).Data, (T[])((HostStorage)b.Storage).Data, (T[])((HostStorage)y).Data);
         for (int i = 0; i < ys.Length; i++)
         {
-            bool c = ReadAsDouble(sc, ShapeUtil.OffsetOf(i, shape, cond.Strides, cond.Offset)) != 0.0;
-            var src = c ? sa : sb;
-            var v = c ? a : b;
-            Array.Copy(src.Data, ShapeUtil.OffsetOf(i, shape, v.Strides, v.Offset), ys.Data, i, 1);
+            ys[i] = f(xa[ShapeUtil.OffsetOf(i, shape, a.Strides, a.Offset)], xb[ShapeUtil.OffsetOf(i, shape, b.Strides, b.Offset)]);
         }
     }
 
-    /// <inheritdoc/>
-    protected override void ReduceCore(ReduceOp op, Storage x, int rows, int n, Storage y)
+    /// <summary>
+    /// Each row of [rows, n]: the canonical sum; max and min by folding <paramref name="max"/> or <paramref name="min"/>
+    /// from the first element (they are total orders, so this order is as good as any); argmax and argmin as the
+    /// first index that holds the max (min) so found.
+    /// </summary>
+    private static void Reduce<T>(ReduceOp op, T[] x, int rows, int n, HostStorage y, Func<T, T, T> max, Func<T, T, T> min)
+        where T : struct, INumber<T>
     {
-        var xs = (HostStorage)x;
-        var ys = (HostStorage)y;
         for (int r = 0; r < rows; r++)
         {
-            switch (xs.DType)
+            var row = x.AsSpan(r * n, n);
+            switch (op)
             {
-                case DType.Float32:
-                    ReduceRow(op, xs.F32.AsSpan(r * n, n), ys, r);
+                case ReduceOp.Sum:
+                    ((T[])y.Data)[r] = CanonicalSum<T>(row);
                     break;
-                case DType.Float64:
-                    ReduceRow(op, xs.F64.AsSpan(r * n, n), ys, r);
+                case ReduceOp.Max or ReduceOp.Min:
+                    ((T[])y.Data)[r] = Fold(row, op == ReduceOp.Max ? max : min);
                     break;
                 default:
-                    ReduceRowInt(op, xs.I32.AsSpan(r * n, n), ys, r);
+                    y.I32[r] = FirstIndexOf(row, Fold(row, op == ReduceOp.ArgMax ? max : min));
                     break;
             }
         }
     }
 
-    /// <summary>One float32 row of a reduction.</summary>
-    protected static void ReduceRow(ReduceOp op, ReadOnlySpan<float> row, HostStorage y, int r)
+    /// <summary>
+    /// The first position of <paramref name="best"/> in the row, a zero told apart from a zero of the other sign; when
+    /// best is NaN (max and min propagate NaN, so exactly when the row holds one), the first NaN.
+    /// </summary>
+    private static int FirstIndexOf<T>(ReadOnlySpan<T> row, T best)
+        where T : INumber<T>
     {
-        switch (op)
+        int i = 0;
+        while (T.IsNaN(best) ? !T.IsNaN(row[i]) : row[i] != best || T.IsNegative(row[i]) != T.IsNegative(best))
         {
-            case ReduceOp.Sum:
-                y.F32[r] = CanonicalSum(row);
-                break;
-            case ReduceOp.Max or ReduceOp.Min:
-                float m = row[0];
-                for (int i = 1; i < row.Length; i++)
-                {
-                    m = op == ReduceOp.Max ? ScalarOps.Max(m, row[i]) : ScalarOps.Min(m, row[i]);
-                }
-
-                y.F32[r] = m;
-                break;
-            default:
-                y.I32[r] = ArgBest(op == ReduceOp.ArgMax, row);
-                break;
-        }
-    }
-
-    /// <summary>One float64 row of a reduction.</summary>
-    protected static void ReduceRow(ReduceOp op, ReadOnlySpan<double> row, HostStorage y, int r)
-    {
-        switch (op)
-        {
-            case ReduceOp.Sum:
-                y.F64[r] = CanonicalSum(row);
-                break;
-            case ReduceOp.Max or ReduceOp.Min:
-                double m = row[0];
-                for (int i = 1; i < row.Length; i++)
-                {
-                    m = op == ReduceOp.Max ? ScalarOps.Max(m, row[i]) : ScalarOps.Min(m, row[i]);
-                }
-
-                y.F64[r] = m;
-                break;
-            default:
-                y.I32[r] = ArgBest(op == ReduceOp.ArgMax, row);
-                break;
-        }
-    }
-
-    /// <summary>One int32 row of a reduction (wrapping sum; order does not matter for integers).</summary>
-    protected static void ReduceRowInt(ReduceOp op, ReadOnlySpan<int> row, HostStorage y, int r)
-    {
-        switch (op)
-        {
-            case ReduceOp.Sum:
-                int s = 0;
-                foreach (int v in row)
-                {
-                    s = unchecked(s + v);
-                }
-
-                y.I32[r] = s;
-                break;
-            case ReduceOp.Max:
-                int mx = int.MinValue;
-                foreach (int v in row)
-                {
-                    mx = Math.Max(mx, v);
-                }
-
-                y.I32[r] = mx;
-                break;
-            case ReduceOp.Min:
-                int mn = int.MaxValue;
-                foreach (int v in row)
-                {
-                    mn = Math.Min(mn, v);
-                }
-
-                y.I32[r] = mn;
-                break;
-            default:
-                int best = 0;
-                for (int i = 1; i < row.Length; i++)
-                {
-                    if (op == ReduceOp.ArgMax ? row[i] > row[best] : row[i] < row[best])
-                    {
-                        best = i;
-                    }
-                }
-
-                y.I32[r] = best;
-                break;
-        }
-    }
-
-    /// <summary>First index of the maximum (or minimum); the first NaN wins if there is one.</summary>
-    protected static int ArgBest(bool max, ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int i = 0; i < row.Length; i++)
-        {
-            float v = row[i];
-            if (float.IsNaN(v))
-            {
-                return i;
-            }
-
-            float cur = row[best];
-            bool better = max
-                ? v > cur || (v == cur && float.IsNegative(cur) && !float.IsNegative(v))
-                : v < cur || (v == cur && !float.IsNegative(cur) && float.IsNegative(v));
-            if (better)
-            {
-                best = i;
-            }
+            i++;
         }
 
-        return best;
+        return i;
     }
 
-    /// <summary>First index of the maximum (or minimum) of a float64 row; the first NaN wins.</summary>
-    protected static int ArgBest(bool max, ReadOnlySpan<double> row)
+    private static T Fold<T>(ReadOnlySpan<T> row, Func<T, T, T> f)
     {
-        int best = 0;
-        for (int i = 0; i < row.Length; i++)
+        T acc = row[0];
+        for (int i = 1; i < row.Length; i++)
         {
-            double v = row[i];
-            if (double.IsNaN(v))
-            {
-                return i;
-            }
-
-            double cur = row[best];
-            bool better = max
-                ? v > cur || (v == cur && double.IsNegative(cur) && !double.IsNegative(v))
-                : v < cur || (v == cur && !double.IsNegative(cur) && double.IsNegative(v));
-            if (better)
-            {
-                best = i;
-            }
+            acc = f(acc, row[i]);
         }
 
-        return best;
+        return acc;
     }
 
-    /// <inheritdoc/>
-    protected override void MatMulCore(Storage a, Storage b, Storage y, int batch, int m, int k, int n)
+    /// <summary>y[p, i, j] = acc = +0, then acc = mulAdd(a[p, i, q], b[p, q, j], acc) for q = 0..k-1 in order.</summary>
+    private static void MatMul<T>(T[] a, T[] b, T[] y, int batch, int m, int k, int n, Func<T, T, T, T> mulAdd)
+        where T : struct, INumber<T>
     {
-        var sa = (HostStorage)a;
-        var sb = (HostStorage)b;
-        var ys = (HostStorage)y;
         for (int p = 0; p < batch; p++)
         {
             for (int i = 0; i < m; i++)
             {
                 for (int j = 0; j < n; j++)
                 {
-                    int ao = (p * m * k) + (i * k);
-                    int bo = (p * k * n) + j;
-                    int yo = (p * m * n) + (i * n) + j;
-                    switch (ys.DType)
+                    T acc = T.Zero;
+                    for (int q = 0; q < k; q++)
                     {
-                        case DType.Float32:
-                            float accF = 0f;
-                            for (int q = 0; q < k; q++)
-                            {
-                                accF = MathF.FusedMultiplyAdd(sa.F32[ao + q], sb.F32[bo + (q * n)], accF);
-                            }
-
-                            ys.F32[yo] = accF;
-                            break;
-                        case DType.Float64:
-                            double accD = 0.0;
-                            for (int q = 0; q < k; q++)
-                            {
-                                accD = Math.FusedMultiplyAdd(sa.F64[ao + q], sb.F64[bo + (q * n)], accD);
-                            }
-
-                            ys.F64[yo] = accD;
-                            break;
-                        default:
-                            int accI = 0;
-                            for (int q = 0; q < k; q++)
-                            {
-                                accI = unchecked(accI + (sa.I32[ao + q] * sb.I32[bo + (q * n)]));
-                            }
-
-                            ys.I32[yo] = accI;
-                            break;
+                        acc = mulAdd(a[(p * m * k) + (i * k) + q], b[(p * k * n) + (q * n) + j], acc);
                     }
+
+                    y[(p * m * n) + (i * n) + j] = acc;
                 }
             }
         }
     }
 
-    /// <inheritdoc/>
-    protected override void GatherCore(Storage x, int outer, int axisLen, int inner, Storage index, Storage y)
+    /// <summary>y[yi] += s[si] in the buffers' compute dtype (int32 wrapping).</summary>
+    private static void AddInto(Storage y, int yi, Storage s, int si)
     {
-        var xs = ((HostStorage)x).Data;
-        var idx = ((HostStorage)index).I32;
-        var ys = ((HostStorage)y).Data;
-        for (int o = 0; o < outer; o++)
-        {
-            for (int i = 0; i < idx.Length; i++)
-            {
-                Array.Copy(xs, ((o * axisLen) + idx[i]) * inner, ys, ((o * idx.Length) + i) * inner, inner);
-            }
-        }
-    }
-
-    /// <inheritdoc/>
-    protected override void IndexAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src)
-    {
-        var ys = (HostStorage)y;
-        var ss = (HostStorage)src;
-        var idx = ((HostStorage)index).I32;
-        for (int o = 0; o < outer; o++)
-        {
-            for (int i = 0; i < idx.Length; i++)
-            {
-                for (int j = 0; j < inner; j++)
-                {
-                    AddInto(ys, (((o * axisLen) + idx[i]) * inner) + j, ss, (((o * idx.Length) + i) * inner) + j);
-                }
-            }
-        }
-    }
-
-    /// <inheritdoc/>
-    protected override void ScatterAddCore(Storage y, int outer, int axisLen, int inner, Storage index, Storage src, int len)
-    {
-        var ys = (HostStorage)y;
-        var ss = (HostStorage)src;
-        var idx = ((HostStorage)index).I32;
-        for (int o = 0; o < outer; o++)
-        {
-            for (int l = 0; l < len; l++)
-            {
-                for (int j = 0; j < inner; j++)
-                {
-                    int si = (((o * len) + l) * inner) + j;
-                    AddInto(ys, (((o * axisLen) + idx[si]) * inner) + j, ss, si);
-                }
-            }
-        }
-    }
-
-    /// <summary>y[yi] += s[si] in the buffers' compute dtype.</summary>
-    protected static void AddInto(HostStorage y, int yi, HostStorage s, int si)
-    {
+        var (yh, sh) = ((HostStorage)y, (HostStorage)s);
         switch (y.DType)
         {
             case DType.Float32:
-                y.F32[yi] += s.F32[si];
+                yh.F32[yi] += sh.F32[si];
                 break;
             case DType.Float64:
-                y.F64[yi] += s.F64[si];
+                yh.F64[yi] += sh.F64[si];
                 break;
             default:
-                y.I32[yi] = unchecked(y.I32[yi] + s.I32[si]);
-                break;
-        }
-    }
-
-    /// <inheritdoc/>
-    protected override void RandomCore(RandomKind kind, Storage y, ulong seed, ulong stream)
-    {
-        var ys = (HostStorage)y;
-        for (int i = 0; i < ys.Length; i++)
-        {
-            Draw(kind, ys, i, seed, stream);
-        }
-    }
-
-    /// <summary>Element i of a random draw.</summary>
-    protected static void Draw(RandomKind kind, HostStorage y, int i, ulong seed, ulong stream)
-    {
-        switch (kind)
-        {
-            case RandomKind.Bits:
-                y.I32[i] = unchecked((int)Philox.UInt32(seed, stream, i));
-                break;
-            case RandomKind.Uniform when y.DType == DType.Float32:
-                y.F32[i] = Philox.UniformFloat(seed, stream, i);
-                break;
-            case RandomKind.Uniform:
-                y.F64[i] = Philox.UniformDouble(seed, stream, i);
-                break;
-            case RandomKind.Normal when y.DType == DType.Float32:
-                y.F32[i] = Philox.NormalFloat(seed, stream, i);
-                break;
-            default:
-                y.F64[i] = Philox.NormalDouble(seed, stream, i);
+                yh.I32[yi] = unchecked(yh.I32[yi] + sh.I32[si]);
                 break;
         }
     }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Repro.Engine.Numerics;
 
@@ -19,57 +20,44 @@ public static class ScalarOps
     /// <summary>Canonical float64 NaN.</summary>
     public const ulong CanonicalNaNBits64 = 0x7FF8000000000000ul;
 
-    /// <summary>Applies a unary op to a float32.</summary>
+    /// <summary>Applies a unary op to a float32 (host FMA).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Apply(UnaryOp op, float x) => Apply<HostFma>(op, x);
+    public static float Apply(UnaryOp op, float x) => Apply<float, Float32Kind, HostFma>(op, x);
 
-    /// <summary>Applies a unary op to a float32 with the FMA <typeparamref name="TFma"/> (kernels pass their device's).</summary>
+    /// <summary>Applies a unary op to a float64 (host FMA).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Apply<TFma>(UnaryOp op, float x)
-        where TFma : struct, IFma => op switch
+    public static double Apply(UnaryOp op, double x) => Apply<double, Float64Kind, HostFma>(op, x);
+
+    /// <summary>
+    /// Applies a unary op to a float32 or float64, with the FMA <typeparamref name="TFma"/> (kernels pass their device's).
+    /// Float32 transcendentals are the float64 ones rounded once (<see cref="IFloatKind{T}"/>), as DetMath defines them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Apply<T, TKind, TFma>(UnaryOp op, T x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TKind : struct, IFloatKind<T>
+        where TFma : struct, IFma
     {
-        UnaryOp.Neg => -x,
-        UnaryOp.Abs => MathF.Abs(x),
-        UnaryOp.Exp => DetMath<TFma>.Exp(x),
-        UnaryOp.Log => DetMath<TFma>.Log(x),
-        UnaryOp.Sqrt => MathF.Sqrt(x),
-        UnaryOp.Rsqrt => 1f / MathF.Sqrt(x),
-        UnaryOp.Tanh => DetMath<TFma>.Tanh(x),
-        UnaryOp.Sigmoid => DetMath<TFma>.Sigmoid(x),
-        UnaryOp.Relu => x > 0f ? x : (float.IsNaN(x) ? x : 0f),
-        UnaryOp.Gelu => (float)Gelu<TFma>(x),
-        UnaryOp.Erf => DetMath<TFma>.Erf(x),
-        UnaryOp.Sin => DetMath<TFma>.Sin(x),
-        UnaryOp.Cos => DetMath<TFma>.Cos(x),
-        UnaryOp.Sign => x > 0f ? 1f : (x < 0f ? -1f : x),
-        _ => float.NaN,
-    };
-
-    /// <summary>Applies a unary op to a float64.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Apply(UnaryOp op, double x) => Apply<HostFma>(op, x);
-
-    /// <summary>Applies a unary op to a float64 with the FMA <typeparamref name="TFma"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Apply<TFma>(UnaryOp op, double x)
-        where TFma : struct, IFma => op switch
-    {
-        UnaryOp.Neg => -x,
-        UnaryOp.Abs => Math.Abs(x),
-        UnaryOp.Exp => DetMath<TFma>.Exp(x),
-        UnaryOp.Log => DetMath<TFma>.Log(x),
-        UnaryOp.Sqrt => Math.Sqrt(x),
-        UnaryOp.Rsqrt => 1.0 / Math.Sqrt(x),
-        UnaryOp.Tanh => DetMath<TFma>.Tanh(x),
-        UnaryOp.Sigmoid => DetMath<TFma>.Sigmoid(x),
-        UnaryOp.Relu => x > 0.0 ? x : (double.IsNaN(x) ? x : 0.0),
-        UnaryOp.Gelu => Gelu<TFma>(x),
-        UnaryOp.Erf => DetMath<TFma>.Erf(x),
-        UnaryOp.Sin => DetMath<TFma>.Sin(x),
-        UnaryOp.Cos => DetMath<TFma>.Cos(x),
-        UnaryOp.Sign => x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x),
-        _ => double.NaN,
-    };
+        var k = default(TKind);
+        return op switch
+        {
+            UnaryOp.Neg => -x,
+            UnaryOp.Abs => T.Abs(x),
+            UnaryOp.Exp => k.Narrow(DetMath<TFma>.Exp(k.Widen(x))),
+            UnaryOp.Log => k.Narrow(DetMath<TFma>.Log(k.Widen(x))),
+            UnaryOp.Sqrt => T.Sqrt(x),
+            UnaryOp.Rsqrt => T.One / T.Sqrt(x),
+            UnaryOp.Tanh => k.Narrow(DetMath<TFma>.Tanh(k.Widen(x))),
+            UnaryOp.Sigmoid => k.Narrow(DetMath<TFma>.Sigmoid(k.Widen(x))),
+            UnaryOp.Relu => x > T.Zero ? x : (T.IsNaN(x) ? x : T.Zero),
+            UnaryOp.Gelu => k.Narrow(Gelu<TFma>(k.Widen(x))),
+            UnaryOp.Erf => k.Narrow(DetMath<TFma>.Erf(k.Widen(x))),
+            UnaryOp.Sin => k.Sin<TFma>(x),
+            UnaryOp.Cos => k.Cos<TFma>(x),
+            UnaryOp.Sign => x > T.Zero ? T.One : (x < T.Zero ? -T.One : x),
+            _ => T.NaN,
+        };
+    }
 
     /// <summary>Applies a unary op to an int32 (only the ops <see cref="IsDefinedForInt"/> accepts).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -85,55 +73,40 @@ public static class ScalarOps
     /// <summary>True where the unary op has integer semantics (its row in <see cref="OpTable"/> accepts int32).</summary>
     public static bool IsDefinedForInt(UnaryOp op) => OpTable.Of(op).Accepts(0, DType.Int32);
 
-    /// <summary>Applies a binary op to float32s.</summary>
+    /// <summary>Applies a binary op to float32s (host FMA).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Apply(BinaryOp op, float a, float b) => Apply<HostFma>(op, a, b);
+    public static float Apply(BinaryOp op, float a, float b) => Apply<float, Float32Kind, HostFma>(op, a, b);
 
-    /// <summary>Applies a binary op to float32s with the FMA <typeparamref name="TFma"/>.</summary>
+    /// <summary>Applies a binary op to float64s (host FMA).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Apply<TFma>(BinaryOp op, float a, float b)
-        where TFma : struct, IFma => op switch
+    public static double Apply(BinaryOp op, double a, double b) => Apply<double, Float64Kind, HostFma>(op, a, b);
+
+    /// <summary>Applies a binary op to float32s or float64s with the FMA <typeparamref name="TFma"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Apply<T, TKind, TFma>(BinaryOp op, T a, T b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TKind : struct, IFloatKind<T>
+        where TFma : struct, IFma
     {
-        BinaryOp.Add => a + b,
-        BinaryOp.Sub => a - b,
-        BinaryOp.Mul => a * b,
-        BinaryOp.Div => a / b,
-        BinaryOp.Pow => DetMath<TFma>.Pow(a, b),
-        BinaryOp.Maximum => Max(a, b),
-        BinaryOp.Minimum => Min(a, b),
-        BinaryOp.Eq => a == b ? 1f : 0f,
-        BinaryOp.Ne => a != b ? 1f : 0f,
-        BinaryOp.Lt => a < b ? 1f : 0f,
-        BinaryOp.Le => a <= b ? 1f : 0f,
-        BinaryOp.Gt => a > b ? 1f : 0f,
-        BinaryOp.Ge => a >= b ? 1f : 0f,
-        _ => float.NaN,
-    };
-
-    /// <summary>Applies a binary op to float64s.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Apply(BinaryOp op, double a, double b) => Apply<HostFma>(op, a, b);
-
-    /// <summary>Applies a binary op to float64s with the FMA <typeparamref name="TFma"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Apply<TFma>(BinaryOp op, double a, double b)
-        where TFma : struct, IFma => op switch
-    {
-        BinaryOp.Add => a + b,
-        BinaryOp.Sub => a - b,
-        BinaryOp.Mul => a * b,
-        BinaryOp.Div => a / b,
-        BinaryOp.Pow => DetMath<TFma>.Pow(a, b),
-        BinaryOp.Maximum => Max(a, b),
-        BinaryOp.Minimum => Min(a, b),
-        BinaryOp.Eq => a == b ? 1.0 : 0.0,
-        BinaryOp.Ne => a != b ? 1.0 : 0.0,
-        BinaryOp.Lt => a < b ? 1.0 : 0.0,
-        BinaryOp.Le => a <= b ? 1.0 : 0.0,
-        BinaryOp.Gt => a > b ? 1.0 : 0.0,
-        BinaryOp.Ge => a >= b ? 1.0 : 0.0,
-        _ => double.NaN,
-    };
+        var k = default(TKind);
+        return op switch
+        {
+            BinaryOp.Add => a + b,
+            BinaryOp.Sub => a - b,
+            BinaryOp.Mul => a * b,
+            BinaryOp.Div => a / b,
+            BinaryOp.Pow => k.Narrow(DetMath<TFma>.Pow(k.Widen(a), k.Widen(b))),
+            BinaryOp.Maximum => Max(a, b),
+            BinaryOp.Minimum => Min(a, b),
+            BinaryOp.Eq => a == b ? T.One : T.Zero,
+            BinaryOp.Ne => a != b ? T.One : T.Zero,
+            BinaryOp.Lt => a < b ? T.One : T.Zero,
+            BinaryOp.Le => a <= b ? T.One : T.Zero,
+            BinaryOp.Gt => a > b ? T.One : T.Zero,
+            BinaryOp.Ge => a >= b ? T.One : T.Zero,
+            _ => T.NaN,
+        };
+    }
 
     /// <summary>Applies a binary op to int32s (wrapping arithmetic; the caller rejects division by zero).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -157,70 +130,42 @@ public static class ScalarOps
 
     /// <summary>NaN-propagating maximum with +0 above -0, so that it is a total order and any evaluation order agrees.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Max(float a, float b)
-    {
-        if (float.IsNaN(a) || float.IsNaN(b))
-        {
-            return float.NaN;
-        }
-
-        if (a == b)
-        {
-            return float.IsNegative(a) ? b : a;
-        }
-
-        return a > b ? a : b;
-    }
+    public static T Max<T>(T a, T b)
+        where T : IFloatingPointIeee754<T> => Extreme(a, b, max: true);
 
     /// <summary>NaN-propagating minimum with -0 below +0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Min(float a, float b)
-    {
-        if (float.IsNaN(a) || float.IsNaN(b))
-        {
-            return float.NaN;
-        }
+    public static T Min<T>(T a, T b)
+        where T : IFloatingPointIeee754<T> => Extreme(a, b, max: false);
 
-        if (a == b)
-        {
-            return float.IsNegative(a) ? a : b;
-        }
-
-        return a < b ? a : b;
-    }
-
-    /// <summary>NaN-propagating maximum with +0 above -0.</summary>
+    /// <summary>
+    /// True when <paramref name="v"/> replaces <paramref name="best"/> as the running arg-max (or arg-min): strictly
+    /// larger (smaller) in the order where +0 is above -0. Ties keep the earlier index; NaNs are handled by the caller
+    /// (the first NaN wins).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Max(double a, double b)
-    {
-        if (double.IsNaN(a) || double.IsNaN(b))
-        {
-            return double.NaN;
-        }
+    public static bool Beats<T>(T v, T best, bool max)
+        where T : INumber<T> => max
+        ? v > best || (v == best && T.IsNegative(best) && !T.IsNegative(v))
+        : v < best || (v == best && !T.IsNegative(best) && T.IsNegative(v));
 
-        if (a == b)
-        {
-            return double.IsNegative(a) ? b : a;
-        }
-
-        return a > b ? a : b;
-    }
-
-    /// <summary>NaN-propagating minimum with -0 below +0.</summary>
+    // Max and min in one body: NaN wins; equal values can only be zeros of either sign (or equal), where max keeps the
+    // positive one and min the negative one; otherwise the larger or smaller.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Min(double a, double b)
+    private static T Extreme<T>(T a, T b, bool max)
+        where T : IFloatingPointIeee754<T>
     {
-        if (double.IsNaN(a) || double.IsNaN(b))
+        if (T.IsNaN(a) || T.IsNaN(b))
         {
-            return double.NaN;
+            return T.NaN;
         }
 
         if (a == b)
         {
-            return double.IsNegative(a) ? a : b;
+            return T.IsNegative(a) ? (max ? b : a) : (max ? a : b);
         }
 
-        return a < b ? a : b;
+        return (max ? a > b : a < b) ? a : b;
     }
 
     /// <summary>GELU in the erf form, evaluated in double: 0.5 x (1 + erf(x / sqrt 2)).</summary>

@@ -1,11 +1,21 @@
+using System.Security.Cryptography;
 using Repro.Engine;
 using Repro.Engine.Backends;
 
-namespace Repro.Backends.Ilgpu.Tests;
+namespace Repro.Tests.Shared;
 
 /// <summary>Bit-for-bit comparison (every NaN counts as the one canonical NaN, as in Repro's hashes) and test data.</summary>
+/// <remarks>Linked into the backend test projects, so every suite compares and generates data alike.</remarks>
 internal static class Bits
 {
+    /// <summary>
+    /// When REPRO_CONFORMANCE_HASHES names a file, every comparison appends a line to it: what was compared and the
+    /// SHA-256 of both sides (NaNs canonical). Running a suite before and after a kernel change, then sorting and
+    /// comparing the two files, shows that no output changed, not only that the backends still agree.
+    /// </summary>
+    private static readonly string? HashFile = Environment.GetEnvironmentVariable("REPRO_CONFORMANCE_HASHES");
+    private static readonly Lock HashGate = new();
+
     /// <summary>
     /// When set (the device-check program sets it), a differing element is recorded here, once per comparison, and
     /// the comparison returns instead of failing: one run then lists every op and dtype that differs, not the first.
@@ -16,6 +26,15 @@ internal static class Bits
     {
         Assert.Equal(expected.GetType(), actual.GetType());
         Assert.True(expected.Length == actual.Length, $"{what}: length {actual.Length}, expected {expected.Length}");
+        if (HashFile is not null)
+        {
+            string line = $"{what}\t{Hash(expected)}\t{Hash(actual)}\n";
+            lock (HashGate)
+            {
+                File.AppendAllText(HashFile, line);
+            }
+        }
+
         for (int i = 0; i < expected.Length; i++)
         {
             (ulong e, ulong a, bool nan) = expected switch
@@ -84,7 +103,20 @@ internal static class Bits
         };
     }
 
-    /// <summary>Uploads the same host data to two backends.</summary>
-    public static (Storage M, Storage D) Both(Backend device, Array host, DType dtype) =>
-        (ManagedBackend.Instance.FromHost(host, dtype), device.FromHost(host, dtype));
+    /// <summary>Uploads the same host data to two backends: the one that defines the result, and the one under test.</summary>
+    public static (Storage Expected, Storage Actual) Both(Backend expected, Backend actual, Array host, DType dtype) =>
+        (expected.FromHost(host, dtype), actual.FromHost(host, dtype));
+
+    // SHA-256 of the elements' bytes, every NaN written as the canonical NaN (as Repro's own hashes do).
+    private static string Hash(Array values)
+    {
+        byte[] bytes = values switch
+        {
+            float[] f => [.. f.SelectMany(x => BitConverter.GetBytes(float.IsNaN(x) ? ScalarOps.CanonicalNaNBits32 : BitConverter.SingleToUInt32Bits(x)))],
+            double[] d => [.. d.SelectMany(x => BitConverter.GetBytes(double.IsNaN(x) ? ScalarOps.CanonicalNaNBits64 : BitConverter.DoubleToUInt64Bits(x)))],
+            int[] n => [.. n.SelectMany(BitConverter.GetBytes)],
+            _ => [.. ((ushort[])values).SelectMany(BitConverter.GetBytes)],
+        };
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
 }
