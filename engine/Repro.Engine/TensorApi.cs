@@ -243,6 +243,13 @@ public sealed partial class Tensor
         return OpCore.Unary(UnaryOp.Gelu, this);
     }
 
+    /// <summary>log(1 + e^x), computed without overflow.</summary>
+    public Tensor Softplus([CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
+    {
+        using var site = Dispatcher.Site(file, line, member);
+        return OpCore.Unary(UnaryOp.Softplus, this);
+    }
+
     /// <summary>Error function.</summary>
     public Tensor Erf([CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {

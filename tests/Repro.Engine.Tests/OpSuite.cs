@@ -67,7 +67,7 @@ public static class OpSuite
         {
             ("neg", x => x.Neg(), 3), ("abs", x => x.Abs(), 3), ("exp", x => x.Exp(), 20), ("log", x => x.Abs().Log(), 10),
             ("sqrt", x => x.Abs().Sqrt(), 10), ("rsqrt", x => x.Rsqrt(), 10), ("tanh", x => x.Tanh(), 5), ("sigmoid", x => x.Sigmoid(), 10),
-            ("relu", x => x.Relu(), 3), ("gelu", x => x.Gelu(), 5), ("erf", x => x.Erf(), 3), ("sin", x => x.Sin(), 10),
+            ("relu", x => x.Relu(), 3), ("gelu", x => x.Gelu(), 5), ("erf", x => x.Erf(), 3), ("softplus", x => x.Softplus(), 3), ("sin", x => x.Sin(), 10),
             ("cos", x => x.Cos(), 10), ("sign", x => x.Sign(), 3),
         })
         {

@@ -121,6 +121,24 @@ public class ScalarSemanticsTests
     }
 
     [Fact]
+    public void Softplus_matches_log1p_exp_without_overflow_and_keeps_the_edges()
+    {
+        // Reference values: log(1 + e^x) of each float32 input in 50-digit decimal (Python's decimal module), rounded to float32.
+        float[] x = [-100f, -20f, -1f, 0f, 1e-8f, 1f, 20f, 100f, 1e30f, float.NegativeInfinity, float.PositiveInfinity, float.NaN];
+        float[] want = [3.783505853677006e-44f, 2.06115369216775e-09f, 0.3132616877555847f, 0.6931471824645996f, 0.6931471824645996f, 1.31326162815094f, 20f, 100f, 1e30f, 0f, float.PositiveInfinity, float.NaN];
+        var got = Tensor.FromArray(x, [x.Length]).Softplus().ToFloatArray();
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.True(BitConverter.SingleToUInt32Bits(want[i]) == BitConverter.SingleToUInt32Bits(got[i]) || (float.IsNaN(want[i]) && float.IsNaN(got[i])), $"softplus({x[i]}) = {got[i]:R}, expected {want[i]:R}");
+        }
+
+        // float64: e^x would overflow at 710; the written form does not.
+        var d = Tensor.FromArray(new double[] { 800.0, -800.0 }, [2]).Softplus().ToDoubleArray();
+        Assert.Equal(800.0, d[0]);
+        Assert.Equal(0.0, d[1]);
+    }
+
+    [Fact]
     public void Casts_truncate_saturate_and_round_to_nearest_even()
     {
         var f = Tensor.FromArray(new float[] { 2.9f, -2.9f, float.NaN, 3e9f, -3e9f }, [5]);

@@ -38,7 +38,7 @@ internal static class Conformance
     [
         ("neg", x => x.Neg()), ("abs", x => x.Abs()), ("exp", x => x.Exp()), ("log", x => x.Log()), ("sqrt", x => x.Sqrt()),
         ("rsqrt", x => x.Rsqrt()), ("tanh", x => x.Tanh()), ("sigmoid", x => x.Sigmoid()), ("relu", x => x.Relu()),
-        ("gelu", x => x.Gelu()), ("erf", x => x.Erf()), ("sin", x => x.Sin()), ("cos", x => x.Cos()), ("sign", x => x.Sign()),
+        ("gelu", x => x.Gelu()), ("erf", x => x.Erf()), ("softplus", x => x.Softplus()), ("sin", x => x.Sin()), ("cos", x => x.Cos()), ("sign", x => x.Sign()),
     ];
 
     private static readonly string[] IntUnaryOps = ["neg", "abs", "relu", "sign"];

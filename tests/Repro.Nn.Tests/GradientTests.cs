@@ -18,6 +18,7 @@ public class GradientTests
     [InlineData("relu")]
     [InlineData("gelu")]
     [InlineData("erf")]
+    [InlineData("softplus")]
     [InlineData("sin")]
     [InlineData("cos")]
     public void Unary_matches_finite_differences(string op)
@@ -32,6 +33,7 @@ public class GradientTests
             "relu" => x => x.Relu(),
             "gelu" => x => x.Gelu(),
             "erf" => x => x.Erf(),
+            "softplus" => x => x.Softplus(),
             "sin" => x => x.Sin(),
             _ => x => x.Cos(),
         };

@@ -44,6 +44,9 @@ public enum UnaryOp
 
     /// <summary>-1, 0 or +1 (sign(NaN) = NaN, sign(-0) = -0).</summary>
     Sign,
+
+    /// <summary>log(1 + e^x) as max(x, 0) + log1p(e^-|x|), evaluated in double, rounded once.</summary>
+    Softplus,
 }
 
 /// <summary>Elementwise two-input primitives, broadcasting.</summary>

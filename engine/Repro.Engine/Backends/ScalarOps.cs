@@ -55,6 +55,7 @@ public static class ScalarOps
             UnaryOp.Sin => k.Sin<TFma>(x),
             UnaryOp.Cos => k.Cos<TFma>(x),
             UnaryOp.Sign => x > T.Zero ? T.One : (x < T.Zero ? -T.One : x),
+            UnaryOp.Softplus => k.Narrow(Softplus<TFma>(k.Widen(x))),
             _ => T.NaN,
         };
     }
@@ -178,6 +179,17 @@ public static class ScalarOps
         double half = 0.5 * x;
         double e = DetMath<TFma>.Erf(default(TFma).Mul(x, 0.70710678118654752440));
         return half * (1.0 + e);
+    }
+
+    /// <summary>
+    /// softplus(x) = log(1 + e^x), written max(x, 0) + log1p(e^-|x|) so that e^x never overflows and small results keep
+    /// their digits; NaN stays NaN (the log1p term carries it), softplus(-inf) = 0, softplus(+inf) = +inf.
+    /// </summary>
+    public static double Softplus<TFma>(double x)
+        where TFma : struct, IFma
+    {
+        double positive = x > 0 ? x : 0.0;
+        return positive + DetMath<TFma>.Log1p(DetMath<TFma>.Exp(-Math.Abs(x)));
     }
 
     /// <summary>Integer power by squaring (wrapping); negative exponents give 0 except for bases 1 and -1.</summary>

@@ -225,6 +225,9 @@ public static class OpTable
     /// <summary>cos x.</summary>
     public static readonly OpInfo Cos = Unary(UnaryOp.Cos, "cos", Floats, cost: 16, By(static c => [Negate(Times(c.G, OpCore.Unary(UnaryOp.Sin, c.X)))]), "elementwise: DetMath cos: a fixed argument reduction and polynomial with explicit FMA");
 
+    /// <summary>log(1 + e^x); d/dx = sigmoid(x).</summary>
+    public static readonly OpInfo Softplus = Unary(UnaryOp.Softplus, "softplus", Floats, cost: 16, By(static c => [Times(c.G, OpCore.Unary(UnaryOp.Sigmoid, c.X))]), "elementwise: max(x, 0) + log1p(exp(-|x|)) with DetMath in float64, rounded once");
+
     /// <summary>-1, 0 or +1.</summary>
     public static readonly OpInfo Sign = Unary(UnaryOp.Sign, "sign", Any, cost: 1, OpGradient.None, "elementwise: -1, 0 or +1; sign(NaN) = NaN, sign(-0) = -0");
 
