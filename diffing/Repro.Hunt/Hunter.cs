@@ -67,6 +67,10 @@ public static class Hunter
         using (var r = LogReader.Open(baseline.Log))
         {
             env = r.Header.Environment;
+            if (!r.Ops().Any())
+            {
+                throw new ArgumentException($"the program ran (exit code {baseline.ExitCode}) but its log holds no op: is it a .NET program that uses the Repro engine?");
+            }
         }
 
         var facts = new BaselineFacts(env.Threads, env.Processors, env.Isa, TimeZoneInfo.Local.Id, z => TimeZoneInfo.TryFindSystemTimeZoneById(z, out _));

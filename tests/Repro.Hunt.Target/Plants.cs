@@ -113,7 +113,7 @@ public static class Plants
             data[i] = ((i * 7919) % 1000 - 500) / 7f * (i % 13 == 0 ? 1000f : 1f);
         }
 
-        var totals = new float[4];
+        var totals = new float[8];
         var gate = new object();
         for (int t = 0; t < totals.Length; t++)
         {
@@ -136,7 +136,7 @@ public static class Plants
             totals[t] = total;
         }
 
-        return Tensor.FromArray(totals, [4]).Sum().ContentHash(); // plant: parallel-sum
+        return Tensor.FromArray(totals, [8]).Sum().ContentHash(); // plant: parallel-sum
     }
 
     // Numbers formatted with the current culture and parsed back with the invariant one: "1,5" is 15 there.
