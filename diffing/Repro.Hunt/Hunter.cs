@@ -195,7 +195,7 @@ public static class Hunter
 
             if (diff.Structural is { } s)
             {
-                Get($"sequence|{s.SourceA.File}|{s.SourceA.Line}|{s.SourceB.File}|{s.SourceB.Line}|{s.Thread}", () => new Builder(DifferenceClass.Sequence, "the op sequences differ: " + s.Description, s.SourceA.IsKnown ? s.SourceA : s.SourceB)
+                Get($"sequence|{s.SourceA.File}|{s.SourceA.Line}|{s.SourceB.File}|{s.SourceB.Line}|{s.Thread}", () => new Builder(DifferenceClass.Sequence, "the op sequences differ: " + s.Description, s.SourceB.IsKnown ? s.SourceB : s.SourceA)
                 {
                     FirstSeq = s.SeqA,
                     Thread = s.Thread,
