@@ -22,10 +22,11 @@ public static class HuntReport
             .Append("; logs in ").Append(LogText.Visible(r.OutDir)).Append('\n')
             .Append('\n').Append("Runs:\n");
         int width = r.Runs.Max(x => x.Run.Label.Length);
+        int summaryWidth = r.Runs.Max(x => RunSummary(r, x).Length);
         foreach (var run in r.Runs)
         {
             s.Append("  ").Append(run.Run.Index.ToString("D2", CultureInfo.InvariantCulture)).Append(' ')
-                .Append(run.Run.Label.PadRight(width)).Append("  ").Append(run.Run.Description).Append("  ->  ").Append(RunSummary(r, run)).Append('\n');
+                .Append(run.Run.Label.PadRight(width)).Append("  ").Append(RunSummary(r, run).PadRight(summaryWidth)).Append("  ").Append(run.Run.Description).Append('\n');
         }
 
         foreach (var k in r.Kinds)
@@ -57,10 +58,10 @@ public static class HuntReport
             .Append("Program: `").Append(LogText.Visible(string.Join(' ', r.Command)).Replace("`", "'", StringComparison.Ordinal)).Append("`  \n")
             .Append("Varied: ").AppendJoin(", ", r.Vary).Append("; seed ").Append(r.Seed.ToString(CultureInfo.InvariantCulture))
             .Append("; logs in `").Append(LogText.Visible(r.OutDir)).Append("`\n\n")
-            .Append("| run | condition | changed | result |\n| --- | --- | --- | --- |\n");
+            .Append("| run | condition | result | changed |\n| --- | --- | --- | --- |\n");
         foreach (var run in r.Runs)
         {
-            s.Append("| ").Append(run.Run.Index.ToString("D2", CultureInfo.InvariantCulture)).Append(" | ").Append(run.Run.Label).Append(" | ").Append(Md(run.Run.Description)).Append(" | ").Append(Md(RunSummary(r, run))).Append(" |\n");
+            s.Append("| ").Append(run.Run.Index.ToString("D2", CultureInfo.InvariantCulture)).Append(" | ").Append(run.Run.Label).Append(" | ").Append(Md(RunSummary(r, run))).Append(" | ").Append(Md(run.Run.Description)).Append(" |\n");
         }
 
         foreach (var k in r.Kinds)
