@@ -8,7 +8,11 @@ namespace Repro.Hunt;
 /// <param name="Isa">Vector ISAs the baseline's JIT could use (<c>env.isa</c>).</param>
 /// <param name="TimeZone">The time zone the program inherits (this process's).</param>
 /// <param name="ZoneExists">Whether a time zone id can be loaded here (so that TZ=id changes something).</param>
-public sealed record BaselineFacts(int Threads, int Processors, IReadOnlyList<string> Isa, string TimeZone, Func<string, bool> ZoneExists);
+public sealed record BaselineFacts(int Threads, int Processors, IReadOnlyList<string> Isa, string TimeZone, Func<string, bool> ZoneExists)
+{
+    /// <summary>The locale the program inherits ("de_DE.UTF-8"; "" or "C.UTF-8" for the invariant culture).</summary>
+    public string Culture { get; init; } = string.Empty;
+}
 
 /// <summary>How a run orders the environment it passes to the program.</summary>
 public enum EnvOrder
@@ -73,12 +77,12 @@ public static class HuntConditions
             Set("tiering", ("DOTNET_TieredPGO", "0")),
             Set("tiering", ("DOTNET_ReadyToRun", "0")),
         ]),
-        new("culture", "the current culture (LANG and LC_ALL; nothing changes where globalization is invariant)", _ =>
-        [
-            Culture("de_DE.UTF-8"),
-            Culture("fr_FR.UTF-8"),
-            Culture("tr_TR.UTF-8"),
-        ]),
+        new("culture", "the current culture (LANG and LC_ALL; nothing changes where globalization is invariant)", f =>
+            [.. new[] { "de_DE", "fr_FR", "tr_TR", "en_US" }
+                .Where(c => !f.Culture.Replace('-', '_').StartsWith(c, StringComparison.Ordinal))
+                .OrderBy(c => Separator(c) == Separator(f.Culture) ? 1 : 0)
+                .Take(3)
+                .Select(c => Culture(c + ".UTF-8"))]),
         new("tz", "the local time zone (TZ)", f =>
             [.. new[] { "Pacific/Kiritimati", "America/St_Johns", "Asia/Kathmandu", "Pacific/Pago_Pago" }
                 .Where(z => z != f.TimeZone && f.ZoneExists(z))
@@ -134,6 +138,19 @@ public static class HuntConditions
 
     private static HuntVariant Set(string condition, params (string Name, string Value)[] vars) =>
         new(condition, string.Join(", ", vars.Select(v => v.Name + "=" + v.Value))) { Env = [.. vars.Select(v => new KeyValuePair<string, string?>(v.Name, v.Value))] };
+
+    // The decimal separator of a locale ("de_DE", "de-DE.UTF-8"; "" or C/POSIX is the invariant culture): the first
+    // alternative is one whose separator differs from the baseline's, the change that breaks most parsing and
+    // formatting. A table, not CultureInfo: this process may run with invariant globalization.
+    private static string Separator(string locale)
+    {
+        var language = locale.Split('.', '@')[0].Replace('-', '_');
+        return language is "de_DE" or "fr_FR" or "tr_TR" or "es_ES" or "it_IT" or "ru_RU" or "pt_BR" or "nl_NL" or "pl_PL" or "sv_SE" ? "," : ".";
+    }
+
+    /// <summary>The locale a child process inherits on Linux and macOS: LC_ALL, else LC_MESSAGES, else LANG ("" when none).</summary>
+    public static string InheritedLocale(Func<string, string?> env) =>
+        new[] { "LC_ALL", "LC_MESSAGES", "LANG" }.Select(env).FirstOrDefault(v => !string.IsNullOrEmpty(v)) ?? string.Empty;
 
     private static HuntVariant Culture(string locale) => Set("culture", ("LANG", locale), ("LC_ALL", locale));
 

@@ -201,7 +201,7 @@ public static class HuntReport
 
     private static string ChangesWith(HuntResult r, HuntKind k)
     {
-        string runs = "runs " + string.Join(", ", k.Runs);
+        string runs = (k.Runs.Count == 1 ? "run " : "runs ") + string.Join(", ", k.Runs);
         return k.Attribution switch
         {
             Attribution.RunToRun => $"nothing: it varies from run to run under identical conditions ({runs})",

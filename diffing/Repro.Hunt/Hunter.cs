@@ -73,7 +73,10 @@ public static class Hunter
             }
         }
 
-        var facts = new BaselineFacts(env.Threads, env.Processors, env.Isa, TimeZoneInfo.Local.Id, z => TimeZoneInfo.TryFindSystemTimeZoneById(z, out _));
+        var facts = new BaselineFacts(env.Threads, env.Processors, env.Isa, TimeZoneInfo.Local.Id, z => TimeZoneInfo.TryFindSystemTimeZoneById(z, out _))
+        {
+            Culture = HuntConditions.InheritedLocale(Environment.GetEnvironmentVariable),
+        };
         foreach (var c in options.Vary.Where(c => !c.IsRepeat && c.Alternatives(facts).Count == 0))
         {
             notes.Add($"not varied: {c.Name} (no setting here differs from the baseline's)");
@@ -304,9 +307,12 @@ public static class Hunter
         return Tensor.FromHost(data, t.DType, t.Shape).ToDoubleArray();
     }
 
-    /// <summary>The command with its program and any argument naming an existing relative path made absolute, so a run in another working directory runs the same thing.</summary>
+    /// <summary>
+    /// The command with its program (where given as a relative path) and every argument that names an existing
+    /// relative path made absolute, so that the run in another working directory runs the same program on the same files.
+    /// </summary>
     private static string[] Resolve(IReadOnlyList<string> command) =>
-        [.. command.Select(a => !Path.IsPathRooted(a) && a.Length > 0 && !a.StartsWith('-') && (File.Exists(a) || Directory.Exists(a)) && a.Contains(Path.DirectorySeparatorChar) ? Path.GetFullPath(a) : a)];
+        [.. command.Select((a, i) => a.Length > 0 && !Path.IsPathRooted(a) && !a.StartsWith('-') && (i > 0 || a.Contains(Path.DirectorySeparatorChar)) && (File.Exists(a) || Directory.Exists(a)) ? Path.GetFullPath(a) : a)];
 
     private sealed class Builder(DifferenceClass cls, string what, SourceLocation source)
     {

@@ -26,6 +26,18 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void The_first_culture_has_another_decimal_separator_than_the_current_one()
+    {
+        var culture = HuntConditions.Find("culture")!;
+        Assert.Equal("LANG=de_DE.UTF-8, LC_ALL=de_DE.UTF-8", culture.Alternatives(Facts)[0].Description);
+        var german = culture.Alternatives(Facts with { Culture = "de_DE.UTF-8" });
+        Assert.Equal("LANG=en_US.UTF-8, LC_ALL=en_US.UTF-8", german[0].Description);
+        Assert.DoesNotContain(german, v => v.Description.Contains("de_DE", StringComparison.Ordinal));
+        Assert.Equal("de_DE.UTF-8", HuntConditions.InheritedLocale(n => n switch { "LANG" => "de_DE.UTF-8", _ => null }));
+        Assert.Equal("fr_FR", HuntConditions.InheritedLocale(n => n switch { "LANG" => "de_DE.UTF-8", "LC_ALL" => "fr_FR", _ => string.Empty }));
+    }
+
+    [Fact]
     public void The_seed_alone_decides_the_later_choices()
     {
         var vary = HuntConditions.Parse("threads,cpus,culture,tz,tiering");
