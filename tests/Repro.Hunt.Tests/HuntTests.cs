@@ -9,15 +9,17 @@ public sealed class HuntTests
     public void Every_plant_is_found_at_its_line_with_the_condition_that_changes_it()
     {
         using var dir = new TempDir();
-        // Baseline, two repeats, one run per condition, one with all of them: 8 runs of about 1.5 s each.
+        // Baseline, a repeat, one run per condition, one with all of them: 7 runs of about 1.5 s each. (The parallel
+        // sum feeds 8 partial totals: all 8 coming out as in the baseline in the repeat is too rare to matter.)
         var result = Hunter.Hunt(new HuntOptions
         {
             Command = Subject.Command("all"),
             Vary = HuntConditions.Parse("repeat,threads,isa,culture,tz"),
+            Runs = 7,
             OutDir = dir.Sub("hunt"),
         });
         string report = HuntReport.Text(result);
-        Assert.Equal(8, result.Runs.Count);
+        Assert.Equal(7, result.Runs.Count);
         Assert.Equal(1, result.ExitCode);
 
         HuntKind At(string plant)
