@@ -77,21 +77,10 @@ internal static class Commands
             var rec = Recorder.Recorder.Start(outPath, new RecorderOptions { Capture = policy, DType = dt, Backend = be, Seed = s, Force = p.GetValue(force), Stopped = ReportStop });
             try
             {
+                // Progress comes from the workload's typed step callback; the per-epoch messages stay requested (the
+                // samples evaluate the model for them, and the log has always recorded that evaluation).
                 outcome = o.WithProgress(name, report =>
-                {
-                    int total = st ?? 0;
-                    return info.Run(new WorkloadRequest(s, st, dt, be, msg =>
-                    {
-                        if (total > 0 && msg.StartsWith("step ", StringComparison.Ordinal))
-                        {
-                            var parts = msg[5..].Split(' ', '/');
-                            if (parts.Length > 0 && double.TryParse(parts[0], CultureInfo.InvariantCulture, out var done))
-                            {
-                                report(done, total);
-                            }
-                        }
-                    }));
-                });
+                    info.Run(new WorkloadRequest(s, st, dt, be, _ => { }, (done, total) => report(done, total))));
                 ops = rec.Ops;
             }
             catch (Exception ex)

@@ -76,6 +76,7 @@ internal static class Inspector
                 ["seq"] = bad.Seq,
                 ["op"] = bad.Op,
                 ["source"] = Where(bad.Source),
+                ["module"] = ModuleJson(bad.Module),
                 ["origin"] = s.FirstNonFinite.InputsFinite,
                 ["nan"] = bad.Output.Stats!.NaN,
                 ["posInf"] = bad.Output.Stats.PosInf,
@@ -146,8 +147,13 @@ internal static class Inspector
         },
         ["backend"] = op.Backend,
         ["source"] = Where(op.Source),
+        ["module"] = ModuleJson(op.Module),
         ["record"] = op.Position.ToString(),
     };
+
+    private static JToken ModuleJson(OpModule? m) => m is null ? JValue.CreateNull() : new JObject { ["path"] = m.Path, ["type"] = m.Type };
+
+    private static string InModule(OpModule? m) => m is null ? string.Empty : $" in module {m}";
 
     private static void Render(IAnsiConsole c, LogSummary s, bool listOps)
     {
@@ -191,7 +197,7 @@ internal static class Inspector
         else
         {
             var st = bad.Output.Stats!;
-            c.WriteLine(LogText.Visible($"first NaN/Inf: op {bad.Seq} ({bad.Op}) at {Where(bad.Source)}: {st.NaN} NaN, {st.PosInf} +Inf, {st.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}"));
+            c.WriteLine(LogText.Visible($"first NaN/Inf: op {bad.Seq} ({bad.Op}) at {Where(bad.Source)}{InModule(bad.Module)}: {st.NaN} NaN, {st.PosInf} +Inf, {st.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}"));
         }
 
         if (s.Op is { } detail)
@@ -201,7 +207,7 @@ internal static class Inspector
 
         if (listOps)
         {
-            var t = new Table().AddColumns("seq", "op", "phase", "shape", "dtype", "hash", "source");
+            var t = new Table().AddColumns("seq", "op", "phase", "shape", "dtype", "hash", "source", "module");
             foreach (var op in s.OpList)
             {
                 t.AddRow(
@@ -211,7 +217,8 @@ internal static class Inspector
                     Output.Esc("[" + string.Join(", ", op.Output.Shape) + "]"),
                     op.Output.DType.Name(),
                     op.Output.Hash[..12],
-                    Output.Esc(op.Source.IsKnown ? $"{Path.GetFileName(op.Source.File)}:{op.Source.Line}" : string.Empty));
+                    Output.Esc(op.Source.IsKnown ? $"{Path.GetFileName(op.Source.File)}:{op.Source.Line}" : string.Empty),
+                    Output.Esc(op.Module?.ToString() ?? string.Empty));
             }
 
             c.Write(t);
@@ -237,6 +244,7 @@ internal static class Inspector
 
         // Paths stay outside the table, so its layout does not depend on where files live.
         c.WriteLine("source: " + LogText.Visible(Where(detail.Source)));
+        c.WriteLine("module: " + (detail.Module is null ? "none recorded" : LogText.Visible(detail.Module.ToString())));
         c.WriteLine("record: " + LogText.Visible(detail.Position.ToString()));
     }
 

@@ -91,6 +91,8 @@ public sealed class Output
                 var task = ctx.AddTask(label, maxValue: 1);
                 result = work((done, total) =>
                 {
+                    // Without a known total the bar is indeterminate rather than full.
+                    task.IsIndeterminate = total <= 0;
                     task.MaxValue = Math.Max(total, 1);
                     task.Value = Math.Min(done, task.MaxValue);
                 });
@@ -98,6 +100,10 @@ public sealed class Output
             });
         return result;
     }
+
+    /// <summary>"1 op", "2 ops": a count with its noun in the right number (nouns with a plain plural in -s).</summary>
+    public static string Plural(long count, string noun) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? string.Empty : "s")}");
 
     /// <summary>Text escaped for Spectre markup, its control and bidirectional characters made visible (<see cref="LogText.Visible"/>).</summary>
     public static string Esc(string? text) => Markup.Escape(LogText.Visible(text));

@@ -129,6 +129,36 @@ public class ReportTests
         Assert.Equal(doc.SelectNodes("//testcase")!.Count - 1, int.Parse(doc.DocumentElement!.GetAttribute("tests"), System.Globalization.CultureInfo.InvariantCulture) - 1);
     }
 
+    [Fact]
+    public void Every_report_names_the_module_and_the_line_of_the_first_divergence()
+    {
+        var r = Planted("exp-ulp", DiffMode.Numeric);
+        Assert.Equal("exp", r.FirstDivergence!.Op);
+        Assert.Equal(new OpModule("head", "Head"), r.FirstDivergence.Module);
+        string line = "Planted.cs:" + PlantedWorkload.Lines["exp"].ToString(CultureInfo.InvariantCulture);
+
+        var text = TerminalReport.Render(r);
+        Assert.Contains($"at {line} (Run) in module head (Head)", text, StringComparison.Ordinal);
+        var md = MarkdownReport.Render(r);
+        Assert.Contains($"at `{line} (Run)` in module `head (Head)`", md, StringComparison.Ordinal);
+        var html = HtmlReport.Render(r);
+        Assert.Contains($"at <code>{line} (Run)</code> in module <code>head (Head)</code>", html, StringComparison.Ordinal);
+
+        var doc = new XmlDocument();
+        doc.LoadXml(JUnitReport.Render(r));
+        var failing = doc.SelectNodes("//testcase[failure]")!.Cast<XmlElement>().Select(e => e.GetAttribute("name")).ToList();
+        Assert.Contains($"exp at {line} (Run) in module head (Head)", failing);
+
+        var json = JsonNode.Parse(JsonReport.Render(r))!;
+        Assert.Equal("head", (string?)json["firstDivergence"]!["module"]!["path"]);
+        Assert.Equal("Head", (string?)json["firstDivergence"]!["module"]!["type"]);
+        Assert.Equal(PlantedWorkload.Lines["exp"], (int)json["firstDivergence"]!["source"]!["line"]!);
+
+        // Ops outside any module say so: the table's module column holds "-" for them, the outermost module its type.
+        Assert.Contains(r.Context, c => c.Module == new OpModule(string.Empty, "PlantedModel"));
+        Assert.Contains("PlantedModel", text, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Each report as written to disk, read back from its bytes by parsers that honour what the file declares: .NET's
     /// XmlReader over the file stream and xmllint (Debian's libxml2-utils, installed by .ci/run) for JUnit, a UTF-8
