@@ -229,7 +229,7 @@ internal static class DiffCommands
             c.WriteLine();
             c.WriteLine($"Reports: {html}");
             c.WriteLine($"         {md}");
-            c.WriteLine($"Logs:    {dir}   (try: repro inspect {Path.Combine(dir, "bfloat16")})");
+            c.WriteLine($"Logs:    {dir}   (try: {Output.Invocation} inspect {Output.Quote(Path.Combine(dir, "bfloat16"))} --op {bf16.FirstDivergence?.B?.Seq ?? 0})");
             c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done in {sw.Elapsed.TotalSeconds:F1} s. {(invariantOk ? "Every float32 run agreed bit for bit." : failedBackends.Count > 0 ? $"Backends that failed to run: {string.Join(", ", failedBackends)}." : "MISMATCH: a float32 run differed (a bug in Repro; please report it).")}"));
         });
         return invariantOk ? ExitCodes.Success : ExitCodes.Divergence;

@@ -9,11 +9,31 @@ namespace Repro.Cli;
 /// <summary><c>repro inspect</c>: prints <see cref="LogInspection.Analyze"/>'s summary of a log.</summary>
 internal static class Inspector
 {
-    public static int Run(string path, bool listOps, long? opSeq, Output o)
+    public static int Run(string path, bool listOps, long? opSeq, Output o, bool summary = false)
     {
         var s = Commands.ForOp(() => LogInspection.Analyze(path, new InspectOptions { ListOps = listOps, Op = opSeq }));
         o.Document(Json(s, listOps));
-        o.Human(c => Render(c, s, listOps));
+        if (s.Op is { } asked)
+        {
+            // The op asked for comes first; the log's summary only on request (--summary), after it.
+            o.Human(c =>
+            {
+                RenderOp(c, asked);
+                if (summary || listOps)
+                {
+                    c.WriteLine();
+                    Render(c, s, listOps, withOp: false);
+                }
+                else
+                {
+                    c.WriteLine(LogText.Visible(string.Create(CultureInfo.InvariantCulture, $"log: {s.Folder}, {Output.Plural(s.Ops, "op")}; --summary shows its environment, op counts and first NaN/Inf")));
+                }
+            });
+        }
+        else
+        {
+            o.Human(c => Render(c, s, listOps));
+        }
         if (s.Truncation is { } tr && s.Error is null)
         {
             o.Warn($"{tr.Message} (at {tr.Position})");
@@ -155,7 +175,7 @@ internal static class Inspector
 
     private static string InModule(OpModule? m) => m is null ? string.Empty : $" in module {m}";
 
-    private static void Render(IAnsiConsole c, LogSummary s, bool listOps)
+    private static void Render(IAnsiConsole c, LogSummary s, bool listOps, bool withOp = true)
     {
         var h = s.Header;
         var env = h.Environment;
@@ -200,7 +220,7 @@ internal static class Inspector
             c.WriteLine(LogText.Visible($"first NaN/Inf: op {bad.Seq} ({bad.Op}) at {Where(bad.Source)}{InModule(bad.Module)}: {st.NaN} NaN, {st.PosInf} +Inf, {st.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}"));
         }
 
-        if (s.Op is { } detail)
+        if (withOp && s.Op is { } detail)
         {
             RenderOp(c, detail);
         }
