@@ -245,6 +245,64 @@ public class ReportTests
         Assert.True(new FileInfo(png).Length > 10_000, "the screenshot is suspiciously small");
     }
 
+    [Fact]
+    public void Html_chart_and_heat_map_have_frames_axes_a_scale_and_labels_off_the_data()
+    {
+        var r = Planted("exp-ulp", DiffMode.Numeric);
+        Assert.NotNull(r.HeatMap);
+        var html = HtmlReport.Render(r);
+
+        // The SVGs as XML (an independent parser), one at a time.
+        var chart = Svg(html, "error-chart");
+        var frame = (XmlElement)chart.SelectSingleNode("//*[@id='chart-frame']")!;
+        double right = double.Parse(frame.GetAttribute("x"), CultureInfo.InvariantCulture) + double.Parse(frame.GetAttribute("width"), CultureInfo.InvariantCulture);
+        var tolLabel = (XmlElement)chart.SelectSingleNode("//*[@id='tolerance-label']")!;
+        Assert.True(double.Parse(tolLabel.GetAttribute("x"), CultureInfo.InvariantCulture) > right, "the tolerance label sits on the plot area");
+        Assert.StartsWith("largest: #8 exp", chart.SelectSingleNode("//*[@id='largest-label']")!.InnerText, StringComparison.Ordinal);
+
+        // The chart's first-divergence label numbers the op as the heading does.
+        var label = chart.SelectSingleNode("//*[@id='first-divergence-label']")!.InnerText;
+        Assert.Contains("op 8 'exp'", label, StringComparison.Ordinal);
+        Assert.Contains("<h2>First divergence: op 8 'exp'", System.Net.WebUtility.HtmlDecode(html), StringComparison.Ordinal);
+
+        var heat = Svg(html, "heat-map");
+        Assert.NotNull(heat.SelectSingleNode("//*[@id='heat-frame']"));
+        Assert.NotNull(heat.SelectSingleNode("//*[@id='heat-legend']"));
+        Assert.Contains("of 114 cells differ", heat.SelectSingleNode("//*[@id='heat-legend']")!.InnerText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Shares_never_read_as_zero_or_all_and_the_table_error_agrees_with_the_status()
+    {
+        Assert.Equal("0.05%", ReportText.Percent(1.0 / 2048));
+        Assert.Equal("0.0012%", ReportText.Percent(1.2e-5));
+        Assert.Equal("0.0%", ReportText.Percent(0));
+        Assert.Equal("99.9%", ReportText.Percent(0.99999));
+        Assert.Equal("100.0%", ReportText.Percent(1));
+        Assert.Equal("14.9%", ReportText.Percent(0.149));
+
+        // The table's error column is relative to tolerance: never above 1 (nor inf) beside "within tol.".
+        var r = Planted("exp-ulp", DiffMode.Numeric);
+        int col = Array.IndexOf(ReportText.Columns(r), "error / tol.");
+        Assert.True(col > 0);
+        foreach (var c in r.Context.Where(c => c.Status == OpStatus.WithinTolerance))
+        {
+            var cell = ReportText.Row(r, c)[col];
+            Assert.True(cell == "-" || double.Parse(cell, CultureInfo.InvariantCulture) <= 1, $"{cell} beside within tol.");
+        }
+
+        Assert.DoesNotContain("max rel", string.Join(' ', ReportText.Columns(r)), StringComparison.Ordinal);
+    }
+
+    private static XmlDocument Svg(string html, string id)
+    {
+        int start = html.IndexOf($"<svg id=\"{id}\"", StringComparison.Ordinal);
+        int end = html.IndexOf("</svg>", start, StringComparison.Ordinal) + "</svg>".Length;
+        var doc = new XmlDocument();
+        doc.LoadXml(html[start..end].Replace(" xmlns=\"http://www.w3.org/2000/svg\"", string.Empty, StringComparison.Ordinal));
+        return doc;
+    }
+
     private static string Chromium(string exe, string dir, params string[] args)
     {
         var psi = new ProcessStartInfo(exe)

@@ -270,7 +270,7 @@ public static class HtmlReport
             .Append("</linearGradient></defs>")
             .Append(Inv, $"<g id=\"heat-legend\"><rect x=\"{left}\" y=\"{ly}\" width=\"14\" height=\"12\" fill=\"#fff\" stroke=\"#444\"/><text x=\"{left + 18}\" y=\"{ly + 10}\" font-size=\"11\">0</text>")
             .Append(Inv, $"<rect x=\"{left + 40}\" y=\"{ly}\" width=\"{legendWidth}\" height=\"12\" fill=\"url(#heat-scale)\" stroke=\"#444\"/>")
-            .Append(Inv, $"<text x=\"{left + 40}\" y=\"{ly + 26}\" font-size=\"11\">{Num(min)}</text><text x=\"{left + 40 + legendWidth}\" y=\"{ly + 26}\" font-size=\"11\" text-anchor=\"end\">{Num(max)}</text>")
+            .Append(Inv, $"<text x=\"{left + 40}\" y=\"{ly + 26}\" font-size=\"11\">{(max > min ? Num(min) : string.Empty)}</text><text x=\"{left + 40 + legendWidth}\" y=\"{ly + 26}\" font-size=\"11\" text-anchor=\"end\">{Num(max)}</text>")
             .Append(Inv, $"<text x=\"{left + 48 + legendWidth}\" y=\"{ly + 10}\" font-size=\"11\">|A - B|, log scale; {Count(nonZero)} of {Count((long)rows * cols)} cells differ</text></g>")
             .AppendLine("</svg>");
     }
