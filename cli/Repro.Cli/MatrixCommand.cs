@@ -23,7 +23,7 @@ internal static class MatrixCommand
 {
     public static Command Build()
     {
-        var workload = new Argument<string>("workload") { Description = "The workload to run (repro run --list)" };
+        var workload = new Argument<string[]>("workload") { Description = "The workload to run (repro run --list), or after -- a program that uses the engine (recorded as repro record does; threads and backends vary through REPRO_THREADS and REPRO_BACKEND)", Arity = ArgumentArity.OneOrMore };
         var threads = new Option<string>("--threads") { Description = "Thread counts, comma-separated", HelpName = "N,M", DefaultValueFactory = _ => "1," + Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture) };
         var backends = new Option<string>("--backend") { Description = "Backends, comma-separated", HelpName = "a,b", DefaultValueFactory = _ => "managed" };
         var dtypes = new Option<string>("--dtype") { Description = "Dtypes, comma-separated (float32, float64, float16, bfloat16)", HelpName = "a,b", DefaultValueFactory = _ => "float32" };
@@ -39,10 +39,17 @@ internal static class MatrixCommand
         };
         Cli.Register(cmd, (p, o) =>
         {
-            var info = WorkloadCatalog.Get(p.GetValue(workload)!);
+            var target = p.GetValue(workload)!;
+            var info = target.Length == 1 && WorkloadCatalog.All.Any(w => w.Name == target[0])
+                ? new MatrixTarget(target[0], WorkloadCatalog.Get(target[0]), null)
+                : ProgramWorkload(target);
             var threadList = List("--threads", p.GetValue(threads)!, t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= Settings.MaxThreads ? n : throw new CliException($"--threads {t}: expected counts of 1 to {Settings.MaxThreads}"));
             var backendList = List("--backend", p.GetValue(backends)!, b => Settings.BackendNames.Contains(b) ? b : throw new CliException($"--backend {b}: expected one of {string.Join(", ", Settings.BackendNames)}"));
             var dtypeList = List("--dtype", p.GetValue(dtypes)!, Commands.ParseDType);
+            if (info.Program is not null && (dtypeList.Count > 1 || dtypeList[0] != DType.Float32))
+            {
+                throw new CliException($"--dtype {p.GetValue(dtypes)}: a program chooses its own dtypes; with a program only --threads and --backend vary");
+            }
             if (p.GetValue(steps) is < 1)
             {
                 throw new CliException($"--steps {p.GetValue(steps)}: expected at least 1");
@@ -72,7 +79,7 @@ internal static class MatrixCommand
         return list;
     }
 
-    private static int Run(WorkloadInfo info, List<Config> configs, int? steps, ulong seed, string? golden, string dir, bool failOnAny, Output o)
+    private static int Run(MatrixTarget info, List<Config> configs, int? steps, ulong seed, string? golden, string dir, bool failOnAny, Output o)
     {
         var sw = Stopwatch.StartNew();
         Directory.CreateDirectory(dir);
@@ -161,8 +168,69 @@ internal static class MatrixCommand
         return ok ? ExitCodes.Success : ExitCodes.Divergence;
     }
 
-    private static void Record(WorkloadInfo info, Config c, int? steps, ulong seed, string log, Output o)
+    /// <summary>A program to record (after --), as a workload of the matrix.</summary>
+    private static MatrixTarget ProgramWorkload(string[] command) =>
+        command.Length == 1 && !File.Exists(command[0]) && !command[0].Contains('/', StringComparison.Ordinal)
+            ? throw new CliException($"unknown workload '{command[0]}': expected one of {string.Join(", ", WorkloadCatalog.All.Select(w => w.Name))}, or a program after --")
+            : new MatrixTarget(Path.GetFileName(command[0]) + (command.Length > 1 ? " " + string.Join(' ', command.Skip(1).Select(Path.GetFileName)) : string.Empty), null, command);
+
+    /// <summary>Records one configuration of a program: the recorder's startup hook, with the thread count and backend in its environment.</summary>
+    private static void RecordProgram(string[] command, Config c, ulong seed, string log)
     {
+        var psi = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var a in command.Skip(1))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var hook = typeof(Recording).Assembly.Location;
+        var existing = Environment.GetEnvironmentVariable("DOTNET_STARTUP_HOOKS");
+        psi.Environment["DOTNET_STARTUP_HOOKS"] = string.IsNullOrEmpty(existing) ? hook : existing + Path.PathSeparator + hook;
+        psi.Environment["REPRO_RECORD"] = log;
+        psi.Environment["REPRO_RECORD_CAPTURE"] = "default";
+        psi.Environment["REPRO_RECORD_FORCE"] = "1";
+        psi.Environment["REPRO_THREADS"] = c.Threads.ToString(CultureInfo.InvariantCulture);
+        psi.Environment["REPRO_BACKEND"] = c.Backend;
+        psi.Environment["REPRO_SEED"] = seed.ToString(CultureInfo.InvariantCulture);
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new CliException($"cannot start '{command[0]}'");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new CliException($"cannot start '{command[0]}': {ex.Message}");
+        }
+
+        using (process)
+        {
+            // The program's output goes to standard error: standard output is the matrix's (one document with --json).
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is not null)
+                {
+                    Console.Error.WriteLine(e.Data);
+                }
+            };
+            process.BeginOutputReadLine();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"the program exited with code {process.ExitCode}");
+            }
+        }
+
+        Commands.RequireComplete(log);
+    }
+
+    private static void Record(MatrixTarget info, Config c, int? steps, ulong seed, string log, Output o)
+    {
+        if (info.Program is { } command)
+        {
+            RecordProgram(command, c, seed, log);
+            return;
+        }
+
         var backend = Settings.GetBackend(c.Backend);
         using var th = Settings.UseThreads(c.Threads);
         using var be = Settings.UseBackend(backend);
@@ -171,7 +239,7 @@ internal static class MatrixCommand
         try
         {
             // As repro run does (the epoch messages requested), so a matrix run and a repro run log the same ops.
-            o.WithProgress(c.Name, report => info.Run(new WorkloadRequest(seed, steps, c.DType, backend, _ => { }, (done, total) => report(done, total))));
+            o.WithProgress(c.Name, report => info.Workload!.Run(new WorkloadRequest(seed, steps, c.DType, backend, _ => { }, (done, total) => report(done, total))));
         }
         catch (Exception ex)
         {
@@ -312,6 +380,9 @@ internal static class MatrixCommand
 
         return sb.ToString();
     }
+
+    /// <summary>What the matrix runs: a built-in workload, or a program recorded through the startup hook.</summary>
+    private sealed record MatrixTarget(string Name, WorkloadInfo? Workload, string[]? Program);
 
     private sealed record Config(int Threads, string Backend, DType DType)
     {

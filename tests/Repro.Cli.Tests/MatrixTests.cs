@@ -103,6 +103,25 @@ public class MatrixTests
         Assert.Contains("--dtype int32", bad.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Matrix_records_a_program_on_every_thread_count_and_backend()
+    {
+        using var dir = new TempDir();
+        var outDir = dir.Sub("matrix");
+        var r = CliRunner.Run("matrix", "--threads", "1,2", "--backend", "managed,reference", "--report-dir", outDir, "--json", "--", "dotnet", CliRunner.TargetDll, "ops", "20");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var doc = Newtonsoft.Json.Linq.JObject.Parse(r.Stdout);
+        var pairs = (Newtonsoft.Json.Linq.JArray)doc["pairs"]!;
+        Assert.Equal(3, pairs.Count);
+        Assert.All(pairs, x => Assert.Equal("identical", (string?)x["verdict"]));
+        Assert.Contains("done ", r.Stderr, StringComparison.Ordinal);
+        Xmllint(Path.Combine(outDir, "junit.xml"));
+
+        var dtype = CliRunner.Run("matrix", "--dtype", "bfloat16", "--report-dir", dir.Sub("x"), "--", "dotnet", CliRunner.TargetDll, "ops", "5");
+        Assert.Equal(2, dtype.ExitCode);
+        Assert.Contains("a program chooses its own dtypes", dtype.Stderr, StringComparison.Ordinal);
+    }
+
     private static List<string[]> MarkdownRows(string markdown) =>
         [.. markdown.Replace("\r", string.Empty, StringComparison.Ordinal).Split('\n')
             .Where(l => l.StartsWith("| ", StringComparison.Ordinal) && !l.StartsWith("| ---", StringComparison.Ordinal))
