@@ -77,21 +77,10 @@ internal static class Commands
             var rec = Recorder.Recorder.Start(outPath, new RecorderOptions { Capture = policy, DType = dt, Backend = be, Seed = s, Force = p.GetValue(force), Stopped = ReportStop });
             try
             {
+                // Progress comes from the workload's typed step callback; the per-epoch messages stay requested (the
+                // samples evaluate the model for them, and the log has always recorded that evaluation).
                 outcome = o.WithProgress(name, report =>
-                {
-                    int total = st ?? 0;
-                    return info.Run(new WorkloadRequest(s, st, dt, be, msg =>
-                    {
-                        if (total > 0 && msg.StartsWith("step ", StringComparison.Ordinal))
-                        {
-                            var parts = msg[5..].Split(' ', '/');
-                            if (parts.Length > 0 && double.TryParse(parts[0], CultureInfo.InvariantCulture, out var done))
-                            {
-                                report(done, total);
-                            }
-                        }
-                    }));
-                });
+                    info.Run(new WorkloadRequest(s, st, dt, be, _ => { }, (done, total) => report(done, total))));
                 ops = rec.Ops;
             }
             catch (Exception ex)
@@ -119,7 +108,7 @@ internal static class Commands
             });
             o.Human(c =>
             {
-                c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {outcome.Steps} steps, {ops} ops recorded to {full} in {sw.Elapsed.TotalSeconds:F2} s"));
+                c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {Output.Plural(outcome.Steps, "step")}, {Output.Plural(ops, "op")} recorded to {full} in {sw.Elapsed.TotalSeconds:F2} s"));
                 var t = new Table().AddColumns("metric", "value");
                 foreach (var kv in outcome.Metrics)
                 {
@@ -128,6 +117,10 @@ internal static class Commands
 
                 t.AddRow("parameter hash", outcome.ParameterHash);
                 c.Write(t);
+                if (outcome.Metrics.Any(kv => !double.IsFinite(kv.Value)))
+                {
+                    c.WriteLine(LogText.Visible(NonFiniteHint(full)));
+                }
             });
             return ExitCodes.Success;
         });
@@ -203,9 +196,10 @@ internal static class Commands
     {
         var log = LogArgument();
         var ops = new Option<bool>("--ops") { Description = "List every op" };
-        var op = new Option<long?>("--op") { Description = "Show one op in full", HelpName = "N" };
-        var cmd = new Command("inspect", "Show a log: environment, op counts by kind, sizes, the first NaN/Inf and the op that made it") { log, ops, op };
-        Cli.Register(cmd, (p, o) => Inspector.Run(p.GetValue(log)!, p.GetValue(ops), p.GetValue(op), o));
+        var op = new Option<long?>("--op") { Description = "Show one op in full (first; the log's summary only with --summary)", HelpName = "N" };
+        var summary = new Option<bool>("--summary") { Description = "With --op: print the log's summary after the op" };
+        var cmd = new Command("inspect", "Show a log: environment, op counts by kind, sizes, the first NaN/Inf and the op that made it") { log, ops, op, summary };
+        Cli.Register(cmd, (p, o) => Inspector.Run(p.GetValue(log)!, p.GetValue(ops), p.GetValue(op), o, p.GetValue(summary)));
         return cmd;
     }
 
@@ -229,10 +223,32 @@ internal static class Commands
         return cmd;
     }
 
-    internal static DType ParseDType(string name)
+    /// <summary>The dtypes a run, a replay or a matrix accepts (floating-point ones).</summary>
+    internal static readonly string[] RunDTypes = ["float32", "float64", "float16", "bfloat16"];
+
+    internal static DType ParseDType(string name) =>
+        Array.IndexOf(RunDTypes, name) >= 0 ? DTypes.Parse(name)
+        : throw new CliException(name == "int32"
+            ? $"--dtype int32: a run's dtype must be a floating-point one ({string.Join(", ", RunDTypes)})"
+            : $"--dtype {name}: expected one of {string.Join(", ", RunDTypes)}");
+
+    /// <summary>
+    /// A hint for metrics that came out NaN or infinite: the first op of the log that produced a NaN or an infinity
+    /// from finite inputs, and the command that shows it.
+    /// </summary>
+    internal static string NonFiniteHint(string log)
     {
-        var d = DTypes.Parse(name);
-        return d == DType.Int32 ? throw new CliException("--dtype int32: a run's dtype must be a floating-point one (float32, float64, float16, bfloat16)") : d;
+        try
+        {
+            var s = LogInspection.Analyze(log);
+            return s.FirstNonFinite is { Op: var bad }
+                ? $"a metric is NaN or infinite: the first NaN/Inf came from op {bad.Seq} '{bad.Op}' at {bad.Source}{(bad.Module is null ? string.Empty : $" in module {bad.Module}")}; see {Output.Invocation} inspect {Output.Quote(log)} --op {bad.Seq}"
+                : "a metric is NaN or infinite, but no recorded op produced a NaN or an infinity (it came from outside the recorded ops)";
+        }
+        catch (Exception ex) when (ex is LogFormatException or IOException)
+        {
+            return "a metric is NaN or infinite; the log could not be read to find the first NaN op: " + ex.Message;
+        }
     }
 
     /// <summary>Runs <paramref name="body"/>; a log without the op asked for is an error about the --op argument.</summary>
@@ -336,19 +352,19 @@ internal static class Commands
         o.Document(doc);
         o.Human(c =>
         {
-            string config = $"{r.Backend}, {r.DType.Name()}, {r.Threads} threads";
+            string config = $"{r.Backend}, {r.DType.Name()}, {Output.Plural(r.Threads, "thread")}";
             if (!r.HashesChecked)
             {
-                c.WriteLine(LogText.Visible(string.Create(CultureInfo.InvariantCulture, $"replayed {r.Ops} ops ({config}) in {r.Elapsed.TotalSeconds:F2} s; configuration differs from the recording ({r.Header.Environment.Backend}, {r.Header.Environment.DType}), hashes not compared")));
+                c.WriteLine(LogText.Visible(string.Create(CultureInfo.InvariantCulture, $"replayed {Output.Plural(r.Ops, "op")} ({config}) in {r.Elapsed.TotalSeconds:F2} s; configuration differs from the recording ({r.Header.Environment.Backend}, {r.Header.Environment.DType}), hashes not compared")));
             }
             else if (r.Mismatches == 0)
             {
-                c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"identical: all {r.Ops} ops match the log ({config}, {r.Elapsed.TotalSeconds:F2} s)"));
+                c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"identical: {(r.Ops == 1 ? "the 1 op matches" : $"all {r.Ops} ops match")} the log ({config}, {r.Elapsed.TotalSeconds:F2} s)"));
             }
             else
             {
                 var d = r.FirstDivergence!;
-                c.WriteLine($"DIVERGED: {r.Mismatches} of {r.Ops} ops differ ({config})");
+                c.WriteLine($"DIVERGED: {r.Mismatches} of {Output.Plural(r.Ops, "op")} {(r.Mismatches == 1 ? "differs" : "differ")} ({config})");
                 c.WriteLine(LogText.Visible($"first: op {d.Seq} ({d.Op}{(d.Phase == OpPhase.Backward ? ", backward" : string.Empty)}) at {(d.Source.IsKnown ? $"{d.Source.File}:{d.Source.Line} in {d.Source.Member}" : "an unknown location")}"));
                 c.WriteLine(LogText.Visible($"       {d.What}"));
                 c.WriteLine(LogText.Visible($"       record {d.Position}"));

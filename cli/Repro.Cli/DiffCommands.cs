@@ -62,7 +62,7 @@ internal static class DiffCommands
             }
 
             var options = new DiffOptions { Mode = m, Atol = p.GetValue(atol), Rtol = p.GetValue(rtol), Ulp = p.GetValue(ulp), Context = ctx };
-            var result = o.WithProgress("diff", _ => Differ.Run(p.GetValue(a)!, p.GetValue(b)!, options));
+            var result = DiffWithProgress(o, "diff", p.GetValue(a)!, p.GetValue(b)!, options);
             foreach (var r in reports)
             {
                 Reports.Write(result, r);
@@ -106,6 +106,29 @@ internal static class DiffCommands
         return cmd;
     }
 
+    /// <summary>
+    /// Runs the differ under a progress bar that moves with the ops compared, out of run A's op count (from its end
+    /// record; a bar without a known end, for a log that has none).
+    /// </summary>
+    internal static DiffResult DiffWithProgress(Output o, string label, string a, string b, DiffOptions? options = null)
+    {
+        options ??= new DiffOptions();
+        long total = 0;
+        if (o.ShowProgress)
+        {
+            try
+            {
+                total = LogReader.ReadEnd(a)?.Ops ?? 0;
+            }
+            catch (Exception ex) when (ex is LogFormatException or IOException or UnauthorizedAccessException)
+            {
+                // The differ reports a log it cannot read, with its own message.
+            }
+        }
+
+        return o.WithProgress(label, report => Differ.Run(a, b, options with { Progress = done => report(done, total) }));
+    }
+
     private static int Demo(string dir, int steps, Output o)
     {
         var sw = Stopwatch.StartNew();
@@ -119,10 +142,10 @@ internal static class DiffCommands
             using var th = Settings.UseThreads(threads);
             using var be = Settings.UseBackend(backend);
             Generator.ManualSeed(0);
-            o.Line($"  recording {name}: digits-mlp, {steps} steps, backend {backend.Name}, {threads} thread(s), {dtype.Name()}");
+            o.Line($"  recording {name}: digits-mlp, {Output.Plural(steps, "step")}, backend {backend.Name}, {Output.Plural(threads, "thread")}, {dtype.Name()}");
             using (Recorder.Recorder.Start(path, new RecorderOptions { Backend = backend, DType = dtype, Seed = 0, CommandLine = "repro demo", Force = true, Stopped = Commands.ReportStop }))
             {
-                workload.Run(new WorkloadOptions(Seed: 0, Steps: steps, DType: dtype, Backend: backend));
+                o.WithProgress(name, report => workload.Run(new WorkloadOptions(Seed: 0, Steps: steps, DType: dtype, Backend: backend, OnStep: (done, total) => report(done, total))));
             }
 
             Commands.RequireComplete(Path.GetFullPath(path));
@@ -133,7 +156,7 @@ internal static class DiffCommands
         var baseline = Record("managed-1-thread", managed, 1, DType.Float32);
         var rows = new List<(string What, DiffResult Result)>
         {
-            ("managed, 1 vs " + all + " threads", Differ.Run(baseline, Record($"managed-{all}-threads", managed, all, DType.Float32))),
+            ("managed, 1 vs " + all + " threads", DiffWithProgress(o, "diff", baseline, Record($"managed-{all}-threads", managed, all, DType.Float32))),
         };
 
         o.Line("2. Backend invariance: every other backend against the managed one.");
@@ -153,7 +176,7 @@ internal static class DiffCommands
 
             try
             {
-                rows.Add(($"managed vs {name}", Differ.Run(baseline, Record("backend-" + name, backend, all, DType.Float32))));
+                rows.Add(($"managed vs {name}", DiffWithProgress(o, "diff", baseline, Record("backend-" + name, backend, all, DType.Float32))));
             }
 #pragma warning disable CA1031 // A backend that cannot run here is reported and skipped; the tour goes on.
             catch (Exception ex)
@@ -165,7 +188,7 @@ internal static class DiffCommands
         }
 
         o.Line("3. A dtype change: the same training in bfloat16, compared numerically.");
-        var bf16 = Differ.Run(baseline, Record("bfloat16", managed, all, DType.BFloat16));
+        var bf16 = DiffWithProgress(o, "diff", baseline, Record("bfloat16", managed, all, DType.BFloat16));
         rows.Add(("float32 vs bfloat16", bf16));
         var html = Path.Combine(dir, "report.html");
         var md = Path.Combine(dir, "report.md");
@@ -178,9 +201,9 @@ internal static class DiffCommands
             ["comparisons"] = new JArray(rows.Select(r => new JObject
             {
                 ["what"] = r.What,
-                ["verdict"] = r.Result.Verdict.ToString(),
+                ["verdict"] = JsonReport.VerdictName(r.Result),
                 ["opsCompared"] = r.Result.OpsCompared,
-                ["firstDivergence"] = r.Result.FirstDivergence is { } f ? $"{f.Op} at {f.Source} ({f.Cause})" : null,
+                ["firstDivergence"] = r.Result.FirstDivergence is { } f ? $"{f.Op} at {f.Source}{(f.Module is null ? string.Empty : $" in module {f.Module}")} ({f.Cause.ToString().ToLowerInvariant()})" : null,
             })),
             ["reportHtml"] = html,
             ["reportMd"] = md,
@@ -195,9 +218,9 @@ internal static class DiffCommands
                 var f = r.FirstDivergence;
                 t.AddRow(
                     Output.Esc(what),
-                    Output.Esc(r.Verdict.ToString()),
+                    Output.Esc(TerminalReport.VerdictName(r)),
                     r.OpsCompared.ToString(CultureInfo.InvariantCulture),
-                    Output.Esc(f is null ? "-" : $"op {f.A?.Seq} '{f.Op}' at {f.Source}: {f.Cause.ToString().ToLowerInvariant()}"));
+                    Output.Esc(f is null ? "-" : $"op {f.A?.Seq} '{f.Op}' at {f.Source}{(f.Module is null ? string.Empty : $" in module {f.Module}")}: {f.Cause.ToString().ToLowerInvariant()}"));
             }
 
             c.Write(t);
@@ -206,7 +229,7 @@ internal static class DiffCommands
             c.WriteLine();
             c.WriteLine($"Reports: {html}");
             c.WriteLine($"         {md}");
-            c.WriteLine($"Logs:    {dir}   (try: repro inspect {Path.Combine(dir, "bfloat16")})");
+            c.WriteLine($"Logs:    {dir}   (try: {Output.Invocation} inspect {Output.Quote(Path.Combine(dir, "bfloat16"))} --op {bf16.FirstDivergence?.B?.Seq ?? 0})");
             c.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done in {sw.Elapsed.TotalSeconds:F1} s. {(invariantOk ? "Every float32 run agreed bit for bit." : failedBackends.Count > 0 ? $"Backends that failed to run: {string.Join(", ", failedBackends)}." : "MISMATCH: a float32 run differed (a bug in Repro; please report it).")}"));
         });
         return invariantOk ? ExitCodes.Success : ExitCodes.Divergence;

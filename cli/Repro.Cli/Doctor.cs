@@ -44,6 +44,7 @@ internal static class Doctor
         }
 
         var check = SelfCheck();
+        var backends = Backends();
         o.Document(new JObject
         {
             ["repro"] = LogFormat.ReproVersion,
@@ -59,6 +60,7 @@ internal static class Doctor
                 ["backend"] = fp.Backend,
                 ["device"] = fp.Device,
                 ["backends"] = new JArray(Settings.BackendNames),
+                ["backendStatus"] = new JArray(backends.Select(b => new JObject { ["name"] = b.Name, ["available"] = b.Problem is null, ["problem"] = b.Problem })),
                 ["seed"] = fp.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
             ["settings"] = new JArray(settings.Select(s => new JObject { ["name"] = s.Name, ["value"] = s.Value, ["effect"] = s.Effect, ["ignored"] = s.IsIgnored })),
@@ -73,7 +75,12 @@ internal static class Doctor
             t.AddRow("cpu", Output.Esc(fp.Cpu));
             t.AddRow("isa", Output.Esc(string.Join(' ', fp.Isa)));
             t.AddRow("threads", $"{fp.Threads} of {fp.Processors} processors");
-            t.AddRow("backend", Output.Esc($"{fp.Backend} ({fp.Device}); registered: {string.Join(", ", Settings.BackendNames)}"));
+            t.AddRow("backend", Output.Esc($"{fp.Backend} ({fp.Device})"));
+            foreach (var (name, problem) in backends)
+            {
+                t.AddRow("  " + Output.Esc(name), problem is null ? "available" : Output.Esc("not available: " + problem));
+            }
+
             t.AddRow("seed", fp.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
             c.Write(t);
             var s = new Table().AddColumns("setting", "value", "effect on results");
@@ -88,6 +95,28 @@ internal static class Doctor
                 : "self-check FAILED: results differ between thread counts; please report this");
         });
         return check.Same ? ExitCodes.Success : ExitCodes.Divergence;
+    }
+
+    /// <summary>Every registered backend, and why it cannot run here (no device, a missing driver), or null when it can.</summary>
+    private static List<(string Name, string? Problem)> Backends()
+    {
+        var list = new List<(string, string?)>();
+        foreach (var name in Settings.BackendNames)
+        {
+            try
+            {
+                _ = Settings.GetBackend(name);
+                list.Add((name, null));
+            }
+#pragma warning disable CA1031 // Any failure to create a backend is what doctor reports about it.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                list.Add((name, Cli.Message(ex).Split('\n')[0]));
+            }
+        }
+
+        return list;
     }
 
     private static (bool Same, string Hash) SelfCheck()

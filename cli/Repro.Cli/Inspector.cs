@@ -9,11 +9,31 @@ namespace Repro.Cli;
 /// <summary><c>repro inspect</c>: prints <see cref="LogInspection.Analyze"/>'s summary of a log.</summary>
 internal static class Inspector
 {
-    public static int Run(string path, bool listOps, long? opSeq, Output o)
+    public static int Run(string path, bool listOps, long? opSeq, Output o, bool summary = false)
     {
         var s = Commands.ForOp(() => LogInspection.Analyze(path, new InspectOptions { ListOps = listOps, Op = opSeq }));
         o.Document(Json(s, listOps));
-        o.Human(c => Render(c, s, listOps));
+        if (s.Op is { } asked)
+        {
+            // The op asked for comes first; the log's summary only on request (--summary), after it.
+            o.Human(c =>
+            {
+                RenderOp(c, asked);
+                if (summary || listOps)
+                {
+                    c.WriteLine();
+                    Render(c, s, listOps, withOp: false);
+                }
+                else
+                {
+                    c.WriteLine(LogText.Visible(string.Create(CultureInfo.InvariantCulture, $"log: {s.Folder}, {Output.Plural(s.Ops, "op")}; --summary shows its environment, op counts and first NaN/Inf")));
+                }
+            });
+        }
+        else
+        {
+            o.Human(c => Render(c, s, listOps));
+        }
         if (s.Truncation is { } tr && s.Error is null)
         {
             o.Warn($"{tr.Message} (at {tr.Position})");
@@ -76,6 +96,7 @@ internal static class Inspector
                 ["seq"] = bad.Seq,
                 ["op"] = bad.Op,
                 ["source"] = Where(bad.Source),
+                ["module"] = ModuleJson(bad.Module),
                 ["origin"] = s.FirstNonFinite.InputsFinite,
                 ["nan"] = bad.Output.Stats!.NaN,
                 ["posInf"] = bad.Output.Stats.PosInf,
@@ -146,10 +167,15 @@ internal static class Inspector
         },
         ["backend"] = op.Backend,
         ["source"] = Where(op.Source),
+        ["module"] = ModuleJson(op.Module),
         ["record"] = op.Position.ToString(),
     };
 
-    private static void Render(IAnsiConsole c, LogSummary s, bool listOps)
+    private static JToken ModuleJson(OpModule? m) => m is null ? JValue.CreateNull() : new JObject { ["path"] = m.Path, ["type"] = m.Type };
+
+    private static string InModule(OpModule? m) => m is null ? string.Empty : $" in module {m}";
+
+    private static void Render(IAnsiConsole c, LogSummary s, bool listOps, bool withOp = true)
     {
         var h = s.Header;
         var env = h.Environment;
@@ -191,17 +217,17 @@ internal static class Inspector
         else
         {
             var st = bad.Output.Stats!;
-            c.WriteLine(LogText.Visible($"first NaN/Inf: op {bad.Seq} ({bad.Op}) at {Where(bad.Source)}: {st.NaN} NaN, {st.PosInf} +Inf, {st.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}"));
+            c.WriteLine(LogText.Visible($"first NaN/Inf: op {bad.Seq} ({bad.Op}) at {Where(bad.Source)}{InModule(bad.Module)}: {st.NaN} NaN, {st.PosInf} +Inf, {st.NegInf} -Inf; {(origin ? "its inputs were finite, so this op made it" : "an input already held NaN/Inf")}"));
         }
 
-        if (s.Op is { } detail)
+        if (withOp && s.Op is { } detail)
         {
             RenderOp(c, detail);
         }
 
         if (listOps)
         {
-            var t = new Table().AddColumns("seq", "op", "phase", "shape", "dtype", "hash", "source");
+            var t = new Table().AddColumns("seq", "op", "phase", "shape", "dtype", "hash", "source", "module");
             foreach (var op in s.OpList)
             {
                 t.AddRow(
@@ -211,7 +237,8 @@ internal static class Inspector
                     Output.Esc("[" + string.Join(", ", op.Output.Shape) + "]"),
                     op.Output.DType.Name(),
                     op.Output.Hash[..12],
-                    Output.Esc(op.Source.IsKnown ? $"{Path.GetFileName(op.Source.File)}:{op.Source.Line}" : string.Empty));
+                    Output.Esc(op.Source.IsKnown ? $"{Path.GetFileName(op.Source.File)}:{op.Source.Line}" : string.Empty),
+                    Output.Esc(op.Module?.ToString() ?? string.Empty));
             }
 
             c.Write(t);
@@ -237,6 +264,7 @@ internal static class Inspector
 
         // Paths stay outside the table, so its layout does not depend on where files live.
         c.WriteLine("source: " + LogText.Visible(Where(detail.Source)));
+        c.WriteLine("module: " + (detail.Module is null ? "none recorded" : LogText.Visible(detail.Module.ToString())));
         c.WriteLine("record: " + LogText.Visible(detail.Position.ToString()));
     }
 

@@ -91,6 +91,8 @@ public sealed class Output
                 var task = ctx.AddTask(label, maxValue: 1);
                 result = work((done, total) =>
                 {
+                    // Without a known total the bar is indeterminate rather than full.
+                    task.IsIndeterminate = total <= 0;
                     task.MaxValue = Math.Max(total, 1);
                     task.Value = Math.Min(done, task.MaxValue);
                 });
@@ -98,6 +100,33 @@ public sealed class Output
             });
         return result;
     }
+
+    /// <summary>
+    /// How the user runs repro, for commands the output suggests: "repro" when a repro command is on the PATH,
+    /// else "dotnet run --project cli/Repro.Cli --" (the README's way, from the repository root).
+    /// </summary>
+    public static string Invocation { get; } = OnPath("repro") ? "repro" : "dotnet run --project cli/Repro.Cli --";
+
+    /// <summary>A path quoted for a POSIX shell where it needs quoting.</summary>
+    public static string Quote(string s) =>
+        s.Length > 0 && s.All(ch => char.IsAsciiLetterOrDigit(ch) || "/._-+:=@%,".Contains(ch, StringComparison.Ordinal)) ? s : "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static bool OnPath(string program)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (File.Exists(Path.Combine(dir, program)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>"1 op", "2 ops": a count with its noun in the right number (nouns with a plain plural in -s).</summary>
+    public static string Plural(long count, string noun) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? string.Empty : "s")}");
 
     /// <summary>Text escaped for Spectre markup, its control and bidirectional characters made visible (<see cref="LogText.Visible"/>).</summary>
     public static string Esc(string? text) => Markup.Escape(LogText.Visible(text));

@@ -22,7 +22,8 @@ internal static class RecordProcess
         LogFolder.CheckTarget(full, force);
         var earlier = Identity(full);
         var hook = typeof(Recording).Assembly.Location;
-        var psi = new ProcessStartInfo(command[0]) { UseShellExecute = false };
+        // With --json, standard output carries exactly one document: the program's own output goes to standard error.
+        var psi = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = o.Json };
         foreach (var a in command.Skip(1))
         {
             psi.ArgumentList.Add(a);
@@ -50,6 +51,18 @@ internal static class RecordProcess
 
         using (process)
         {
+            if (o.Json)
+            {
+                process.OutputDataReceived += (_, e) =>
+                {
+                    if (e.Data is not null)
+                    {
+                        Console.Error.WriteLine(e.Data);
+                    }
+                };
+                process.BeginOutputReadLine();
+            }
+
             process.WaitForExit();
             int code = process.ExitCode;
             // The program's own log: still in its partial folder when it did not close it, else the one now at the
@@ -76,8 +89,13 @@ internal static class RecordProcess
 
             if (log is null)
             {
+                // One document, with the error in it (not a second one from the error handler).
+                var message = $"the program ran (exit code {code}) but wrote no log to {full}: is it a .NET program that uses the Repro engine?";
+                doc["error"] = message;
+                doc["exitCode"] = ExitCodes.BadInput;
                 o.Document(doc);
-                throw new CliException($"the program ran (exit code {code}) but wrote no log to {full}: is it a .NET program that uses the Repro engine?");
+                Console.Error.WriteLine("error: " + LogText.Visible(message));
+                return ExitCodes.BadInput;
             }
 
             string? problem = end is null
@@ -86,8 +104,13 @@ internal static class RecordProcess
                     ? $"the recorded program did not complete: {end.Error?.Describe() ?? end.Status}; the log at {log} holds {ops} ops and is marked '{end.Status}'"
                     : code != 0 ? $"the recorded program exited with code {code}" : null;
             doc["exitCode"] = problem is null ? ExitCodes.Success : ExitCodes.BadInput;
+            if (problem is not null && doc["error"] is null)
+            {
+                doc["error"] = problem;
+            }
+
             o.Document(doc);
-            o.Human(c => c.WriteLine(LogText.Visible($"recorded {ops} ops to {log} (program exit code {code}{(end is null ? ", no end record" : end.IsComplete ? string.Empty : ", status " + end.Status)})")));
+            o.Human(c => c.WriteLine(LogText.Visible($"recorded {Output.Plural(ops, "op")} to {log} (program exit code {code}{(end is null ? ", no end record" : end.IsComplete ? string.Empty : ", status " + end.Status)})")));
             if (problem is not null)
             {
                 Console.Error.WriteLine("error: " + LogText.Visible(problem));

@@ -4,7 +4,13 @@ using Repro.Engine.Backends;
 namespace Repro.Cli;
 
 /// <summary>What a built-in workload is asked to do.</summary>
-public sealed record WorkloadRequest(ulong Seed, int? Steps, DType DType, Backend Backend, Action<string>? Progress);
+/// <param name="Seed">Seed of initialization, shuffling and dropout.</param>
+/// <param name="Steps">Cap on training steps (null: the workload's default).</param>
+/// <param name="DType">Dtype of parameters and activations.</param>
+/// <param name="Backend">Backend to run on.</param>
+/// <param name="Progress">Receives one line per epoch (the sample workloads evaluate the model for it, which the log records).</param>
+/// <param name="OnStep">Receives each completed step and the total (for a progress bar).</param>
+public sealed record WorkloadRequest(ulong Seed, int? Steps, DType DType, Backend Backend, Action<string>? Progress, Repro.Samples.StepProgress? OnStep = null);
 
 /// <summary>What a built-in workload reports.</summary>
 public sealed record WorkloadOutcome(IReadOnlyDictionary<string, double> Metrics, string ParameterHash, int Steps);
@@ -26,7 +32,7 @@ public static class WorkloadCatalog
     private static IEnumerable<WorkloadInfo> SampleWorkloads() =>
         Repro.Samples.Workloads.All.Select(w => new WorkloadInfo(w.Name, w.Description, r =>
         {
-            var result = w.Run(new Repro.Samples.WorkloadOptions(r.Seed, r.Steps, null, r.DType, r.Backend, r.Progress));
+            var result = w.Run(new Repro.Samples.WorkloadOptions(r.Seed, r.Steps, null, r.DType, r.Backend, r.Progress, r.OnStep));
             return new WorkloadOutcome(result.Metrics, result.ParameterHash, result.Steps);
         }));
 
@@ -55,6 +61,7 @@ public static class WorkloadCatalog
             b1.Assign(b1.Sub(dh.Sum(0).Mul(0.05)));
             w2.Assign(w2.Sub(dw2.Mul(0.05)));
             r.Progress?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step {s + 1}/{steps} loss {loss:G6}"));
+            r.OnStep?.Invoke(s + 1, steps);
         }
 
         var hash = string.Concat(w1.ContentHash(), b1.ContentHash(), w2.ContentHash());

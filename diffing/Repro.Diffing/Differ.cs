@@ -61,7 +61,7 @@ public static class Differ
         private readonly Dictionary<long, (OpComparison Cmp, long[] Inputs)> producers = [];
         private readonly List<string> notes = [];
         private readonly List<OpComparison> divergedOps = [];
-        private readonly Dictionary<(string Op, OpPhase Phase, SourceLocation Source, string Thread), int> groupIndex = [];
+        private readonly Dictionary<(string Op, OpPhase Phase, SourceLocation Source, OpModule? Module, string Thread), int> groupIndex = [];
         private readonly List<OpGroup> groups = [];
         private bool endA;
         private bool endB;
@@ -424,12 +424,12 @@ public static class Differ
             bufB.RemoveFirst(bestJ);
         }
 
-        private static string Describe(OpRecord r) => $"op {r.Seq} '{r.Op}' {Fmt(r.Output.Shape)} at {r.Source}";
+        private static string Describe(OpRecord r) => $"op {r.Seq} '{r.Op}' {Fmt(r.Output.Shape)} at {r.Source}{(r.Module is null ? string.Empty : $" in module {r.Module}")}";
 
         private static string Fmt(int[] s) => "[" + string.Join(", ", s) + "]";
 
         private void NoteStructural(Lane lane, OpRecord? ra, OpRecord? rb, string what) =>
-            structural ??= new StructuralDifference(ra?.Seq ?? -1, rb?.Seq ?? -1, what, ra?.Source ?? SourceLocation.Unknown, rb?.Source ?? SourceLocation.Unknown) { Thread = lane.Label };
+            structural ??= new StructuralDifference(ra?.Seq ?? -1, rb?.Seq ?? -1, what, ra?.Source ?? SourceLocation.Unknown, rb?.Source ?? SourceLocation.Unknown) { Thread = lane.Label, ModuleA = ra?.Module, ModuleB = rb?.Module };
 
         private void Single(Lane lane, OpRecord r, OpStatus status)
         {
@@ -442,6 +442,7 @@ public static class Differ
                 Phase = r.Phase,
                 BackwardOf = r.BackwardOf,
                 Source = r.Source,
+                Module = r.Module,
                 A = status == OpStatus.OnlyInA ? side : null,
                 B = status == OpStatus.OnlyInB ? side : null,
                 Status = status,
@@ -472,6 +473,7 @@ public static class Differ
                 Phase = ra.Phase,
                 BackwardOf = ra.BackwardOf,
                 Source = ra.Source,
+                Module = ra.Module,
                 A = new OpSide(ra.Seq, ra.Output, ra.Backend),
                 B = new OpSide(rb.Seq, rb.Output, rb.Backend),
                 Thread = ra.Thread,
@@ -664,12 +666,12 @@ public static class Differ
 
         private void Group(OpComparison cmp)
         {
-            var key = (cmp.Op, cmp.Phase, cmp.Source, cmp.Thread);
+            var key = (cmp.Op, cmp.Phase, cmp.Source, cmp.Module, cmp.Thread);
             bool bad = cmp.Status == OpStatus.Diverged;
             if (!groupIndex.TryGetValue(key, out int gi))
             {
                 groupIndex[key] = groups.Count;
-                groups.Add(new OpGroup(cmp.Op, cmp.Phase, cmp.Source, 1, bad ? 1 : 0, bad ? cmp.Index : -1, cmp.Score) { Thread = cmp.Thread });
+                groups.Add(new OpGroup(cmp.Op, cmp.Phase, cmp.Source, 1, bad ? 1 : 0, bad ? cmp.Index : -1, cmp.Score) { Thread = cmp.Thread, Module = cmp.Module });
                 return;
             }
 
@@ -697,7 +699,7 @@ public static class Differ
                 return;
             }
 
-            nonFinite = new NonFiniteOrigin(run, op.Seq, op.Op, op.Source, op.Output.Stats, [.. op.Inputs.Select(cursor.HealthOf)]) { Thread = op.Thread };
+            nonFinite = new NonFiniteOrigin(run, op.Seq, op.Op, op.Source, op.Output.Stats, [.. op.Inputs.Select(cursor.HealthOf)]) { Thread = op.Thread, Module = op.Module };
         }
 
         private void Keep(Lane lane, OpComparison cmp)
@@ -724,7 +726,7 @@ public static class Differ
                 return;
             }
 
-            var point = new ChartPoint(cmp.Index, s, cmp.Metrics?.MaxRel ?? 0);
+            var point = new ChartPoint(cmp.Index, s, cmp.Metrics?.MaxRel ?? 0) { Op = cmp.Phase == OpPhase.Backward ? cmp.Op + " (bwd)" : cmp.Op };
             if (chart.Count > 0 && cmp.Index / chartStride == chart[^1].Index / chartStride)
             {
                 if (point.Score > chart[^1].Score || (ReferenceEquals(cmp, first) && point.Score >= chart[^1].Score))

@@ -116,6 +116,9 @@ public sealed record OpComparison
     /// <summary>Where the user's code called it.</summary>
     public SourceLocation Source { get; init; }
 
+    /// <summary>The module (layer) it ran in, in run A (in B for an op only in B); null when none was recorded.</summary>
+    public OpModule? Module { get; init; }
+
     /// <summary>Run A's side (null when the op is only in B).</summary>
     public OpSide? A { get; init; }
 
@@ -164,7 +167,10 @@ public sealed record OpComparison
 public sealed record OpGroup(string Op, OpPhase Phase, SourceLocation Source, long Count, long Diverged, long FirstDiverged, double WorstScore)
 {
     /// <summary>"matmul (backward) at model.cs:42 (Forward)".</summary>
-    public string Name => $"{Op}{(Phase == OpPhase.Backward ? " (backward)" : string.Empty)} at {Source}";
+    public string Name => $"{Op}{(Phase == OpPhase.Backward ? " (backward)" : string.Empty)} at {Source}{(Module is null ? string.Empty : $" in module {Module}")}";
+
+    /// <summary>The module (layer) the group's ops ran in (groups are per module); null when none was recorded.</summary>
+    public OpModule? Module { get; init; }
 
     /// <summary>The logical thread of the group's ops (groups are per thread).</summary>
     public string Thread { get; init; } = LogFormat.MainThread;
@@ -178,6 +184,12 @@ public sealed record OpGroup(string Op, OpPhase Phase, SourceLocation Source, lo
 /// <param name="SourceB">Run B's source location there.</param>
 public sealed record StructuralDifference(long SeqA, long SeqB, string Description, SourceLocation SourceA, SourceLocation SourceB)
 {
+    /// <summary>Run A's module there (null when none).</summary>
+    public OpModule? ModuleA { get; init; }
+
+    /// <summary>Run B's module there (null when none).</summary>
+    public OpModule? ModuleB { get; init; }
+
     /// <summary>The logical thread where the sequences differ (run A's id).</summary>
     public string Thread { get; init; } = LogFormat.MainThread;
 }
@@ -191,6 +203,9 @@ public sealed record StructuralDifference(long SeqA, long SeqB, string Descripti
 /// <param name="Inputs">Its inputs' health, in order (null where not recorded).</param>
 public sealed record NonFiniteOrigin(string Run, long Seq, string Op, SourceLocation Source, HealthSummary? Output, IReadOnlyList<HealthSummary?> Inputs)
 {
+    /// <summary>The module (layer) the op ran in (null when none).</summary>
+    public OpModule? Module { get; init; }
+
     /// <summary>The op's logical thread in that run.</summary>
     public string Thread { get; init; } = LogFormat.MainThread;
 }
@@ -211,7 +226,11 @@ public sealed record CommonPrefix(bool TruncatedA, bool TruncatedB, long LastSeq
 /// <param name="Index">Alignment index.</param>
 /// <param name="Score">Error relative to tolerance (bitwise mode: 0 same, 1 different).</param>
 /// <param name="MaxRel">Largest relative error (numeric mode).</param>
-public readonly record struct ChartPoint(long Index, double Score, double MaxRel);
+public readonly record struct ChartPoint(long Index, double Score, double MaxRel)
+{
+    /// <summary>The op at that point ("gt", with " (bwd)" for a backward op), for labels; null when not known.</summary>
+    public string? Op { get; init; }
+}
 
 /// <summary>Everything a report needs.</summary>
 public sealed record DiffResult

@@ -53,7 +53,7 @@ public sealed class MultiHeadSelfAttention : Module
         int b = x.Shape[0];
         int t = x.Shape[1];
         int dh = Dim / Heads;
-        var qkv = Qkv.Forward(x).Reshape([b, t, 3, Heads, dh]).Permute([2, 0, 3, 1, 4]);
+        var qkv = Qkv.Call(x).Reshape([b, t, 3, Heads, dh]).Permute([2, 0, 3, 1, 4]);
         var q = qkv.Slice(0, 0, 1).Squeeze(0);
         var k = qkv.Slice(0, 1, 2).Squeeze(0);
         var v = qkv.Slice(0, 2, 3).Squeeze(0);
@@ -64,7 +64,7 @@ public sealed class MultiHeadSelfAttention : Module
         }
 
         var heads = scores.Softmax(-1).MatMul(v);
-        return Proj.Forward(heads.Permute([0, 2, 1, 3]).Reshape([b, t, Dim]));
+        return Proj.Call(heads.Permute([0, 2, 1, 3]).Reshape([b, t, Dim]));
     }
 
     /// <summary>[T, T] int32, 1 where the key position is at or before the query position.</summary>
@@ -103,7 +103,7 @@ public sealed class TransformerBlock : Module
     public override Tensor Forward(Tensor x)
     {
         using var caller = Dispatcher.LibraryCall();
-        var h = x + Attention.Forward(Norm1.Forward(x));
-        return h + Mlp.Forward(Norm2.Forward(h));
+        var h = x + Attention.Call(Norm1.Call(x));
+        return h + Mlp.Call(Norm2.Call(h));
     }
 }

@@ -272,7 +272,7 @@ public sealed class Sequential : Module
         using var caller = IsBuiltIn ? Dispatcher.LibraryCall() : default;
         foreach (var layer in layers)
         {
-            x = layer.Forward(x);
+            x = layer.Call(x);
         }
 
         return x;

@@ -40,6 +40,17 @@ public sealed class Parameter
     /// <summary>The gradient accumulated by the last backward passes (null when none).</summary>
     public Tensor? Grad => value.Grad;
 
+    /// <summary>
+    /// The parameter's dotted name from the outermost module it is registered in ("0.weight", "block1.attn.qkv.bias"),
+    /// as <see cref="Module.NamedParameters"/> lists it there; null for a parameter no module registered.
+    /// </summary>
+    public string? Name => Owner is null ? null : Owner.PathFromRoot() + LocalName;
+
+    /// <summary>The module that registered the parameter, and its name there.</summary>
+    internal Module? Owner { get; set; }
+
+    internal string? LocalName { get; set; }
+
     /// <summary>Replaces the value without the shape and dtype check (for <see cref="Module.To(DType)"/>).</summary>
     internal void Rebind(Tensor v)
     {
@@ -57,6 +68,10 @@ public abstract class Module
     private readonly List<KeyValuePair<string, Parameter>> parameters = [];
     private readonly List<KeyValuePair<string, Module>> children = [];
 
+    // The name this module was first registered under in a parent ("fc1", "0"); null for the outermost module.
+    private string? registeredName;
+    private Module? parent;
+
     /// <summary>True in training mode (dropout active), false after <see cref="Eval"/>.</summary>
     public bool Training { get; private set; } = true;
 
@@ -64,17 +79,36 @@ public abstract class Module
     public abstract Tensor Forward(Tensor x);
 
     /// <summary>
-    /// Applies the module (runs <see cref="Forward"/>) and, when the module runs only this library's code (a built-in
-    /// layer, or a <see cref="Sequential"/> of them), locates all its ops at this call from the caller information,
-    /// where calling <see cref="Forward"/> directly costs a stack walk while an observer wants source locations. A
-    /// user's module is run as it is, so the ops it issues are located at its own lines.
+    /// Applies the module (runs <see cref="Forward"/>) inside its module scope (<see cref="Dispatcher.Module"/>: the
+    /// name it was registered under in its parent, and its type), so every op it issues, and their backward ops, carry
+    /// its module path ("encoder.block1.attn (MultiHeadSelfAttention)") beside their source line. When the module
+    /// runs only this library's code (a built-in layer, or a <see cref="Sequential"/> of them), it also locates all its
+    /// ops at this call from the caller information, where calling <see cref="Forward"/> directly costs a stack walk
+    /// while an observer wants source locations. A user's module is run as it is, so the ops it issues are located at
+    /// its own lines. Call child modules with <see cref="Call"/> too: a direct <see cref="Forward"/> call opens no
+    /// module scope, so its ops are counted to the enclosing module.
     /// </summary>
     /// <remarks>The caller-information parameters are filled in by the compiler; leave them out.</remarks>
     public Tensor Call(Tensor x, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
+        using var scope = Dispatcher.IsObserved ? Dispatcher.Module(registeredName ?? string.Empty, TypeName) : default;
         using var site = RunsOnlyLibraryCode ? Dispatcher.Site(file, line, member) : default;
         return Forward(x);
     }
+
+    /// <summary>The name of the module's type as reports show it ("Linear"; a generic type without its arity).</summary>
+    public string TypeName
+    {
+        get
+        {
+            var name = GetType().Name;
+            int tick = name.IndexOf('`', StringComparison.Ordinal);
+            return tick < 0 ? name : name[..tick];
+        }
+    }
+
+    /// <summary>The name this module was first registered under in a parent module ("fc1", "0"); null when it has no parent.</summary>
+    public string? Name => registeredName;
 
     /// <summary>True when <see cref="Forward"/> runs no user code: a built-in (sealed) layer, or a chain of them.</summary>
     internal virtual bool RunsOnlyLibraryCode => GetType().Assembly == typeof(Module).Assembly;
@@ -173,7 +207,7 @@ public abstract class Module
     protected Parameter AddParameter(string name, Tensor value)
     {
         CheckName(name);
-        var p = new Parameter(value);
+        var p = new Parameter(value) { Owner = this, LocalName = name };
         parameters.Add(new(name, p));
         return p;
     }
@@ -185,7 +219,24 @@ public abstract class Module
         ArgumentNullException.ThrowIfNull(module);
         CheckName(name);
         children.Add(new(name, module));
+        if (module.registeredName is null)
+        {
+            module.registeredName = name;
+            module.parent = this;
+        }
         return module;
+    }
+
+    /// <summary>The dotted path of this module below the outermost one, with a trailing '.' ("block1.attn."; empty for the outermost).</summary>
+    internal string PathFromRoot()
+    {
+        var path = string.Empty;
+        for (var m = this; m.parent is not null; m = m.parent)
+        {
+            path = m.registeredName + "." + path;
+        }
+
+        return path;
     }
 
     private void CheckName(string name)

@@ -43,11 +43,16 @@ public abstract class Optimizer
         bool builtIn = GetType().Assembly == typeof(Optimizer).Assembly;
         using var site = builtIn ? Dispatcher.Site(file, line, member) : default;
         using var caller = builtIn ? Dispatcher.LibraryCall() : default;
+        bool observed = Dispatcher.IsObserved;
+        string type = GetType().Name;
         for (int i = 0; i < parameters.Length; i++)
         {
             var p = parameters[i];
             if (p.Grad is { } g)
             {
+                // Each parameter's update runs in a module scope named after the parameter ("0.weight (Adam)"), so a
+                // report can tell which layer's update an op belongs to.
+                using var scope = observed ? Dispatcher.AtModule(new OpModule(p.Name ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture), type)) : default;
                 p.Value = Update(i, p.Value, g);
             }
         }

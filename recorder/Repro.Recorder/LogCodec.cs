@@ -23,7 +23,7 @@ internal static class LogCodec
             WriteTensor(w, t.Id, t.Shape, t.DType, t.Hash, t.Blob, t.Stats is { } s ? new SummaryValues(s.Min, s.Max, s.Mean, s.NaN, s.PosInf, s.NegInf, s.Subnormal, s.Zero) : null);
         }
 
-        WriteOpEnd(w, r.Backend, r.Source, r.Thread == LogFormat.MainThread ? null : r.Thread);
+        WriteOpEnd(w, r.Backend, r.Source, r.Thread == LogFormat.MainThread ? null : r.Thread, r.Module);
     });
 
     public static byte[] EncodeLeaf(LeafRecord r) => Encode(w =>
@@ -142,7 +142,7 @@ internal static class LogCodec
     }
 
     /// <summary>Closes an op record's outputs and writes its backend, source location and logical thread (null: the main thread, no field).</summary>
-    public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src, string? thread)
+    public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src, string? thread, OpModule? module = null)
     {
         w.Raw("],\"backend\":"u8);
         w.String(backend);
@@ -151,13 +151,14 @@ internal static class LogCodec
             WriteSource(w, src);
         }
 
+        WriteModule(w, module);
         WriteThread(w, thread);
         w.EndRecord();
     }
 
     /// <summary>As <see cref="WriteOpEnd(JsonLine, string, SourceLocation, string)"/>, the source's JSON taken from <paramref name="sources"/> (consecutive ops mostly share one).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src, SourceCache sources, string? thread)
+    public static void WriteOpEnd(JsonLine w, string backend, SourceLocation src, SourceCache sources, string? thread, OpModule? module = null)
     {
         w.Raw("],\"backend\":"u8);
         w.String(backend);
@@ -166,6 +167,7 @@ internal static class LogCodec
             w.Raw(sources.Json(src));
         }
 
+        WriteModule(w, module);
         WriteThread(w, thread);
         w.EndRecord();
     }
@@ -177,6 +179,19 @@ internal static class LogCodec
         {
             w.Raw(",\"thread\":"u8);
             w.String(thread);
+        }
+    }
+
+    /// <summary>Writes <c>,"module":{"path":...,"type":...}</c> for an op that ran in a module (none otherwise, so logs of programs without modules stay as they were).</summary>
+    private static void WriteModule(JsonLine w, OpModule? module)
+    {
+        if (module is not null)
+        {
+            w.Raw(",\"module\":{\"path\":"u8);
+            w.String(module.Path);
+            w.Raw(",\"type\":"u8);
+            w.String(module.Type);
+            w.Byte((byte)'}');
         }
     }
 

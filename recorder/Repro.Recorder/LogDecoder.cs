@@ -27,6 +27,7 @@ internal sealed class LogDecoder
     private readonly LogLimits limits;
     private readonly JsonReaderOptions options;
     private readonly List<KeyValuePair<string, object>> attributeItems = [];
+    private OpModule? lastModule;
     private readonly Dictionary<string, string> interned = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> internedBySpan;
 
@@ -108,6 +109,8 @@ internal sealed class LogDecoder
         Last,
         Thread,
         Approx,
+        Module,
+        Path,
     }
 
     /// <summary>Checks a line's checksum suffix and CRC (before anything is parsed). <paramref name="line"/> excludes the newline.</summary>
@@ -481,6 +484,7 @@ internal sealed class LogDecoder
         string? backend = null;
         var src = SourceLocation.Unknown;
         string? thread = null;
+        OpModule? module = null;
         while (NextField(ref r, pos, ref fields, out var id))
         {
             switch (id)
@@ -554,6 +558,9 @@ internal sealed class LogDecoder
                 case F.Thread:
                     thread = r.TokenType == JsonTokenType.String ? ThreadId(GetString(ref r, pos, intern: true), pos, seq) : throw new LogFormatException(pos, $"op {seq}: thread must be a string, got {Got(line, ref r)}");
                     break;
+                case F.Module:
+                    module = r.TokenType == JsonTokenType.StartObject ? ReadModule(line, ref r, pos) : throw new LogFormatException(pos, $"op {seq}: module must be an object, got {Got(line, ref r)}");
+                    break;
                 default:
                     SkipUnread(line, ref r, pos);
                     break;
@@ -594,7 +601,7 @@ internal sealed class LogDecoder
         }
 
         fields.Require(F.Backend, "", pos);
-        return new OpRecord(seq, op!, attrs, phase, of, view, inputs!, [output!], backend!, src) { Position = pos, Thread = thread ?? LogFormat.MainThread };
+        return new OpRecord(seq, op!, attrs, phase, of, view, inputs!, [output!], backend!, src) { Position = pos, Thread = thread ?? LogFormat.MainThread, Module = module };
     }
 
     private LeafRecord ReadLeaf(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos)
@@ -904,6 +911,43 @@ internal sealed class LogDecoder
         fields.Require(F.Line, path, pos);
         fields.Require(F.Member, path, pos);
         return new SourceLocation(file!, (int)at, member!) { Approximate = approx };
+    }
+
+    /// <summary>Reads an op's <c>module</c> object; consecutive ops of one module share one <see cref="OpModule"/>.</summary>
+    private OpModule ReadModule(ReadOnlySpan<byte> line, ref Utf8JsonReader r, LogPosition pos)
+    {
+        var fields = new Fields();
+        string? path = null, type = null;
+        while (NextField(ref r, pos, ref fields, out var field))
+        {
+            switch (field)
+            {
+                case F.Path:
+                    path = Str(line, ref r, "module.", "path", pos, intern: true);
+                    break;
+                case F.Type:
+                    type = Str(line, ref r, "module.", "type", pos, intern: true);
+                    break;
+                default:
+                    SkipUnread(line, ref r, pos);
+                    break;
+            }
+        }
+
+        fields.Require(F.Path, "module.", pos);
+        fields.Require(F.Type, "module.", pos);
+        if (type!.Length == 0)
+        {
+            throw new LogFormatException(pos, "field 'module.type' must not be empty");
+        }
+
+        if (lastModule is { } last && ReferenceEquals(last.Path, path) && ReferenceEquals(last.Type, type))
+        {
+            return last;
+        }
+
+        lastModule = new OpModule(path!, type);
+        return lastModule;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -1432,13 +1476,13 @@ internal sealed class LogDecoder
             : n.SequenceEqual("blob"u8) ? F.Blob : n.SequenceEqual("mean"u8) ? F.Mean : n.SequenceEqual("pinf"u8) ? F.PInf
             : n.SequenceEqual("ninf"u8) ? F.NInf : n.SequenceEqual("zero"u8) ? F.Zero : n.SequenceEqual("file"u8) ? F.File
             : n.SequenceEqual("line"u8) ? F.Line : n.SequenceEqual("seed"u8) ? F.Seed : n.SequenceEqual("vars"u8) ? F.Vars
-            : n.SequenceEqual("last"u8) ? F.Last : F.Unknown,
+            : n.SequenceEqual("last"u8) ? F.Last : n.SequenceEqual("path"u8) ? F.Path : F.Unknown,
         5 => n.SequenceEqual("phase"u8) ? F.Phase : n.SequenceEqual("attrs"u8) ? F.Attrs : n.SequenceEqual("shape"u8) ? F.Shape
             : n.SequenceEqual("dtype"u8) ? F.DType : n.SequenceEqual("stats"u8) ? F.Stats : n.SequenceEqual("repro"u8) ? F.Repro
             : n.SequenceEqual("blobs"u8) ? F.Blobs : n.SequenceEqual("error"u8) ? F.Error : F.Unknown,
         6 => n.SequenceEqual("tensor"u8) ? F.Tensor : n.SequenceEqual("leaves"u8) ? F.Leaves : n.SequenceEqual("status"u8) ? F.Status
             : n.SequenceEqual("format"u8) ? F.Format : n.SequenceEqual("member"u8) ? F.Member : n.SequenceEqual("device"u8) ? F.Device
-            : n.SequenceEqual("thread"u8) ? F.Thread : n.SequenceEqual("approx"u8) ? F.Approx : F.Unknown,
+            : n.SequenceEqual("thread"u8) ? F.Thread : n.SequenceEqual("approx"u8) ? F.Approx : n.SequenceEqual("module"u8) ? F.Module : F.Unknown,
         7 => n.SequenceEqual("backend"u8) ? F.Backend : n.SequenceEqual("version"u8) ? F.Version : n.SequenceEqual("capture"u8) ? F.Capture
             : n.SequenceEqual("runtime"u8) ? F.Runtime : n.SequenceEqual("threads"u8) ? F.Threads : n.SequenceEqual("command"u8) ? F.Command
             : n.SequenceEqual("message"u8) ? F.Message : F.Unknown,

@@ -117,7 +117,7 @@ internal sealed class LogWriter : IDisposable
 
     /// <summary>Claims the next slot for an op with the log ids <paramref name="inputs"/>; add its outputs, then <see cref="Publish"/> it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public int BeginOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, ReadOnlySpan<long> inputs, string backend, SourceLocation src, string? thread = null)
+    public int BeginOp(long seq, string op, OpAttributes attrs, OpPhase phase, long of, bool view, ReadOnlySpan<long> inputs, string backend, SourceLocation src, string? thread = null, OpModule? module = null)
     {
         int slot = ring.Claim();
         ref var r = ref ring[slot];
@@ -131,6 +131,7 @@ internal sealed class LogWriter : IDisposable
         r.Backend = backend;
         r.Source = src;
         r.Thread = thread;
+        r.Module = module;
         r.InputCount = inputs.Length;
         if (inputs.Length <= Slot.InlineInputs)
         {
@@ -463,7 +464,7 @@ internal sealed class LogWriter : IDisposable
             }
         }
 
-        LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source, sources, slot.Thread);
+        LogCodec.WriteOpEnd(output, slot.Backend!, slot.Source, sources, slot.Thread, slot.Module);
         opCount.Value++;
         if (OpWritten is { } callback && firstShape is not null)
         {

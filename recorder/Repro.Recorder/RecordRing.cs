@@ -302,6 +302,9 @@ internal sealed class RecordRing : IDisposable
 
         /// <summary>The op's logical thread id; null for the main thread.</summary>
         public string? Thread;
+
+        /// <summary>The module the op ran in; null for none.</summary>
+        public OpModule? Module;
         public LogHeader? Header;
         public InlineIds Inputs;
 
@@ -330,6 +333,7 @@ internal sealed class RecordRing : IDisposable
             Backend = null;
             Source = default;
             Thread = null;
+            Module = null;
             TensorCount = 0;
             InputCount = 0;
             Bytes = 0;

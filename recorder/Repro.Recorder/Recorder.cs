@@ -265,7 +265,7 @@ public sealed class Recording : IOpObserver, IDisposable
         lastSeq = seq;
         bool byValue = e.Info.HostData || options.Capture.Includes(seq);
         var outputs = e.Outputs as Tensor[] ?? [.. e.Outputs];
-        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, of, e.IsView, ids[..inputs.Length], e.Backend, e.Source, thread);
+        int slot = writer.BeginOp(seq, e.Op, e.Attributes, e.Phase, of, e.IsView, ids[..inputs.Length], e.Backend, e.Source, thread, e.Module);
 
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -443,7 +443,8 @@ public sealed class Recording : IOpObserver, IDisposable
             ids,
             output.Backend.Name,
             original.Source,
-            original.Thread == LogFormat.MainThread ? null : original.Thread);
+            original.Thread == LogFormat.MainThread ? null : original.Thread,
+            original.Module);
         writer.AddTensor(slot, LogId(output), output, options.Capture.Includes(original.Seq));
         writer.Publish(slot);
     }

@@ -57,6 +57,13 @@ public sealed record OpRecord(
     /// call site.
     /// </summary>
     public string Thread { get; init; } = LogFormat.MainThread;
+
+    /// <summary>
+    /// The module (layer) the op ran in, for a backward op its forward op's (docs/log-format.md, field
+    /// <c>module</c>): a dotted path such as "encoder.block1.attn" and a type such as "MultiHeadSelfAttention"; null
+    /// when it ran in no module or the log predates the field.
+    /// </summary>
+    public OpModule? Module { get; init; }
 }
 
 /// <summary>A tensor that existed before recording began (or came from unrecorded code), stored by value at first use.</summary>

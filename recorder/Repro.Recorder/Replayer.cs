@@ -301,7 +301,8 @@ public static class Replayer
         Tensor result;
         try
         {
-            using (op.Phase == OpPhase.Backward ? Dispatcher.Backward(op.BackwardOf, op.Source) : default)
+            using (op.Phase == OpPhase.Backward ? Dispatcher.Backward(op.BackwardOf, op.Source, op.Module) : default)
+            using (op.Phase == OpPhase.Forward ? Dispatcher.AtModule(op.Module) : default)
             using (op.Phase == OpPhase.Forward ? Dispatcher.Site(op.Source.File, op.Source.Line, op.Source.Member) : default)
             {
                 var row = OpTable.Get(op.Op);

@@ -59,6 +59,7 @@ public sealed class TinyTransformer : IWorkload
                 sum += loss.Item();
                 count++;
                 steps++;
+                options.OnStep?.Invoke(steps, total);
             }
 
             lastLoss = sum / Math.Max(count, 1);

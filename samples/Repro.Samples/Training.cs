@@ -37,6 +37,7 @@ internal static class Training
         var loader = new DataLoader(s.Train, s.BatchSize, shuffle: true, dropLast: false, seed: o.Seed);
         int epochs = EpochsFor(o, loader.BatchesPerEpoch, s.DefaultEpochs);
         int maxSteps = o.Steps ?? int.MaxValue;
+        int totalSteps = (int)Math.Min(maxSteps, (long)epochs * loader.BatchesPerEpoch);
         int steps = 0;
         double lastLoss = double.NaN;
         for (int epoch = 0; epoch < epochs && steps < maxSteps; epoch++)
@@ -63,6 +64,7 @@ internal static class Training
                 sum += loss.Item();
                 count++;
                 steps++;
+                o.OnStep?.Invoke(steps, totalSteps);
             }
 
             lastLoss = sum / Math.Max(count, 1);

@@ -9,8 +9,12 @@ namespace Repro.Samples;
 /// <param name="Epochs">Number of epochs (null: the workload's default).</param>
 /// <param name="DType">Dtype of parameters and activations (labels stay int32).</param>
 /// <param name="Backend">Backend to run on (null: <see cref="Settings.DefaultBackend"/>).</param>
-/// <param name="Progress">Receives one line per epoch.</param>
-public sealed record WorkloadOptions(ulong Seed = 0, int? Steps = null, int? Epochs = null, DType DType = DType.Float32, Backend? Backend = null, Action<string>? Progress = null);
+/// <param name="Progress">Receives one line per epoch (text for people; the workload evaluates the model for it).</param>
+/// <param name="OnStep">Receives each optimizer step as it completes (for progress bars; costs nothing and records nothing).</param>
+public sealed record WorkloadOptions(ulong Seed = 0, int? Steps = null, int? Epochs = null, DType DType = DType.Float32, Backend? Backend = null, Action<string>? Progress = null, StepProgress? OnStep = null);
+
+/// <summary>Progress of a training run: <paramref name="step"/> optimizer steps of <paramref name="total"/> are done (1-based, at most total).</summary>
+public delegate void StepProgress(int step, int total);
 
 /// <summary>What a workload reached.</summary>
 /// <param name="Metrics">Final metrics by name (e.g. "test_accuracy", "train_loss").</param>

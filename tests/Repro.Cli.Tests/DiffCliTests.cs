@@ -61,14 +61,65 @@ public class DiffCliTests
     }
 
     [Fact]
-    public void Demo_shows_invariance_and_the_first_bfloat16_divergence_and_writes_reports()
+    public void Demo_shows_invariance_and_the_first_bfloat16_divergence_with_its_layer_and_the_docs_show_its_real_output()
     {
+        // The demo as the README runs it (default steps): its output is what README.md and docs/diff.md show.
         var dir = Temp("demo");
-        var r = CliRunner.Run("demo", "--out", dir, "--steps", "4");
+        var r = CliRunner.Run("demo", "--out", dir);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("Every float32 run agreed bit for bit.", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("float32 vs bfloat16", r.Stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(dir, "report.html")));
         Assert.True(File.Exists(Path.Combine(dir, "report.md")));
+
+        // The first divergence names the user's line and the layer: its module path and type.
+        var first = r.Stdout.Split('\n').Single(l => l.StartsWith("First divergence: ", StringComparison.Ordinal));
+        Assert.Matches(@" at Training\.cs:~?\d+ \(Classify\) in module \d+ \((Linear|ReLU)\)", first);
+        Assert.Matches(@"in module \d+ \((Linear|ReLU)\)", File.ReadAllText(Path.Combine(dir, "report.md")));
+
+        // Every block the docs mark as demo output is in this run's output, line for line.
+        var output = Normalize(r.Stdout).Split('\n').Select(l => l.TrimEnd()).ToList();
+        int blocks = 0;
+        foreach (var doc in new[] { "README.md", Path.Combine("docs", "diff.md") })
+        {
+            foreach (var block in MarkedBlocks(File.ReadAllText(Path.Combine(CliRunner.RepoRoot, doc)), "<!-- demo-output -->"))
+            {
+                blocks++;
+                foreach (var line in Normalize(block).Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0))
+                {
+                    bool found = line.EndsWith("...", StringComparison.Ordinal)
+                        ? output.Exists(o => o.StartsWith(line[..^3], StringComparison.Ordinal))
+                        : output.Contains(line);
+                    Assert.True(found, $"{doc} shows a line the demo does not print:\n{line}\n--- demo output\n{r.Stdout}");
+                }
+            }
+        }
+
+        Assert.True(blocks >= 2, "README.md and docs/diff.md each mark a block of demo output");
+    }
+
+    /// <summary>The code blocks that follow <paramref name="marker"/>.</summary>
+    internal static IEnumerable<string> MarkedBlocks(string text, string marker)
+    {
+        int at = 0;
+        while ((at = text.IndexOf(marker, at, StringComparison.Ordinal)) >= 0)
+        {
+            int open = text.IndexOf("```", at, StringComparison.Ordinal);
+            int start = text.IndexOf('\n', open) + 1;
+            int close = text.IndexOf("\n```", start, StringComparison.Ordinal);
+            yield return text[start..close];
+            at = close;
+        }
+    }
+
+    // What depends on the machine: the number of processors (the "all threads" run), and with it the width of the
+    // demo's table columns.
+    private static string Normalize(string s)
+    {
+        s = s.Replace("\r", string.Empty, StringComparison.Ordinal);
+        s = System.Text.RegularExpressions.Regex.Replace(s, @"1 vs \d+ threads", "1 vs N threads");
+        s = System.Text.RegularExpressions.Regex.Replace(s, @"\d+ threads?\b", "N threads");
+        s = System.Text.RegularExpressions.Regex.Replace(s, "─+", "─");
+        return System.Text.RegularExpressions.Regex.Replace(s, " {2,}", " ");
     }
 }

@@ -133,7 +133,7 @@ public sealed class EndToEndTests
         Assert.Equal(1, (long)j["opCounts"]!["log"]!);
         Assert.True((bool)j["complete"]!);
         Assert.True((double)j["sizes"]!["bytesPerOp"]! > 100);
-        var text = CliRunner.Run("inspect", log, "--op", "1");
+        var text = CliRunner.Run("inspect", log, "--op", "1", "--summary");
         Assert.Contains("first NaN/Inf: op 1 (log)", text.Stdout);
         Assert.Contains("-Inf 1", text.Stdout);
     }

@@ -161,12 +161,15 @@ internal static class PlantedWorkload
 
     public static void Run(DType dtype = DType.Float32)
     {
+        using var model = Dispatcher.Module(string.Empty, "PlantedModel");
         var g = new Generator(11);
         var x = Tensor.Randn([Rows, Cols], g, dtype);
         var w = Tensor.Randn([Cols, Hidden], g, dtype) * 0.3;
         Lines["sum"] = Line(); var rowSums = x.Sum(1);
         Lines["matmul"] = Line(); var h = x.MatMul(w);
+        var head = Dispatcher.Module("head", "Head");
         Lines["exp"] = Line(); var e = (h * 0.1).Exp();
+        head.Dispose();
         Lines["mul"] = Line(); var tiny = x.Mul(1e-39);
         var idx = Tensor.FromArray(new[] { 2, 0, 2, 3, 1, 2 }, [Rows]);
         Lines["index_add"] = Line(); var pooled = Tensor.Zeros([4, Hidden], dtype).IndexAdd(0, idx, h);

@@ -129,6 +129,36 @@ public class ReportTests
         Assert.Equal(doc.SelectNodes("//testcase")!.Count - 1, int.Parse(doc.DocumentElement!.GetAttribute("tests"), System.Globalization.CultureInfo.InvariantCulture) - 1);
     }
 
+    [Fact]
+    public void Every_report_names_the_module_and_the_line_of_the_first_divergence()
+    {
+        var r = Planted("exp-ulp", DiffMode.Numeric);
+        Assert.Equal("exp", r.FirstDivergence!.Op);
+        Assert.Equal(new OpModule("head", "Head"), r.FirstDivergence.Module);
+        string line = "Planted.cs:" + PlantedWorkload.Lines["exp"].ToString(CultureInfo.InvariantCulture);
+
+        var text = TerminalReport.Render(r);
+        Assert.Contains($"at {line} (Run) in module head (Head)", text, StringComparison.Ordinal);
+        var md = MarkdownReport.Render(r);
+        Assert.Contains($"at `{line} (Run)` in module `head (Head)`", md, StringComparison.Ordinal);
+        var html = HtmlReport.Render(r);
+        Assert.Contains($"at <code>{line} (Run)</code> in module <code>head (Head)</code>", html, StringComparison.Ordinal);
+
+        var doc = new XmlDocument();
+        doc.LoadXml(JUnitReport.Render(r));
+        var failing = doc.SelectNodes("//testcase[failure]")!.Cast<XmlElement>().Select(e => e.GetAttribute("name")).ToList();
+        Assert.Contains($"exp at {line} (Run) in module head (Head)", failing);
+
+        var json = JsonNode.Parse(JsonReport.Render(r))!;
+        Assert.Equal("head", (string?)json["firstDivergence"]!["module"]!["path"]);
+        Assert.Equal("Head", (string?)json["firstDivergence"]!["module"]!["type"]);
+        Assert.Equal(PlantedWorkload.Lines["exp"], (int)json["firstDivergence"]!["source"]!["line"]!);
+
+        // Ops outside any module say so: the table's module column holds "-" for them, the outermost module its type.
+        Assert.Contains(r.Context, c => c.Module == new OpModule(string.Empty, "PlantedModel"));
+        Assert.Contains("PlantedModel", text, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Each report as written to disk, read back from its bytes by parsers that honour what the file declares: .NET's
     /// XmlReader over the file stream and xmllint (Debian's libxml2-utils, installed by .ci/run) for JUnit, a UTF-8
@@ -213,6 +243,64 @@ public class ReportTests
         Assert.Contains("id=\"first-divergence\"", dom, StringComparison.Ordinal);
         Assert.Contains("id=\"heat-map\"", dom, StringComparison.Ordinal);
         Assert.True(new FileInfo(png).Length > 10_000, "the screenshot is suspiciously small");
+    }
+
+    [Fact]
+    public void Html_chart_and_heat_map_have_frames_axes_a_scale_and_labels_off_the_data()
+    {
+        var r = Planted("exp-ulp", DiffMode.Numeric);
+        Assert.NotNull(r.HeatMap);
+        var html = HtmlReport.Render(r);
+
+        // The SVGs as XML (an independent parser), one at a time.
+        var chart = Svg(html, "error-chart");
+        var frame = (XmlElement)chart.SelectSingleNode("//*[@id='chart-frame']")!;
+        double right = double.Parse(frame.GetAttribute("x"), CultureInfo.InvariantCulture) + double.Parse(frame.GetAttribute("width"), CultureInfo.InvariantCulture);
+        var tolLabel = (XmlElement)chart.SelectSingleNode("//*[@id='tolerance-label']")!;
+        Assert.True(double.Parse(tolLabel.GetAttribute("x"), CultureInfo.InvariantCulture) > right, "the tolerance label sits on the plot area");
+        Assert.StartsWith("largest: #8 exp", chart.SelectSingleNode("//*[@id='largest-label']")!.InnerText, StringComparison.Ordinal);
+
+        // The chart's first-divergence label numbers the op as the heading does.
+        var label = chart.SelectSingleNode("//*[@id='first-divergence-label']")!.InnerText;
+        Assert.Contains("op 8 'exp'", label, StringComparison.Ordinal);
+        Assert.Contains("<h2>First divergence: op 8 'exp'", System.Net.WebUtility.HtmlDecode(html), StringComparison.Ordinal);
+
+        var heat = Svg(html, "heat-map");
+        Assert.NotNull(heat.SelectSingleNode("//*[@id='heat-frame']"));
+        Assert.NotNull(heat.SelectSingleNode("//*[@id='heat-legend']"));
+        Assert.Contains("of 114 cells differ", heat.SelectSingleNode("//*[@id='heat-legend']")!.InnerText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Shares_never_read_as_zero_or_all_and_the_table_error_agrees_with_the_status()
+    {
+        Assert.Equal("0.05%", ReportText.Percent(1.0 / 2048));
+        Assert.Equal("0.0012%", ReportText.Percent(1.2e-5));
+        Assert.Equal("0.0%", ReportText.Percent(0));
+        Assert.Equal("99.9%", ReportText.Percent(0.99999));
+        Assert.Equal("100.0%", ReportText.Percent(1));
+        Assert.Equal("14.9%", ReportText.Percent(0.149));
+
+        // The table's error column is relative to tolerance: never above 1 (nor inf) beside "within tol.".
+        var r = Planted("exp-ulp", DiffMode.Numeric);
+        int col = Array.IndexOf(ReportText.Columns(r), "error / tol.");
+        Assert.True(col > 0);
+        foreach (var c in r.Context.Where(c => c.Status == OpStatus.WithinTolerance))
+        {
+            var cell = ReportText.Row(r, c)[col];
+            Assert.True(cell == "-" || double.Parse(cell, CultureInfo.InvariantCulture) <= 1, $"{cell} beside within tol.");
+        }
+
+        Assert.DoesNotContain("max rel", string.Join(' ', ReportText.Columns(r)), StringComparison.Ordinal);
+    }
+
+    private static XmlDocument Svg(string html, string id)
+    {
+        int start = html.IndexOf($"<svg id=\"{id}\"", StringComparison.Ordinal);
+        int end = html.IndexOf("</svg>", start, StringComparison.Ordinal) + "</svg>".Length;
+        var doc = new XmlDocument();
+        doc.LoadXml(html[start..end].Replace(" xmlns=\"http://www.w3.org/2000/svg\"", string.Empty, StringComparison.Ordinal));
+        return doc;
     }
 
     private static string Chromium(string exe, string dir, params string[] args)

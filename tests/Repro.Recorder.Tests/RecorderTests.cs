@@ -240,6 +240,75 @@ public sealed class RecorderTests
     }
 
     [Fact]
+    public void Each_op_records_its_module_path_and_type_and_replay_keeps_them()
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("modules.repro");
+        using (Recorder.Start(log))
+        {
+            var a = Tensor.FromArray([1f, 2f], [2]);
+            a.RequiresGrad = true;
+            Tensor y;
+            using (Dispatcher.Module(string.Empty, "Net"))
+            using (Dispatcher.Module("encoder", "Encoder"))
+            using (Dispatcher.Module("fc1", "Linear"))
+            {
+                y = a.Mul(a);
+            }
+
+            y.Sum().Backward();
+        }
+
+        var ops = Logs.Ops(log);
+        var mul = ops.Single(o => o.Op == "mul" && o.Phase == OpPhase.Forward);
+        Assert.Equal(new OpModule("encoder.fc1", "Linear"), mul.Module);
+        Assert.Null(ops.Single(o => o.Op == "sum" && o.Phase == OpPhase.Forward).Module);
+        Assert.All(ops.Where(o => o.Phase == OpPhase.Backward && o.BackwardOf == mul.Seq), o => Assert.Equal(mul.Module, o.Module));
+
+        // The field as an independent parser sees it: present only for ops that ran in a module.
+        var lines = File.ReadLines(Logs.RecordsPath(log)).Select(Newtonsoft.Json.Linq.JObject.Parse).Where(j => (string?)j["type"] == "op").ToList();
+        var mulJson = lines.Single(j => (string?)j["op"] == "mul" && j["phase"] is null);
+        Assert.Equal("encoder.fc1", (string?)mulJson["module"]!["path"]);
+        Assert.Equal("Linear", (string?)mulJson["module"]!["type"]);
+        Assert.Null(lines.First(j => (string?)j["op"] == "sum")["module"]);
+
+        // A replay re-issues each op in the module it was recorded in.
+        var again = dir.Sub("replayed.repro");
+        Assert.True(Replayer.Replay(log, new ReplayOptions { OutPath = again }).Identical);
+        Assert.Equal(ops.Select(o => o.Module), Logs.Ops(again).Select(o => o.Module));
+    }
+
+    [Theory]
+    [InlineData("type", "module.type")]
+    [InlineData("path", "module.path")]
+    public void A_malformed_module_field_is_refused_with_its_name(string field, string expected)
+    {
+        using var dir = new TempDir();
+        var log = dir.Sub("bad-module.repro");
+        using (Recorder.Start(log))
+        {
+            using (Dispatcher.Module("fc1", "Linear"))
+            {
+                _ = Tensor.FromArray([1f], [1]).Neg();
+            }
+        }
+
+        Forge.Edit(log, j => j["module"] is not null, j =>
+        {
+            if (field == "type")
+            {
+                j["module"]!["type"] = string.Empty;
+            }
+            else
+            {
+                ((Newtonsoft.Json.Linq.JObject)j["module"]!).Remove("path");
+            }
+        });
+        var e = Assert.ThrowsAny<Exception>(() => Logs.Ops(log));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Recording_refuses_a_folder_that_is_not_a_log()
     {
         using var dir = new TempDir();

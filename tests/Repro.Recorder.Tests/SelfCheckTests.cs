@@ -207,8 +207,8 @@ public sealed class SelfCheckTests
 
     private static OpEvent Event(long seq, string op, Tensor[] inputs, Tensor output, OpPhase phase, long of)
     {
-        var ctor = typeof(OpEvent).GetConstructors(BindingFlags.Instance | BindingFlags.NonPublic).Single(c => c.GetParameters().Length == 8);
-        return (OpEvent)ctor.Invoke([seq, OpTable.Get(op), OpAttributes.Empty, inputs, new[] { output }, SourceLocation.Unknown, phase, of]);
+        var ctor = typeof(OpEvent).GetConstructors(BindingFlags.Instance | BindingFlags.NonPublic).Single(c => c.GetParameters().Length == 9);
+        return (OpEvent)ctor.Invoke([seq, OpTable.Get(op), OpAttributes.Empty, inputs, new[] { output }, SourceLocation.Unknown, phase, of, null]);
     }
 }
 

@@ -106,13 +106,20 @@ public static class JsonReport
     /// <summary>The schema version written in every report.</summary>
     public const int SchemaVersion = 1;
 
+    /// <summary>The verdict as every JSON document spells it: "identical", "within_tolerance", "diverged", "structure_differs".</summary>
+    public static string VerdictName(DiffResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return Verdict(r).ToLowerInvariant().Replace(' ', '_');
+    }
+
     /// <summary>Renders indented JSON.</summary>
     public static string Render(DiffResult r)
     {
         var o = new JObject
         {
             ["schema"] = SchemaVersion,
-            ["verdict"] = Verdict(r).ToLowerInvariant().Replace(' ', '_'),
+            ["verdict"] = VerdictName(r),
             ["mode"] = ModeName(r.Mode),
             ["exitCode"] = r.ExitCode,
             ["runs"] = new JObject { ["a"] = RunJson(r.PathA, r.HeaderA), ["b"] = RunJson(r.PathB, r.HeaderB) },
@@ -127,6 +134,8 @@ public static class JsonReport
                 ["description"] = r.Structural.Description,
                 ["sourceA"] = Source(r.Structural.SourceA),
                 ["sourceB"] = Source(r.Structural.SourceB),
+                ["moduleA"] = Module(r.Structural.ModuleA),
+                ["moduleB"] = Module(r.Structural.ModuleB),
             }),
             ["nonFinite"] = r.NonFinite is null ? JValue.CreateNull() : Threaded(r, r.NonFinite.Thread, null, new JObject
             {
@@ -134,6 +143,7 @@ public static class JsonReport
                 ["seq"] = r.NonFinite.Seq,
                 ["op"] = r.NonFinite.Op,
                 ["source"] = Source(r.NonFinite.Source),
+                ["module"] = Module(r.NonFinite.Module),
                 ["output"] = Health(r.NonFinite.Output),
                 ["inputs"] = new JArray(r.NonFinite.Inputs.Select(Health)),
             }),
@@ -143,6 +153,7 @@ public static class JsonReport
                 ["op"] = g.Op,
                 ["phase"] = g.Phase == Engine.OpPhase.Backward ? "backward" : "forward",
                 ["source"] = Source(g.Source),
+                ["module"] = Module(g.Module),
                 ["count"] = g.Count,
                 ["diverged"] = g.Diverged,
                 ["firstDiverged"] = g.FirstDiverged,
@@ -208,6 +219,7 @@ public static class JsonReport
         ["phase"] = c.Phase == Engine.OpPhase.Backward ? "backward" : "forward",
         ["backwardOf"] = c.BackwardOf,
         ["source"] = Source(c.Source),
+        ["module"] = Module(c.Module),
         ["shape"] = new JArray((c.A ?? c.B)!.Output.Shape),
         ["status"] = c.Status switch
         {
@@ -260,6 +272,9 @@ public static class JsonReport
 
         return o;
     }
+
+    // The module (layer) an op ran in: {"path": "2", "type": "Linear"}, or null when none was recorded.
+    private static JToken Module(Engine.OpModule? m) => m is null ? JValue.CreateNull() : new JObject { ["path"] = m.Path, ["type"] = m.Type };
 
     // JSON has no infinity: infinite errors are written as the string "inf".
     private static JToken Finite(double v) => double.IsFinite(v) ? new JValue(v) : new JValue(double.IsNaN(v) ? "nan" : v > 0 ? "inf" : "-inf");

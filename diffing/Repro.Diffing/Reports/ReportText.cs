@@ -30,19 +30,44 @@ internal static class ReportText
         : $" in thread '{V(thread)}' (A) / '{V(threadB)}' (B)";
 
     /// <summary>Where an op was called, and in which thread.</summary>
-    public static string Where(DiffResult r, OpComparison c) => $"{Where(c.Source)}{InThread(r, c.Thread, c.ThreadB)}";
+    public static string Where(DiffResult r, OpComparison c) => $"{Where(c.Source)}{InModule(c.Module)}{InThread(r, c.Thread, c.ThreadB)}";
+
+    /// <summary>" in module 2 (Linear)" for an op that ran in a module (its path and type); empty otherwise.</summary>
+    public static string InModule(OpModule? m) => m is null ? string.Empty : $" in module {Module(m)}";
+
+    /// <summary>A module as the reports print it: "encoder.block1.attn (MultiHeadSelfAttention)", "Mlp" for the outermost one.</summary>
+    public static string Module(OpModule? m) => m is null ? "-" : V(m.ToString());
 
     public static string ModeName(DiffMode m) => m.ToString().ToLowerInvariant();
 
     public static string Num(double v) =>
         double.IsPositiveInfinity(v) ? "inf" : double.IsNaN(v) ? "nan" : v == 0 ? "0" : Math.Abs(v) is >= 1e-3 and < 1e5 ? v.ToString("G4", Inv) : v.ToString("0.###e+0", Inv);
 
-    public static string Percent(double share) => (share * 100).ToString("0.0", Inv) + "%";
+    /// <summary>
+    /// A share as a percentage that never reads as 0% or 100% when it is neither: "12.5%", "0.05%" (1 of 2,048),
+    /// "0.0012%", "99.9%" for nearly all.
+    /// </summary>
+    public static string Percent(double share)
+    {
+        double p = share * 100;
+        string text = p == 0 || p >= 1 ? p.ToString("0.0", Inv)
+            : p >= 0.01 ? p.ToString("0.00", Inv)
+            : p.ToString("G2", Inv);
+        if (share < 1 && text == "100.0")
+        {
+            text = "99.9";
+        }
+
+        return text + "%";
+    }
+
+    /// <summary>A count with thousands separators ("2,048").</summary>
+    public static string Count(long n) => n.ToString("N0", Inv);
 
     public static string Shape(int[] s) => "[" + string.Join(", ", s) + "]";
 
     public static string Run(string label, string path, Recorder.LogHeader h) => V(
-        $"{label}: {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}  backend {h.Environment.Backend}, {h.Environment.DType}, {h.Environment.Threads} thread(s), {h.Environment.Cpu}, {h.Environment.Os}");
+        $"{label}: {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}  backend {h.Environment.Backend}, {h.Environment.DType}, {h.Environment.Threads} thread{(h.Environment.Threads == 1 ? string.Empty : "s")}, {h.Environment.Cpu}, {h.Environment.Os}");
 
     public static string OpLabel(OpComparison c) =>
         $"'{V(c.Op)}'{(c.Phase == OpPhase.Backward ? $" (backward of op {c.BackwardOf})" : string.Empty)}";
@@ -85,7 +110,7 @@ internal static class ReportText
     }
 
     public static string Metrics(ErrorMetrics m, int[] shape) =>
-        $"max abs {Num(m.MaxAbs)}, max rel {Num(m.MaxRel)}, max ulp {Num(m.MaxUlp)}, {m.OverTolerance} of {m.Count} elements over tolerance ({Percent(m.ShareOverTolerance)}), worst at {Index(m.WorstIndex, shape)}";
+        $"max abs {Num(m.MaxAbs)}, max rel {Num(m.MaxRel)}, max ulp {Num(m.MaxUlp)}, {Count(m.OverTolerance)} of {Count(m.Count)} elements over tolerance ({Percent(m.ShareOverTolerance)}), worst at {Index(m.WorstIndex, shape)}";
 
     public static string Tolerance(Tolerance t) =>
         t.Atol == 0 && t.Rtol == 0 && t.Ulp == 0 ? "exact (bit for bit)" : $"atol {Num(t.Atol)}, rtol {Num(t.Rtol)}{(t.Ulp > 0 ? $", {Num(t.Ulp)} ulp" : string.Empty)}";
@@ -114,10 +139,10 @@ internal static class ReportText
         : $"min {Num(h.Min ?? double.NaN)}, max {Num(h.Max ?? double.NaN)}, mean {Num(h.Mean ?? double.NaN)}, NaN {h.NaN}, +Inf {h.PosInf}, -Inf {h.NegInf}, subnormal {h.Subnormal}, zero {h.Zero}";
 
     public static string Structural(DiffResult r, StructuralDifference s) =>
-        V($"{s.Description}{InThread(r, s.Thread)} (A at {s.SourceA}, B at {s.SourceB})");
+        V($"{s.Description}{InThread(r, s.Thread)} (A at {s.SourceA}{InModule(s.ModuleA)}, B at {s.SourceB}{InModule(s.ModuleB)})");
 
     public static string NonFinite(DiffResult r, NonFiniteOrigin n) =>
-        V($"run {n.Run}, op {n.Seq} '{n.Op}' at {n.Source}{InThread(r, n.Thread)}: output {Health(n.Output)}");
+        V($"run {n.Run}, op {n.Seq} '{n.Op}' at {n.Source}{InModule(n.Module)}{InThread(r, n.Thread)}: output {Health(n.Output)}");
 
     /// <summary>A source location as the reports print it.</summary>
     public static string Where(Engine.SourceLocation s) => V(s.ToString());
@@ -125,7 +150,7 @@ internal static class ReportText
     /// <summary>Text from a log, printable (see <see cref="Recorder.LogText.Visible"/>).</summary>
     public static string V(string? text) => Recorder.LogText.Visible(text);
 
-    /// <summary>Table columns: index, seq, op, source, (thread, where there are several), status, cause, max rel, max ulp, over tolerance.</summary>
+    /// <summary>Table columns (the error column is relative to the op's tolerance, so it agrees with the status: at most 1 within tolerance): index, seq, op, source, module, (thread, where there are several), status, cause, max rel, max ulp, over tolerance.</summary>
     public static string[] Row(DiffResult r, OpComparison c)
     {
         string[] row =
@@ -136,16 +161,17 @@ internal static class ReportText
             V(c.Op) + (c.Phase == OpPhase.Backward ? " (bwd)" : string.Empty),
             Shape((c.A ?? c.B)!.Output.Shape),
             Where(c.Source),
+            Module(c.Module),
             Status(c),
             Cause(c),
-            c.Metrics is null ? (c.Status == OpStatus.Diverged ? "hash differs" : "-") : Num(c.Metrics.MaxRel),
+            c.Metrics is null ? (c.Status == OpStatus.Diverged ? "hash differs" : "-") : Num(c.Score),
             c.Metrics is null ? "-" : Num(c.Metrics.MaxUlp),
             c.Metrics is null ? "-" : Percent(c.Metrics.ShareOverTolerance),
         ];
-        return r.MultiThreaded ? [.. row[..6], V(c.ThreadB is null ? c.Thread : $"{c.Thread} / {c.ThreadB}"), .. row[6..]] : row;
+        return r.MultiThreaded ? [.. row[..7], V(c.ThreadB is null ? c.Thread : $"{c.Thread} / {c.ThreadB}"), .. row[7..]] : row;
     }
 
-    public static string[] Columns(DiffResult r) => r.MultiThreaded ? [.. SingleThreadColumns[..6], "thread", .. SingleThreadColumns[6..]] : SingleThreadColumns;
+    public static string[] Columns(DiffResult r) => r.MultiThreaded ? [.. SingleThreadColumns[..7], "thread", .. SingleThreadColumns[7..]] : SingleThreadColumns;
 
-    private static readonly string[] SingleThreadColumns = ["#", "seq A", "seq B", "op", "shape", "source", "status", "cause", "max rel", "max ulp", "over tol."];
+    private static readonly string[] SingleThreadColumns = ["#", "seq A", "seq B", "op", "shape", "source", "module", "status", "cause", "error / tol.", "max ulp", "over tol."];
 }

@@ -6,6 +6,13 @@ namespace Repro.Diffing.Reports;
 /// <summary>The terminal summary: verdict, first divergence with its location, metrics and cause, then the ops around it.</summary>
 public static class TerminalReport
 {
+    /// <summary>The verdict as the text reports spell it: "IDENTICAL", "WITHIN TOLERANCE", "DIVERGED", "STRUCTURE DIFFERS".</summary>
+    public static string VerdictName(DiffResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return Verdict(r);
+    }
+
     /// <summary>Renders plain text (no colours, fixed-width table).</summary>
     public static string Render(DiffResult r)
     {
@@ -95,7 +102,8 @@ public static class MarkdownReport
             .AppendLine();
         if (r.FirstDivergence is { } f)
         {
-            sb.Append("### First divergence: ").Append(Md(Seq(f))).Append(' ').Append(Md(OpLabel(f))).Append(" at `").Append(Code(Where(f.Source))).Append('`').AppendLine(Md(InThread(r, f.Thread, f.ThreadB))).AppendLine();
+            sb.Append("### First divergence: ").Append(Md(Seq(f))).Append(' ').Append(Md(OpLabel(f))).Append(" at `").Append(Code(Where(f.Source))).Append('`')
+                .Append(f.Module is null ? string.Empty : $" in module `{Code(Module(f.Module))}`").AppendLine(Md(InThread(r, f.Thread, f.ThreadB))).AppendLine();
             if (f.Metrics is { } m)
             {
                 sb.Append("- ").AppendLine(Md(Metrics(m, f.A!.Output.Shape)))

@@ -24,7 +24,7 @@ public static class Autograd
     }
 
     /// <summary>Called by the dispatcher for every numbered op: links the outputs to a grad node when needed.</summary>
-    internal static void OnEmit(long seq, OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
+    internal static void OnEmit(long seq, OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source, OpModule? module)
     {
         if (disabled != 0 || outputs.Length == 0 || !op.IsDifferentiable)
         {
@@ -50,7 +50,7 @@ public static class Autograd
             }
         }
 
-        var node = new GradNode(seq, op, attributes, inputs, outputs, source);
+        var node = new GradNode(seq, op, attributes, inputs, outputs, source, module);
         foreach (var t in outputs)
         {
             t.GradFn = node;
@@ -80,13 +80,13 @@ public static class Autograd
         if (rootNode is null)
         {
             // A leaf: its gradient is the seed itself.
-            using var leafScope = Dispatcher.Backward(root.CreatedBy, Dispatcher.CurrentSite);
+            using var leafScope = Dispatcher.Backward(root.CreatedBy, Dispatcher.CurrentSite, Dispatcher.CurrentModule);
             Deliver(root, seed ?? OpCore.Full(root.ShapeArray, 1.0, root.DType, root.Backend));
             return;
         }
 
         var order = TopologicalOrder(rootNode);
-        using (Dispatcher.Backward(rootNode.Seq, rootNode.Source))
+        using (Dispatcher.Backward(rootNode.Seq, rootNode.Source, rootNode.Module))
         {
             Deliver(root, seed ?? OpCore.Full(root.ShapeArray, 1.0, root.DType, root.Backend));
         }
@@ -102,7 +102,7 @@ public static class Autograd
                 continue;
             }
 
-            using var scope = Dispatcher.Backward(node.Seq, node.Source);
+            using var scope = Dispatcher.Backward(node.Seq, node.Source, node.Module);
             var inputGrads = Gradients.Apply(node, grads);
             for (int j = 0; j < node.Inputs.Length; j++)
             {

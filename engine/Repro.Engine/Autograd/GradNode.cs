@@ -6,9 +6,10 @@ namespace Repro.Engine;
 /// </summary>
 internal sealed class GradNode
 {
-    public GradNode(long seq, OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
+    public GradNode(long seq, OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source, OpModule? module)
     {
         Seq = seq;
+        Module = module;
         Op = op;
         Attributes = attributes;
         Inputs = inputs;
@@ -31,6 +32,9 @@ internal sealed class GradNode
 
     /// <summary>Where the forward op was called; its backward ops carry the same location.</summary>
     public SourceLocation Source { get; }
+
+    /// <summary>The module the forward op ran in; its backward ops carry the same module.</summary>
+    public OpModule? Module { get; }
 
     /// <summary>Gradients accumulated for each output during the current backward pass.</summary>
     public Tensor?[] OutputGrads { get; }

@@ -34,6 +34,9 @@ public static class Dispatcher
     [ThreadStatic]
     private static bool inBackward;
 
+    [ThreadStatic]
+    private static OpModule? module;
+
     // The logical thread name given with UseThreadName: an AsyncLocal, so tasks and threads started inside a scope
     // carry it. Read only once some scope was opened, so programs that name nothing pay nothing per op.
     private static readonly AsyncLocal<string?> ThreadName = new();
@@ -163,11 +166,57 @@ public static class Dispatcher
     /// <summary>Tests: stack walks for source locations on this thread so far.</summary>
     internal static long StackWalks => stackWalks;
 
-    /// <summary>Opens a scope in which every op is a backward op of forward op <paramref name="forwardSeq"/>, located at <paramref name="source"/>.</summary>
-    public static BackwardScope Backward(long forwardSeq, SourceLocation source)
+    /// <summary>
+    /// Opens a module scope: the ops issued inside it, on this thread, ran in module <paramref name="name"/> of type
+    /// <paramref name="type"/> (a layer, a block, a graph node). Scopes nest and their names join with '.', so a
+    /// scope "attn" inside "block1" inside "encoder" gives the path "encoder.block1.attn"; an empty name (the
+    /// outermost module, which its parent did not name) adds nothing to the path but sets the type. Recorders write
+    /// the path and type with each op, beside its source line. Costs nothing while nothing observes.
+    /// </summary>
+    /// <param name="name">The module's name in its parent ("fc1", "0"), or empty.</param>
+    /// <param name="type">The module's type ("Linear").</param>
+    /// <exception cref="ArgumentNullException">A null name or type.</exception>
+    /// <exception cref="ArgumentException">An empty type.</exception>
+    public static ModuleScope Module(string name, string type)
     {
-        var saved = new BackwardScope(site, backwardOf, inBackward);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        if (Volatile.Read(ref observers).Length == 0)
+        {
+            return default;
+        }
+
+        var saved = module;
+        module = new OpModule(saved is null ? name : saved.Child(name), type);
+        return new ModuleScope(saved, true);
+    }
+
+    /// <summary>
+    /// Opens a scope in which ops run in exactly <paramref name="exactly"/> (null: in no module), whatever encloses it:
+    /// for code that re-issues recorded ops (replay) and must give them the module they were recorded in.
+    /// </summary>
+    public static ModuleScope AtModule(OpModule? exactly)
+    {
+        var saved = module;
+        module = exactly;
+        return new ModuleScope(saved, true);
+    }
+
+    /// <summary>The module the next op on this thread runs in (see <see cref="Module"/>); null when none.</summary>
+    public static OpModule? CurrentModule => module;
+
+    /// <summary>Opens a scope in which every op is a backward op of forward op <paramref name="forwardSeq"/>, located at <paramref name="source"/>.</summary>
+    public static BackwardScope Backward(long forwardSeq, SourceLocation source) => Backward(forwardSeq, source, module);
+
+    /// <summary>
+    /// Opens a scope in which every op is a backward op of forward op <paramref name="forwardSeq"/>, located at
+    /// <paramref name="source"/> and run in the forward op's module <paramref name="forwardModule"/>.
+    /// </summary>
+    public static BackwardScope Backward(long forwardSeq, SourceLocation source, OpModule? forwardModule)
+    {
+        var saved = new BackwardScope(site, backwardOf, inBackward, module);
         site = new SiteFrame(source);
+        module = forwardModule;
         backwardOf = forwardSeq;
         inBackward = true;
         return saved;
@@ -179,7 +228,7 @@ public static class Dispatcher
         var current = Volatile.Read(ref observers);
         if (current.Length == 0)
         {
-            return Number(op, attributes, inputs, outputs, site?.Location ?? SourceLocation.Unknown);
+            return Number(op, attributes, inputs, outputs, site?.Location ?? SourceLocation.Unknown, module);
         }
 
         var source = site?.Location ?? (WantSources(current) ? (library is { } scope ? scope.Resolve() : FromStack()) : SourceLocation.Unknown);
@@ -189,8 +238,9 @@ public static class Dispatcher
             // Read again under the lock: once an observer's handle is disposed (under this lock), no op reaches it,
             // even one that was issued on another thread while it detached (a recording closed by a signal).
             current = observers;
-            long seq = Number(op, attributes, inputs, outputs, source);
-            var e = new OpEvent(seq, op, attributes, inputs, outputs, source, phase, inBackward ? backwardOf : -1)
+            var currentModule = module;
+            long seq = Number(op, attributes, inputs, outputs, source, currentModule);
+            var e = new OpEvent(seq, op, attributes, inputs, outputs, source, phase, inBackward ? backwardOf : -1, currentModule)
             {
                 ThreadName = CurrentThreadName,
             };
@@ -222,7 +272,7 @@ public static class Dispatcher
     }
 
     /// <summary>Takes the next sequence number, marks the outputs with it, and links them into autograd's graph.</summary>
-    private static long Number(OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source)
+    private static long Number(OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source, OpModule? inModule)
     {
         long seq = Interlocked.Increment(ref nextSeq) - 1;
         foreach (var t in outputs)
@@ -230,7 +280,7 @@ public static class Dispatcher
             t.CreatedBy = seq;
         }
 
-        Autograd.OnEmit(seq, op, attributes, inputs, outputs, source);
+        Autograd.OnEmit(seq, op, attributes, inputs, outputs, source, inModule);
         return seq;
     }
 
@@ -429,12 +479,14 @@ public static class Dispatcher
         private readonly SiteFrame? savedSite;
         private readonly long savedOf;
         private readonly bool savedIn;
+        private readonly OpModule? savedModule;
 
-        internal BackwardScope(SiteFrame? savedSite, long savedOf, bool savedIn)
+        internal BackwardScope(SiteFrame? savedSite, long savedOf, bool savedIn, OpModule? savedModule)
         {
             this.savedSite = savedSite;
             this.savedOf = savedOf;
             this.savedIn = savedIn;
+            this.savedModule = savedModule;
         }
 
         /// <inheritdoc/>
@@ -443,6 +495,29 @@ public static class Dispatcher
             site = savedSite;
             backwardOf = savedOf;
             inBackward = savedIn;
+            module = savedModule;
+        }
+    }
+
+    /// <summary>Ends a scope opened by <see cref="Module"/> or <see cref="AtModule"/>, restoring the enclosing module.</summary>
+    public readonly struct ModuleScope : IDisposable
+    {
+        private readonly OpModule? saved;
+        private readonly bool owner;
+
+        internal ModuleScope(OpModule? saved, bool owner)
+        {
+            this.saved = saved;
+            this.owner = owner;
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            if (owner)
+            {
+                module = saved;
+            }
         }
     }
 

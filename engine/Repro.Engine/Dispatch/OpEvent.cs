@@ -34,6 +34,22 @@ public readonly record struct SourceLocation(string File, int Line, string Membe
     public override string ToString() => IsKnown ? $"{Path.GetFileName(File)}:{(Approximate ? "~" : string.Empty)}{Line} ({Member})" : "unknown";
 }
 
+/// <summary>
+/// The module (layer) an op ran in: its dotted path from the outermost module the program called, PyTorch-style
+/// ("2", "encoder.block1.attn"; empty for the outermost module itself), and its type ("Linear"). Opened with
+/// <see cref="Dispatcher.Module"/>; backward ops carry their forward op's module.
+/// </summary>
+/// <param name="Path">Names joined with '.', each as the module was registered in its parent ("fc1", "0"); empty for the outermost module.</param>
+/// <param name="Type">The module's type name ("Linear", "TransformerBlock").</param>
+public sealed record OpModule(string Path, string Type)
+{
+    /// <summary>"fc1 (Linear)", or the type alone for the outermost module ("Mlp").</summary>
+    public override string ToString() => Path.Length > 0 ? $"{Path} ({Type})" : Type;
+
+    /// <summary>The path of a module named <paramref name="name"/> inside this one (an empty name adds nothing).</summary>
+    internal string Child(string name) => name.Length == 0 ? Path : Path.Length == 0 ? name : $"{Path}.{name}";
+}
+
 /// <summary>Ordered op attributes (name, value): values are long, double, bool, string, long[] or double[].</summary>
 public sealed class OpAttributes
 {
@@ -125,8 +141,9 @@ public sealed class OpEvent
     private readonly Tensor[] inputs;
     private readonly Tensor[] outputs;
 
-    internal OpEvent(long seq, OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source, OpPhase phase, long backwardOf)
+    internal OpEvent(long seq, OpInfo op, OpAttributes attributes, Tensor[] inputs, Tensor[] outputs, SourceLocation source, OpPhase phase, long backwardOf, OpModule? module = null)
     {
+        Module = module;
         Seq = seq;
         Info = op;
         Attributes = attributes;
@@ -160,6 +177,9 @@ public sealed class OpEvent
 
     /// <summary>Forward or backward.</summary>
     public OpPhase Phase { get; }
+
+    /// <summary>The module the op ran in (for a backward op, its forward op's); null outside every module.</summary>
+    public OpModule? Module { get; }
 
     /// <summary>For a backward op, the sequence number of the forward op it differentiates; -1 otherwise.</summary>
     public long BackwardOf { get; }
