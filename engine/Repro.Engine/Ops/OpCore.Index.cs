@@ -37,6 +37,7 @@ internal static partial class OpCore
     public static Tensor IndexSelect(Tensor x, int axis, Tensor index)
     {
         string name = OpTable.IndexSelect.Name;
+        x = Precision.Input(OpTable.IndexSelect, x);
         int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
         CheckIndexTensor(name, x, index);
         if (index.Rank != 1)
@@ -55,6 +56,7 @@ internal static partial class OpCore
     public static Tensor IndexAdd(Tensor x, int axis, Tensor index, Tensor source)
     {
         string name = OpTable.IndexAdd.Name;
+        (x, source) = Precision.Inputs(OpTable.IndexAdd, x, source);
         int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
         CheckIndexTensor(name, x, index);
         Same(name, x, source);
@@ -74,6 +76,7 @@ internal static partial class OpCore
     public static Tensor ScatterAdd(Tensor x, int axis, Tensor index, Tensor source)
     {
         string name = OpTable.ScatterAdd.Name;
+        (x, source) = Precision.Inputs(OpTable.ScatterAdd, x, source);
         int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
         CheckIndexTensor(name, x, index);
         Same(name, x, source);
@@ -100,6 +103,12 @@ internal static partial class OpCore
         if (xs.Length == 0)
         {
             throw Throw.Arg(name, "expected at least one tensor, got none");
+        }
+
+        if (Precision.IsActive)
+        {
+            var dt = Precision.Decide(OpTable.Concat);
+            xs = [.. xs.Select(t => Precision.Convert(t, dt))];
         }
 
         var first = xs[0];
@@ -142,6 +151,8 @@ internal static partial class OpCore
         {
             throw Throw.Shape(OpTable.Pad.Name, $"{2 * x.Rank} non-negative values (before, after for each axis)", Throw.Fmt(pads));
         }
+
+        x = Precision.Input(OpTable.Pad, x);
 
         var outShape = x.ShapeArray.Select((d, i) => d + pads[2 * i] + pads[(2 * i) + 1]).ToArray();
         var y = Alloc(x.Backend, x.DType, outShape);
