@@ -69,7 +69,7 @@ internal static class Commands
 
             var policy = CapturePolicy.Parse(p.GetValue(capture) ?? "default");
             ulong s = p.GetValue(seed);
-            var livePolicy = p.GetValue(keep) is { } file ? Precision.PolicyFile.Load(file, dt) : null;
+            var livePolicy = p.GetValue(keep) is { } file ? Repro.Precision.PolicyFile.Load(file, dt) : null;
             if (livePolicy is not null && !dt.IsLowPrecision())
             {
                 throw new CliException($"--keep-float32 needs --dtype bfloat16 or float16 (got {dt.Name()})");
@@ -84,7 +84,7 @@ internal static class Commands
             var rec = Recorder.Recorder.Start(outPath, new RecorderOptions { Capture = policy, DType = dt, Backend = be, Seed = s, Force = p.GetValue(force), Stopped = ReportStop });
             try
             {
-                using var live = livePolicy is null ? null : Repro.Engine.Precision.Use(livePolicy);
+                using var live = livePolicy is null ? null : Autocast.Use(livePolicy);
                 outcome = o.WithProgress(name, report =>
                 {
                     int total = st ?? 0;
@@ -174,7 +174,7 @@ internal static class Commands
                 OutPath = p.GetValue(outOpt),
                 Capture = CapturePolicy.Parse(p.GetValue(capture) ?? "default"),
                 Force = p.GetValue(force),
-                Policy = p.GetValue(keep) is { } file ? Precision.PolicyFile.Load(file, p.GetValue(dtype) is { } low ? ParseDType(low) : null) : null,
+                Policy = p.GetValue(keep) is { } file ? Repro.Precision.PolicyFile.Load(file, p.GetValue(dtype) is { } low ? ParseDType(low) : null) : null,
             };
             var path = p.GetValue(log)!;
             var result = o.WithProgress("replay", report => Replayer.Replay(path, options with { Progress = (done, total, _) => report(done, total) }));

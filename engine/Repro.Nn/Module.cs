@@ -28,9 +28,9 @@ public sealed class Parameter
         {
             ArgumentNullException.ThrowIfNull(value);
 
-            // Under a precision policy (Precision.Use) an update computed in another dtype is taken as it is, as replay
+            // Under a precision policy (Autocast.Use) an update computed in another dtype is taken as it is, as replay
             // of the same policy does: the next op that reads the parameter converts it to its own dtype.
-            bool policyDType = value.DType != this.value.DType && Precision.Current is { } policy
+            bool policyDType = value.DType != this.value.DType && Autocast.Current is { } policy
                 && (value.DType == DType.Float32 || value.DType == policy.LowDType) && (this.value.DType == DType.Float32 || this.value.DType == policy.LowDType);
             if (!value.Shape.SequenceEqual(this.value.Shape) || (value.DType != this.value.DType && !policyDType))
             {

@@ -37,7 +37,7 @@ internal static partial class OpCore
     public static Tensor IndexSelect(Tensor x, int axis, Tensor index)
     {
         string name = OpTable.IndexSelect.Name;
-        x = Precision.Input(OpTable.IndexSelect, x);
+        x = Autocast.Input(OpTable.IndexSelect, x);
         int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
         CheckIndexTensor(name, x, index);
         if (index.Rank != 1)
@@ -56,7 +56,7 @@ internal static partial class OpCore
     public static Tensor IndexAdd(Tensor x, int axis, Tensor index, Tensor source)
     {
         string name = OpTable.IndexAdd.Name;
-        (x, source) = Precision.Inputs(OpTable.IndexAdd, x, source);
+        (x, source) = Autocast.Inputs(OpTable.IndexAdd, x, source);
         int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
         CheckIndexTensor(name, x, index);
         Same(name, x, source);
@@ -76,7 +76,7 @@ internal static partial class OpCore
     public static Tensor ScatterAdd(Tensor x, int axis, Tensor index, Tensor source)
     {
         string name = OpTable.ScatterAdd.Name;
-        (x, source) = Precision.Inputs(OpTable.ScatterAdd, x, source);
+        (x, source) = Autocast.Inputs(OpTable.ScatterAdd, x, source);
         int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
         CheckIndexTensor(name, x, index);
         Same(name, x, source);
@@ -105,10 +105,10 @@ internal static partial class OpCore
             throw Throw.Arg(name, "expected at least one tensor, got none");
         }
 
-        if (Precision.IsActive)
+        if (Autocast.IsActive)
         {
-            var dt = Precision.Decide(OpTable.Concat);
-            xs = [.. xs.Select(t => Precision.Convert(t, dt))];
+            var dt = Autocast.Decide(OpTable.Concat);
+            xs = [.. xs.Select(t => Autocast.Convert(t, dt))];
         }
 
         var first = xs[0];
@@ -152,7 +152,7 @@ internal static partial class OpCore
             throw Throw.Shape(OpTable.Pad.Name, $"{2 * x.Rank} non-negative values (before, after for each axis)", Throw.Fmt(pads));
         }
 
-        x = Precision.Input(OpTable.Pad, x);
+        x = Autocast.Input(OpTable.Pad, x);
 
         var outShape = x.ShapeArray.Select((d, i) => d + pads[2 * i] + pads[(2 * i) + 1]).ToArray();
         var y = Alloc(x.Backend, x.DType, outShape);

@@ -5,7 +5,7 @@ namespace Repro.Engine;
 /// generic "module path or ONNX node name" string (e.g. <c>encoder.layers.0.ln1</c>); null where the op carries none.
 /// </summary>
 /// <param name="Op">The op table name ("matmul", "exp").</param>
-/// <param name="Seq">The op's sequence number in the float32 run (replay: the log's; live: see <see cref="Precision.Use"/>).</param>
+/// <param name="Seq">The op's sequence number in the float32 run (replay: the log's; live: see <see cref="Autocast.Use"/>).</param>
 /// <param name="Phase">Forward or backward.</param>
 /// <param name="Source">Where the user's code called it.</param>
 /// <param name="Scope">Module path or node name, or null.</param>

@@ -2,7 +2,7 @@ namespace Repro.Engine;
 
 /// <summary>
 /// Runs code live under a <see cref="PrecisionPolicy"/>, like an autocast scope:
-/// <c>using (Precision.Use(policy)) { ... }</c>. Inside it, on this thread, every op that computes (elementwise,
+/// <c>using (Autocast.Use(policy)) { ... }</c>. Inside it, on this thread, every op that computes (elementwise,
 /// reductions, matmul, index ops, copies that make a new tensor, and creations at the policy's low dtype) runs in the
 /// dtype the policy gives it: its float32 or low-dtype inputs are first converted by an explicit <c>cast</c> op,
 /// which autograd differentiates like any other, and its output has that dtype. Views keep their input's dtype;
@@ -16,7 +16,7 @@ namespace Repro.Engine;
 /// by sequence number therefore match a recording of that program that started with the process (as
 /// <c>repro run</c> records), and only while the program issues the same ops.
 /// </remarks>
-public static class Precision
+public static class Autocast
 {
     [ThreadStatic]
     private static Frame? active;
