@@ -19,8 +19,8 @@ internal static class PrecisionCommand
         var log = new Argument<string>("log") { Description = "A float32 log (repro run, repro record, or Recorder.Start)" };
         var dtype = new Option<string>("--dtype") { Description = "The low dtype: bfloat16 or float16", HelpName = "name", Required = true };
         var budget = new Option<string[]>("--budget") { Description = "Error budget, repeatable: <target>:<rel|ulp>=<limit>; target loss, output, params, op:<seq> or last:<op name> (e.g. loss:rel=1e-2, op:1234:ulp=64)", HelpName = "spec", Required = true, AllowMultipleArgumentsPerToken = false };
-        var granularity = new Option<string>("--granularity") { Description = "op (each op) or module (ops grouped by module, today by source location)", HelpName = "op|module", DefaultValueFactory = _ => "op" };
-        granularity.AcceptOnlyFromAmong("op", "module");
+        var granularity = new Option<string>("--granularity") { Description = "op (each op), site (the same op in every call of a call site: each training step's) or module (ops grouped by module, today by source location)", HelpName = "op|site|module", DefaultValueFactory = _ => "op" };
+        granularity.AcceptOnlyFromAmong("op", "site", "module");
         var outOpt = new Option<string>("--out", "-o") { Description = "Write the policy (JSON) here", HelpName = "policy.json" };
         var report = new Option<string>("--report") { Description = "Write a report: .md or .json", HelpName = "file" };
         var backend = new Option<string>("--backend") { Description = "Backend to replay on (the policy does not depend on it)", HelpName = "name" };
@@ -57,7 +57,7 @@ internal static class PrecisionCommand
             {
                 LowDType = low,
                 Budgets = budgets,
-                Granularity = p.GetValue(granularity) == "module" ? Granularity.Module : Granularity.Op,
+                Granularity = p.GetValue(granularity) switch { "module" => Granularity.Module, "site" => Granularity.Site, _ => Granularity.Op },
                 Backend = p.GetValue(backend),
                 Threads = Commands.CheckThreads(p.GetValue(threads)),
                 MaxReplays = p.GetValue(maxReplays),
@@ -104,14 +104,14 @@ internal static class PrecisionCommand
         }
     }
 
-    private static string G(double v) => double.IsPositiveInfinity(v) ? "inf" : v.ToString("G3", CultureInfo.InvariantCulture);
+    private static string G(double v) => double.IsPositiveInfinity(v) ? "inf" : double.IsNaN(v) ? "not measured" : v.ToString("G3", CultureInfo.InvariantCulture);
 
     internal static JObject ToJson(AdvisorResult r, string log) => new()
     {
         ["command"] = "precision",
         ["log"] = Path.GetFullPath(log),
         ["dtype"] = r.LowDType.Name(),
-        ["granularity"] = r.Granularity == Granularity.Op ? "op" : "module",
+        ["granularity"] = r.Granularity.ToString().ToLowerInvariant(),
         ["status"] = r.Status switch { AdvisorStatus.AllLow => "all-low", AdvisorStatus.Met => "met", _ => "unreachable" },
         ["budgets"] = new JArray(r.Targets.Select((t, i) => new JObject
         {
@@ -135,7 +135,7 @@ internal static class PrecisionCommand
             ["seqs"] = new JArray(k.Seqs),
             ["ops"] = new JArray(k.OpNames),
             ["growth"] = double.IsFinite(k.Score) ? k.Score : double.IsNaN(k.Score) ? null : "inf",
-            ["errorsWhenLowered"] = new JArray(k.ErrorsWhenLowered.Select(e => double.IsFinite(e) ? (JToken)e : "inf")),
+            ["errorsWhenLowered"] = new JArray(k.ErrorsWhenLowered.Select(e => double.IsFinite(e) ? (JToken)e : double.IsNaN(e) ? JValue.CreateNull() : "inf")),
             ["breaksBudgetWhenLowered"] = k.BreaksBudgetWhenLowered,
         })),
     };
@@ -146,7 +146,7 @@ internal static class PrecisionCommand
         var sb = new StringBuilder().Append(inv, $"# Precision: {Path.GetFileName(Path.GetFullPath(log))} in {r.LowDType.Name()}\n\n").Append(r.Status switch
         {
             AdvisorStatus.AllLow => "Every op can run in the low dtype within budget: nothing is kept in float32.\n\n",
-            AdvisorStatus.Met => string.Create(inv, $"Keep {r.Kept.Count} {(r.Granularity == Granularity.Op ? "op(s)" : "module(s)")} ({r.OpsKept} of {r.ComputingOps} computing ops) in float32: {r.LowShare:P1} of the ops run in {r.LowDType.Name()}, within budget{(r.Minimal ? "; lowering any one kept unit breaks it (checked)" : "; NOT checked minimal")}.\n\n"),
+            AdvisorStatus.Met => string.Create(inv, $"Keep {r.Kept.Count} {(r.Granularity == Granularity.Module ? "module(s)" : r.Granularity == Granularity.Site ? "site op(s)" : "op(s)")} ({r.OpsKept} of {r.ComputingOps} computing ops) in float32: {r.LowShare:P1} of the ops run in {r.LowDType.Name()}, within budget{(r.Minimal ? "; lowering any one kept unit breaks it (checked)" : "; NOT checked minimal")}.\n\n"),
             _ => string.Create(inv, $"UNREACHABLE: even with all {r.Units} candidates in float32 (leaves in float32) the budget is not met.\n\n"),
         }).Append("| budget | target | error, all low | error, policy |\n| --- | --- | --- | --- |\n");
         for (int i = 0; i < r.Targets.Count; i++)

@@ -12,6 +12,12 @@ public enum Granularity
 
     /// <summary>Ops grouped by module path where records carry one, else by the source location that issued them (forward and backward together).</summary>
     Module,
+
+    /// <summary>
+    /// The same op in every call of a call site: the k-th op of each run of ops issued from one source location (each
+    /// training step's), so a training log's units do not multiply with its steps. Written as one rule per op.
+    /// </summary>
+    Site,
 }
 
 /// <summary>How to run the advisor.</summary>
@@ -248,6 +254,9 @@ public static class Advisor
 
     private sealed record Unit(string Key, string Description, long[] Seqs, string[] OpNames, PrecisionRule[] Rules, string Note)
     {
+        /// <summary>The rule written to the policy file (modules: by source location, so it also applies to longer or live runs); null: <see cref="Rules"/>.</summary>
+        public PrecisionRule? Written { get; init; }
+
         public double Score { get; set; }
     }
 
@@ -264,7 +273,7 @@ public static class Advisor
         public AdvisorResult Run()
         {
             units = MakeUnits();
-            Say($"{scan.Ops.Count} ops, {units.Count} {(options.Granularity == Granularity.Op ? "candidate ops" : "candidate modules")}, budgets: {string.Join("; ", targets.Select(t => $"{t.Budget} on {t.Description}"))}");
+            Say($"{scan.Ops.Count} ops, {units.Count} {(options.Granularity == Granularity.Op ? "candidate ops" : options.Granularity == Granularity.Site ? "candidate site ops" : "candidate modules")}, budgets: {string.Join("; ", targets.Select(t => $"{t.Budget} on {t.Description}"))}");
 
             // 1. float32 reference, sampling every op's output for the ranking.
             var refSamples = new Dictionary<long, double[]>();
@@ -381,8 +390,15 @@ public static class Advisor
                 keptUnits.Add(new KeptUnit(unit.Key, unit.Description, unit.Seqs, unit.OpNames, unit.Score, without, status == AdvisorStatus.Met && !Met(without)));
             }
 
-            var rules = sorted.SelectMany(u => units[u].Rules.Select(r => (Rule: r, Note: units[u].Note))).ToList();
+            var rules = sorted.SelectMany(u => (units[u].Written is { } w ? [w] : units[u].Rules).Select(r => (Rule: r, Note: units[u].Note))).ToList();
             var policy = new PrecisionPolicy(options.LowDType, status == AdvisorStatus.Impossible ? [] : rules.Select(r => r.Rule));
+            if (status == AdvisorStatus.Met && sorted.Any(u => units[u].Written is not null))
+            {
+                // Module rules match by source location: the error under the policy as written, which may match more ops than the search kept.
+                final = Errors(Replay(policy, null, null, check: false));
+                Say($"replay {replays}: the policy as written (rules by source location): {Describe(final)}");
+            }
+
             var notes = status == AdvisorStatus.Impossible ? [] : rules.ConvertAll(r => (string?)r.Note);
             long computing = scan.Ops.Count(o => o.Computes);
             long keptOps = status == AdvisorStatus.Impossible ? computing : sorted.Sum(u => (long)units[u].Seqs.Length);
@@ -402,6 +418,42 @@ public static class Advisor
                     [o.Op],
                     [new PrecisionRule { Op = o.Op, SeqFrom = o.Seq, SeqTo = o.Seq }],
                     $"{o.Op}{(o.Phase == OpPhase.Backward ? " (backward)" : string.Empty)} at {o.Source}"))];
+            }
+
+            if (options.Granularity == Granularity.Site)
+            {
+                var sites = new Dictionary<string, List<OpMeta>>();
+                var siteOrder = new List<string>();
+                int index = 0;
+                SourceLocation? run = null;
+                foreach (var o in scan.Ops)
+                {
+                    // A run: consecutive ops from one source location (views and all, so that positions line up).
+                    index = run == o.Source ? index + 1 : 0;
+                    run = o.Source;
+                    if (!o.Computes)
+                    {
+                        continue;
+                    }
+
+                    string key = o.Source.IsKnown ? $"{o.Source.File}:{o.Source.Line}:{o.Source.Member}#{index}:{o.Op}" : $"op {o.Seq}";
+                    if (!sites.TryGetValue(key, out var list))
+                    {
+                        sites[key] = list = [];
+                        siteOrder.Add(key);
+                    }
+
+                    list.Add(o);
+                }
+
+                return [.. siteOrder.Select(k =>
+                {
+                    var ops = sites[k];
+                    var first = ops[0];
+                    string name = $"{first.Op}{(first.Phase == OpPhase.Backward ? " (backward)" : string.Empty)}";
+                    string where = first.Source.IsKnown ? $"{first.Source}, op {IndexOf(k)} of each call" : $"op {first.Seq}";
+                    return new Unit(k, $"{name} at {where} ({ops.Count}x, first op {first.Seq})", [.. ops.Select(o => o.Seq)], [first.Op], [.. ops.Select(o => new PrecisionRule { Op = o.Op, SeqFrom = o.Seq, SeqTo = o.Seq })], $"{name} at {where}");
+                })];
             }
 
             // Modules: the scope where records carry one (not yet: the key is the source location), forward and backward together.
@@ -425,8 +477,16 @@ public static class Advisor
                 var first = ops[0];
                 string where = first.Source.IsKnown ? first.Source.ToString() : $"op {first.Seq} {first.Op}";
                 var ruleSet = ops.Select(o => new PrecisionRule { Op = o.Op, SeqFrom = o.Seq, SeqTo = o.Seq }).ToArray();
-                return new Unit(k, $"{where}: {ops.Count} ops", [.. ops.Select(o => o.Seq)], [.. ops.Select(o => o.Op).Distinct()], ruleSet, $"module {where}");
+                var written = first.Source.IsKnown ? new PrecisionRule { File = Path.GetFileName(first.Source.File), Line = first.Source.Line, Member = first.Source.Member } : null;
+                return new Unit(k, $"{where}: {ops.Count} ops", [.. ops.Select(o => o.Seq)], [.. ops.Select(o => o.Op).Distinct()], ruleSet, $"module {where}") { Written = written };
             })];
+        }
+
+        private static string IndexOf(string key)
+        {
+            int hash = key.LastIndexOf('#');
+            int colon = key.IndexOf(':', hash);
+            return key[(hash + 1)..colon];
         }
 
         // Error growth: an op's output error over the largest error among its inputs (leaves: none), floored at the
@@ -476,8 +536,9 @@ public static class Advisor
 
             if (replays >= options.MaxReplays)
             {
+                // Not measured: NaN, which meets no budget.
                 limitReached = true;
-                return [.. targets.Select(_ => double.PositiveInfinity)];
+                return [.. targets.Select(_ => double.NaN)];
             }
 
             var rules = kept.Order().SelectMany(u => units[u].Rules);
