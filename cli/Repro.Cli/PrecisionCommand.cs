@@ -161,7 +161,7 @@ internal static class PrecisionCommand
             sb.Append("\n| kept | growth | error when lowered again | breaks budget |\n| --- | --- | --- | --- |\n");
             foreach (var k in r.Kept)
             {
-                sb.Append(inv, $"| {k.Description.Replace("|", "\\|", StringComparison.Ordinal)} | {G(k.Score)} | {string.Join(", ", k.ErrorsWhenLowered.Select(G))} | {(k.BreaksBudgetWhenLowered ? "yes" : "no")} |\n");
+                sb.Append(inv, $"| {k.Description.Replace("|", "\\|", StringComparison.Ordinal)} | {(double.IsNaN(k.Score) ? "unknown" : G(k.Score))} | {string.Join(", ", k.ErrorsWhenLowered.Select(G))} | {(k.ErrorsWhenLowered.Any(double.IsNaN) ? "not measured" : k.BreaksBudgetWhenLowered ? "yes" : "no")} |\n");
             }
         }
 

@@ -387,7 +387,7 @@ public static class Advisor
             {
                 var without = status == AdvisorStatus.Met ? Evaluate(kept.Where(k => k != u).ToList()) : [];
                 var unit = units[u];
-                keptUnits.Add(new KeptUnit(unit.Key, unit.Description, unit.Seqs, unit.OpNames, unit.Score, without, status == AdvisorStatus.Met && !Met(without)));
+                keptUnits.Add(new KeptUnit(unit.Key, unit.Description, unit.Seqs, unit.OpNames, unit.Score, without, status == AdvisorStatus.Met && !without.Any(double.IsNaN) && !Met(without)));
             }
 
             var rules = sorted.SelectMany(u => (units[u].Written is { } w ? [w] : units[u].Rules).Select(r => (Rule: r, Note: units[u].Note))).ToList();
