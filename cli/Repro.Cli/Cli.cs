@@ -128,6 +128,7 @@ public static class Cli
         root.Subcommands.Add(Commands.InspectCommand());
         root.Subcommands.Add(Commands.ExportCommand());
         root.Subcommands.Add(Commands.DoctorCommand());
+        root.Subcommands.Add(PrecisionCommand.Build());
         root.Subcommands.Add(DiffCommands.DiffCommand());
         root.Subcommands.Add(DiffCommands.DemoCommand());
         root.Subcommands.Add(HuntCommand.Build());

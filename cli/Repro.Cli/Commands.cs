@@ -35,7 +35,8 @@ internal static class Commands
         var steps = new Option<int?>("--steps") { Description = "Training steps (default: the workload's)", HelpName = "N" };
         var capture = CaptureOption();
         var force = ForceOption();
-        var cmd = new Command("run", "Run a built-in workload while recording it") { workload, list, outOpt, backend, threads, dtype, seed, steps, capture, force };
+        var keep = new Option<string>("--keep-float32") { Description = "Train live under a precision policy (JSON, docs/precision.md): the ops its rules match run in float32, the rest at --dtype, with explicit casts between", HelpName = "policy.json" };
+        var cmd = new Command("run", "Run a built-in workload while recording it") { workload, list, outOpt, backend, threads, dtype, seed, steps, capture, force, keep };
         Cli.Register(cmd, (p, o) =>
         {
             if (p.GetValue(list))
@@ -68,6 +69,12 @@ internal static class Commands
 
             var policy = CapturePolicy.Parse(p.GetValue(capture) ?? "default");
             ulong s = p.GetValue(seed);
+            var livePolicy = p.GetValue(keep) is { } file ? Repro.Precision.PolicyFile.Load(file, dt) : null;
+            if (livePolicy is not null && !dt.IsLowPrecision())
+            {
+                throw new CliException($"--keep-float32 needs --dtype bfloat16 or float16 (got {dt.Name()})");
+            }
+
             using var th = n is { } chosen ? Settings.UseThreads(chosen) : null;
             using var bs = Settings.UseBackend(be);
             Generator.ManualSeed(s);
@@ -79,6 +86,7 @@ internal static class Commands
             {
                 // Progress comes from the workload's typed step callback; the per-epoch messages stay requested (the
                 // samples evaluate the model for them, and the log has always recorded that evaluation).
+                using var live = livePolicy is null ? null : Autocast.Use(livePolicy);
                 outcome = o.WithProgress(name, report =>
                     info.Run(new WorkloadRequest(s, st, dt, be, _ => { }, (done, total) => report(done, total))));
                 ops = rec.Ops;
@@ -147,7 +155,8 @@ internal static class Commands
         var outOpt = new Option<string>("--out", "-o") { Description = "Write the replayed run's log here (to diff against the original)", HelpName = "log" };
         var capture = CaptureOption();
         var force = ForceOption();
-        var cmd = new Command("replay", "Re-execute a log from its leaves on any backend, thread count and dtype") { log, backend, threads, dtype, outOpt, capture, force };
+        var keep = new Option<string>("--keep-float32") { Description = "A precision policy (JSON, docs/precision.md): the ops its rules match run in float32, the rest at --dtype (or the policy's dtype)", HelpName = "policy.json" };
+        var cmd = new Command("replay", "Re-execute a log from its leaves on any backend, thread count and dtype") { log, backend, threads, dtype, outOpt, capture, force, keep };
         Cli.Register(cmd, (p, o) =>
         {
             var options = new ReplayOptions
@@ -158,6 +167,7 @@ internal static class Commands
                 OutPath = p.GetValue(outOpt),
                 Capture = CapturePolicy.Parse(p.GetValue(capture) ?? "default"),
                 Force = p.GetValue(force),
+                Policy = p.GetValue(keep) is { } file ? Repro.Precision.PolicyFile.Load(file, p.GetValue(dtype) is { } low ? ParseDType(low) : null) : null,
             };
             var path = p.GetValue(log)!;
             var result = o.WithProgress("replay", report => Replayer.Replay(path, options with { Progress = (done, total, _) => report(done, total) }));

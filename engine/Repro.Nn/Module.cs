@@ -27,7 +27,12 @@ public sealed class Parameter
         set
         {
             ArgumentNullException.ThrowIfNull(value);
-            if (!value.Shape.SequenceEqual(this.value.Shape) || value.DType != this.value.DType)
+
+            // Under a precision policy (Autocast.Use) an update computed in another dtype is taken as it is, as replay
+            // of the same policy does: the next op that reads the parameter converts it to its own dtype.
+            bool policyDType = value.DType != this.value.DType && Autocast.Current is { } policy
+                && (value.DType == DType.Float32 || value.DType == policy.LowDType) && (this.value.DType == DType.Float32 || this.value.DType == policy.LowDType);
+            if (!value.Shape.SequenceEqual(this.value.Shape) || (value.DType != this.value.DType && !policyDType))
             {
                 throw new ArgumentException($"parameter: expected a value of shape {this.value.ShapeString} {this.value.DType.Name()}, got {value.ShapeString} {value.DType.Name()}", nameof(value));
             }

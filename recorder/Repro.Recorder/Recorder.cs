@@ -230,7 +230,7 @@ public sealed class Recording : IOpObserver, IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnOp(OpEvent e)
     {
-        if (disposed)
+        if (disposed || Hidden)
         {
             return;
         }
@@ -422,6 +422,18 @@ public sealed class Recording : IOpObserver, IDisposable
     /// <summary>The next op observed is written as a leaf record.</summary>
     internal void ExpectLeaf() => expectLeaf = true;
 
+    /// <summary>While true, ops are not observed (replay's own dtype conversions under a precision policy).</summary>
+    internal bool Hidden { get; set; }
+
+    /// <summary>Gives <paramref name="alias"/> the log id of <paramref name="of"/> (a conversion of it made while <see cref="Hidden"/>).</summary>
+    internal void Alias(Tensor alias, Tensor of)
+    {
+        if (!logIds.TryGetValue(alias.Id, out _))
+        {
+            logIds.Add(alias.Id, LogId(of), alias: true);
+        }
+    }
+
     /// <summary>Writes an op that the engine did not emit (replay of an op that became a no-op on this configuration).</summary>
     internal void WriteSynthetic(OpRecord original, IReadOnlyList<Tensor> inputs, Tensor output)
     {
@@ -545,9 +557,14 @@ internal sealed class LogIds
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Add(long tensorId, long logId)
+    public void Add(long tensorId, long logId, bool alias = false)
     {
-        Count++;
+        if (!alias)
+        {
+            // An alias shares an id already counted.
+            Count++;
+        }
+
         if (first < 0)
         {
             first = tensorId;

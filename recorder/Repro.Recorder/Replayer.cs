@@ -48,6 +48,18 @@ public sealed record ReplayOptions
     /// <see cref="LogFormatException"/> ("damaged log: ...").
     /// </summary>
     public bool CheckLog { get; init; }
+
+    /// <summary>
+    /// Per-op dtypes (default: none, every op at <see cref="DType"/>). Ops no rule matches run at
+    /// <see cref="DType"/> when given, else at the policy's low dtype; leaves and host data (from_host) keep their
+    /// recorded dtype, as autocast leaves a program's float32 inputs and parameters, and each op converts what it reads. Where an op's
+    /// dtype differs from an input's, the input is converted first, without a record, so the new log keeps one record
+    /// per original op (its outputs carry the dtype each op ran in). Hashes are not compared under a policy.
+    /// </summary>
+    public PrecisionPolicy? Policy { get; init; }
+
+    /// <summary>Called on the replaying thread after each op with the op's record and its replayed output (read it before returning: a later assign may overwrite it).</summary>
+    public Action<OpRecord, Tensor>? OnOutput { get; init; }
 }
 
 /// <summary>The first op whose replayed output differs from the log's.</summary>
@@ -109,7 +121,8 @@ public static class Replayer
         using var reader = LogReader.Open(logPath);
         var header = reader.Header;
         var recordedDType = DTypes.Parse(header.Environment.DType);
-        var dtype = options.DType ?? recordedDType;
+        var policy = options.Policy is { } given && options.DType is { } low ? given.WithLowDType(low) : options.Policy;
+        var dtype = options.DType ?? policy?.LowDType ?? recordedDType;
         if (dtype == DType.Int32 || (recordedDType == DType.Int32 && dtype != DType.Int32))
         {
             throw new ArgumentException($"cannot replay at dtype {dtype.Name()}: a run's dtype is a floating-point one (the log says {recordedDType.Name()})");
@@ -117,7 +130,7 @@ public static class Replayer
 
         var backend = Settings.GetBackend(options.Backend ?? header.Environment.Backend);
         int threads = options.Threads ?? Settings.Threads;
-        bool matches = backend.Name == header.Environment.Backend && dtype == recordedDType;
+        bool matches = backend.Name == header.Environment.Backend && dtype == recordedDType && policy is null;
         bool check = options.CheckHashes && matches;
 
         // Without an output path nobody reads the new log: none is written, only the output hashes are computed.
@@ -178,7 +191,7 @@ public static class Replayer
             var lastUse = LastUses.Of(logPath);
             int index = -1;
             bool stop = false;
-            var context = new Context(reader, backend, recordedDType, dtype, header.Environment.Backend, self);
+            var context = new Context(reader, backend, recordedDType, dtype, header.Environment.Backend, self) { Policy = policy, Recording = recording };
             try
             {
                 foreach (var entry in reader.Entries())
@@ -188,7 +201,7 @@ public static class Replayer
                     {
                         case LeafRecord leaf:
                             recording.ExpectLeaf();
-                            var value = context.Leaf(leaf.Tensor, leaf);
+                            var value = policy is null ? context.Leaf(leaf.Tensor, leaf) : context.Leaf(leaf.Tensor, leaf, recordedDType);
                             if (lastUse.UsedAfter(leaf.Tensor.Id, index))
                             {
                                 map[leaf.Tensor.Id] = value;
@@ -204,6 +217,7 @@ public static class Replayer
                             }
 
                             var result = RunOp(op, map, recording, context);
+                            options.OnOutput?.Invoke(op, result);
 
                             // Tensors no later record reads are let go (a long log would otherwise keep every
                             // intermediate alive, and the collector would copy them all through its generations).
@@ -306,9 +320,19 @@ public static class Replayer
             using (op.Phase == OpPhase.Forward ? Dispatcher.Site(op.Source.File, op.Source.Line, op.Source.Member) : default)
             {
                 var row = OpTable.Get(op.Op);
-                result = row.HostData
-                    ? context.Leaf(op.Output, op)
-                    : row.Execute(context.Rewrite(row, op.Attributes), inputs, context.Backend);
+                if (context.Policy is { } policy)
+                {
+                    var dt = policy.ComputeDType(new PrecisionOp(op.Op, op.Seq, op.Phase, op.Source, null));
+                    result = row.HostData
+                        ? context.Leaf(op.Output, op, context.Recorded)
+                        : row.Execute(context.Rewrite(row, op.Attributes, dt), context.Adapt(row, inputs, dt), context.Backend);
+                }
+                else
+                {
+                    result = row.HostData
+                        ? context.Leaf(op.Output, op)
+                        : row.Execute(context.Rewrite(row, op.Attributes), inputs, context.Backend);
+                }
             }
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidCastException or KeyNotFoundException or InvalidOperationException or OverflowException or IndexOutOfRangeException or NotSupportedException)
@@ -509,7 +533,66 @@ public static class Replayer
     {
         public Backend Backend => backend;
 
-        public OpAttributes Rewrite(OpInfo op, OpAttributes attrs)
+        public PrecisionPolicy? Policy { get; init; }
+
+        public Recording? Recording { get; init; }
+
+        public DType Recorded => recorded;
+
+        /// <summary>Under a policy: the inputs of <paramref name="op"/> converted to <paramref name="dt"/> (views keep their input; assign converts its source to the target's dtype; a cast converts by itself).</summary>
+        public Tensor[] Adapt(OpInfo op, Tensor[] inputs, DType dt)
+        {
+            if (op.IsView || op == OpTable.Cast)
+            {
+                return inputs;
+            }
+
+            if (op == OpTable.Assign)
+            {
+                if (inputs.Length == 2 && Converts(inputs[0].DType) && Converts(inputs[1].DType) && inputs[1].DType != inputs[0].DType)
+                {
+                    inputs[1] = Convert(inputs[1], inputs[0].DType);
+                }
+
+                return inputs;
+            }
+
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                if (inputs[i].DType != dt && Converts(inputs[i].DType))
+                {
+                    inputs[i] = Convert(inputs[i], dt);
+                }
+            }
+
+            return inputs;
+        }
+
+        // The dtypes a policy moves tensors between: the recorded run's, float32 and every dtype the policy names.
+        private bool Converts(DType d) =>
+            d == recorded || d == DType.Float32 || d == target || (Policy is { } p && p.Rules.Any(r => r.DType == d));
+
+        private Tensor Convert(Tensor t, DType dt)
+        {
+            var rec = Recording!;
+            rec.Hidden = true;
+            Tensor c;
+            try
+            {
+                c = t.To(dt);
+            }
+            finally
+            {
+                rec.Hidden = false;
+            }
+
+            rec.Alias(c, t);
+            return c;
+        }
+
+        public OpAttributes Rewrite(OpInfo op, OpAttributes attrs) => Rewrite(op, attrs, target);
+
+        public OpAttributes Rewrite(OpInfo op, OpAttributes attrs, DType target)
         {
             bool dtypeChange = recorded != target && op.Output == OutputDType.Attribute;
             bool backendChange = op == OpTable.ToBackend && recordedBackend != backend.Name;
@@ -526,7 +609,10 @@ public static class Replayer
         }
 
         /// <summary>A tensor re-created from its blob (a leaf record's, or a from_host op's output), checked against its record.</summary>
-        public Tensor Leaf(TensorRecord t, LogEntry from)
+        public Tensor Leaf(TensorRecord t, LogEntry from) => Leaf(t, from, target);
+
+        /// <summary>A leaf re-created at <paramref name="target"/> where it has the recorded run's dtype.</summary>
+        public Tensor Leaf(TensorRecord t, LogEntry from, DType target)
         {
             var data = TensorBytes.ToArray(reader.ReadStored(t, from.Position, out var stats), t.DType);
             self?.Stored(from, t, stats);

@@ -325,6 +325,9 @@ public static class Dispatcher
     /// <summary>The current source location (the open site scope), or unknown.</summary>
     internal static SourceLocation CurrentSite => site?.Location ?? SourceLocation.Unknown;
 
+    /// <summary>The phase of the op issued next on this thread (backward inside autograd's scopes).</summary>
+    internal static OpPhase CurrentPhase => inBackward ? OpPhase.Backward : OpPhase.Forward;
+
     private static SourceLocation FromStack()
     {
         stackWalks++;

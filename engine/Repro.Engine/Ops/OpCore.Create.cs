@@ -33,6 +33,7 @@ internal static partial class OpCore
 
     public static Tensor Full(int[] shape, double value, DType dtype, Backend backend)
     {
+        dtype = Autocast.Creation(OpTable.Full, dtype);
         var t = Alloc(backend, dtype, (int[])shape.Clone());
         if (value != 0.0 || double.IsNegative(value))
         {
@@ -45,6 +46,7 @@ internal static partial class OpCore
     public static Tensor Arange(int n, DType dtype, Backend backend)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
+        dtype = Autocast.Creation(OpTable.Arange, dtype);
         var values = new double[n];
         for (int i = 0; i < n; i++)
         {
@@ -60,6 +62,7 @@ internal static partial class OpCore
     public static Tensor Random(RandomKind kind, int[] shape, DType dtype, ulong seed, ulong stream, Backend backend)
     {
         var row = OpTable.Of(kind);
+        dtype = Autocast.Creation(row, dtype);
         if (!row.Produces.Contains(dtype))
         {
             throw Throw.DType(row.Name, "a float dtype", dtype);

@@ -7,6 +7,7 @@ internal static partial class OpCore
     public static Tensor Unary(UnaryOp op, Tensor x)
     {
         var row = OpTable.Of(op);
+        x = Autocast.Input(row, x);
         if (!row.Accepts(0, x.DType))
         {
             throw Throw.DType(row.Name, "a float dtype (convert int32 with .To(DType.Float32))", x.DType);
@@ -22,6 +23,7 @@ internal static partial class OpCore
     {
         var row = OpTable.Of(op);
         string name = row.Name;
+        (a, b) = Autocast.Inputs(row, a, b);
         Same(name, a, b);
         var shape = ShapeUtil.Broadcast(name, a.ShapeArray, b.ShapeArray);
         var va = Expanded(name, ComputeView(a), shape);
@@ -35,6 +37,7 @@ internal static partial class OpCore
     {
         var row = OpTable.Where;
         string name = row.Name;
+        (a, b) = Autocast.Inputs(row, a, b);
         Same(name, a, b);
         if (!ReferenceEquals(cond.Backend, a.Backend))
         {
@@ -62,6 +65,7 @@ internal static partial class OpCore
     public static Tensor Assign(Tensor target, Tensor source)
     {
         var row = OpTable.Assign;
+        source = Autocast.Converts(target.DType) ? Autocast.Convert(source, target.DType) : source;
         Same(row.Name, target, source);
         var v = Expanded(row.Name, source.View, target.ShapeArray);
 

@@ -37,6 +37,7 @@ internal static partial class OpCore
     public static Tensor IndexSelect(Tensor x, int axis, Tensor index)
     {
         string name = OpTable.IndexSelect.Name;
+        x = Autocast.Input(OpTable.IndexSelect, x);
         int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
         CheckIndexTensor(name, x, index);
         if (index.Rank != 1)
@@ -55,6 +56,7 @@ internal static partial class OpCore
     public static Tensor IndexAdd(Tensor x, int axis, Tensor index, Tensor source)
     {
         string name = OpTable.IndexAdd.Name;
+        (x, source) = Autocast.Inputs(OpTable.IndexAdd, x, source);
         int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
         CheckIndexTensor(name, x, index);
         Same(name, x, source);
@@ -74,6 +76,7 @@ internal static partial class OpCore
     public static Tensor ScatterAdd(Tensor x, int axis, Tensor index, Tensor source)
     {
         string name = OpTable.ScatterAdd.Name;
+        (x, source) = Autocast.Inputs(OpTable.ScatterAdd, x, source);
         int a = ShapeUtil.NormalizeAxis(name, axis, x.Rank);
         CheckIndexTensor(name, x, index);
         Same(name, x, source);
@@ -100,6 +103,12 @@ internal static partial class OpCore
         if (xs.Length == 0)
         {
             throw Throw.Arg(name, "expected at least one tensor, got none");
+        }
+
+        if (Autocast.IsActive)
+        {
+            var dt = Autocast.Decide(OpTable.Concat);
+            xs = [.. xs.Select(t => Autocast.Convert(t, dt))];
         }
 
         var first = xs[0];
@@ -142,6 +151,8 @@ internal static partial class OpCore
         {
             throw Throw.Shape(OpTable.Pad.Name, $"{2 * x.Rank} non-negative values (before, after for each axis)", Throw.Fmt(pads));
         }
+
+        x = Autocast.Input(OpTable.Pad, x);
 
         var outShape = x.ShapeArray.Select((d, i) => d + pads[2 * i] + pads[(2 * i) + 1]).ToArray();
         var y = Alloc(x.Backend, x.DType, outShape);

@@ -6,6 +6,7 @@ internal static partial class OpCore
     public static Tensor MatMul(Tensor a, Tensor b)
     {
         string name = OpTable.MatMul.Name;
+        (a, b) = Autocast.Inputs(OpTable.MatMul, a, b);
         Same(name, a, b);
         if (a.Rank == 0 || b.Rank == 0)
         {

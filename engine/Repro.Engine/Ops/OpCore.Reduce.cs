@@ -81,6 +81,7 @@ internal static partial class OpCore
     {
         var row = OpTable.Of(op);
         string name = row.Name;
+        x = Autocast.Input(row, x);
         var ax = Axes(name, axes, x.Rank);
         var (rows, rowCount, n, outShape) = ToRows(x, ax, keepdim);
         if (n == 0 && op != ReduceOp.Sum && rowCount > 0)
