@@ -143,7 +143,7 @@ public static class Advisor
                 var row = OpTable.Get(op.Op);
                 var o = op.Output;
                 bool computes = !row.IsView && !row.HostData && o.DType == scan.DType;
-                scan.Ops.Add(new OpMeta(op.Seq, op.Op, op.Phase, op.Source, op.Inputs, o.Id, o.Numel, o.DType, computes, row.Kind) { BackwardOf = op.BackwardOf });
+                scan.Ops.Add(new OpMeta(op.Seq, op.Op, op.Phase, op.Source, op.Inputs, o.Id, o.Numel, o.DType, computes, row.Kind) { BackwardOf = op.BackwardOf, Module = op.Module });
                 scan.Producer[o.Id] = op.Seq;
             }
 
@@ -250,6 +250,9 @@ public static class Advisor
     internal sealed record OpMeta(long Seq, string Op, OpPhase Phase, SourceLocation Source, long[] Inputs, long OutputId, long Numel, DType DType, bool Computes, OpKind Kind)
     {
         public long BackwardOf { get; init; } = -1;
+
+        /// <summary>The module (layer) the op ran in, where the log records one.</summary>
+        public OpModule? Module { get; init; }
     }
 
     private sealed record Unit(string Key, string Description, long[] Seqs, string[] OpNames, PrecisionRule[] Rules, string Note)
@@ -456,12 +459,13 @@ public static class Advisor
                 })];
             }
 
-            // Modules: the scope where records carry one (not yet: the key is the source location), forward and backward together.
+            // Modules: the module path where records carry one (forward and backward together), else the user's call site.
             var groups = new Dictionary<string, List<OpMeta>>();
             var order = new List<string>();
             foreach (var o in computing)
             {
-                string key = o.Source.IsKnown ? $"{o.Source.File}:{o.Source.Line}:{o.Source.Member}" : $"op {o.Seq}";
+                string key = o.Module is { Path.Length: > 0 } m ? $"module {m.Path}"
+                    : o.Source.IsKnown ? $"{o.Source.File}:{o.Source.Line}:{o.Source.Member}" : $"op {o.Seq}";
                 if (!groups.TryGetValue(key, out var list))
                 {
                     groups[key] = list = [];
@@ -475,9 +479,11 @@ public static class Advisor
             {
                 var ops = groups[k];
                 var first = ops[0];
-                string where = first.Source.IsKnown ? first.Source.ToString() : $"op {first.Seq} {first.Op}";
+                var module = first.Module is { Path.Length: > 0 } fm ? fm : null;
+                string where = module is not null ? module.ToString() : first.Source.IsKnown ? first.Source.ToString() : $"op {first.Seq} {first.Op}";
                 var ruleSet = ops.Select(o => new PrecisionRule { Op = o.Op, SeqFrom = o.Seq, SeqTo = o.Seq }).ToArray();
-                var written = first.Source.IsKnown ? new PrecisionRule { File = Path.GetFileName(first.Source.File), Line = first.Source.Line, Member = first.Source.Member } : null;
+                var written = module is not null ? new PrecisionRule { Scope = module.Path }
+                    : first.Source.IsKnown ? new PrecisionRule { File = Path.GetFileName(first.Source.File), Line = first.Source.Line, Member = first.Source.Member } : null;
                 return new Unit(k, $"{where}: {ops.Count} ops", [.. ops.Select(o => o.Seq)], [.. ops.Select(o => o.Op).Distinct()], ruleSet, $"module {where}") { Written = written };
             })];
         }

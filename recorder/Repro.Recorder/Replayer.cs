@@ -322,7 +322,7 @@ public static class Replayer
                 var row = OpTable.Get(op.Op);
                 if (context.Policy is { } policy)
                 {
-                    var dt = policy.ComputeDType(new PrecisionOp(op.Op, op.Seq, op.Phase, op.Source, null));
+                    var dt = policy.ComputeDType(new PrecisionOp(op.Op, op.Seq, op.Phase, op.Source, op.Module?.Path));
                     result = row.HostData
                         ? context.Leaf(op.Output, op, context.Recorded)
                         : row.Execute(context.Rewrite(row, op.Attributes, dt), context.Adapt(row, inputs, dt), context.Backend);

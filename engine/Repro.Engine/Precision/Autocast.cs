@@ -43,7 +43,7 @@ public static class Autocast
     {
         var f = active!;
         long seq = Dispatcher.NextSeq - f.Casts;
-        return f.Policy.ComputeDType(new PrecisionOp(row.Name, seq, Dispatcher.CurrentPhase, Dispatcher.CurrentSite, null));
+        return f.Policy.ComputeDType(new PrecisionOp(row.Name, seq, Dispatcher.CurrentPhase, Dispatcher.CurrentSite, Dispatcher.CurrentModule?.Path));
     }
 
     /// <summary>True when <paramref name="dtype"/> is one the policy converts (float32 or its low dtype).</summary>
