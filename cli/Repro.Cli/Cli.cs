@@ -49,6 +49,7 @@ public static class Cli
         root.Subcommands.Add(Commands.DoctorCommand());
         root.Subcommands.Add(DiffCommands.DiffCommand());
         root.Subcommands.Add(DiffCommands.DemoCommand());
+        root.Subcommands.Add(OnnxCommands.OnnxCommand());
         return root;
     }
 
