@@ -16,6 +16,16 @@ internal sealed class ModelBuilder
         return this;
     }
 
+    /// <summary>An int64 input whose first axis is symbolic (any batch).</summary>
+    public ModelBuilder IntInput(string name, params int[] shape)
+    {
+        var v = Value(name, shape);
+        v.Type.TensorType.ElemType = 7;
+        v.Type.TensorType.Shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = "N" };
+        graph.Input.Add(v);
+        return this;
+    }
+
     public ModelBuilder Output(string name)
     {
         graph.Output.Add(new ValueInfoProto { Name = name });
