@@ -133,6 +133,7 @@ public static class Cli
         root.Subcommands.Add(DiffCommands.DemoCommand());
         root.Subcommands.Add(HuntCommand.Build());
         root.Subcommands.Add(MatrixCommand.Build());
+        root.Subcommands.Add(OnnxCommands.OnnxCommand());
         return root;
     }
 

@@ -1,0 +1,305 @@
+using Onnx;
+using Repro.Engine;
+
+namespace Repro.Onnx.Ops;
+
+/// <summary>Window geometry of a 2-D convolution or pooling node: kernel, strides, dilations and (top, left, bottom, right) pads.</summary>
+internal readonly record struct Window2d(int Kh, int Kw, int Sh, int Sw, int Dh, int Dw, int Top, int Left, int Bottom, int Right)
+{
+    public static Window2d From(OnnxNode n, int h, int w, int kh, int kw, bool ceil = false)
+    {
+        var strides = n.Ints("strides") ?? [1, 1];
+        var dil = n.Ints("dilations") ?? [1, 1];
+        var pads = n.Ints("pads") ?? [0, 0, 0, 0];
+        if (strides.Length != 2 || dil.Length != 2 || pads.Length != 4 || strides.Any(s => s <= 0) || dil.Any(d => d <= 0) || pads.Any(p => p < 0))
+        {
+            throw n.Error($"expected 2 positive strides and dilations and 4 non-negative pads, got strides {ShapeOps.Fmt(strides)}, dilations {ShapeOps.Fmt(dil)}, pads {ShapeOps.Fmt(pads)}");
+        }
+
+        var win = new Window2d(kh, kw, (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], (int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3]);
+        string autoPad = n.String("auto_pad", "NOTSET");
+        if (autoPad is "SAME_UPPER" or "SAME_LOWER")
+        {
+            var (t, b) = Same(h, win.Sh, win.Dh * (kh - 1) + 1, autoPad == "SAME_UPPER");
+            var (l, r) = Same(w, win.Sw, win.Dw * (kw - 1) + 1, autoPad == "SAME_UPPER");
+            win = win with { Top = t, Bottom = b, Left = l, Right = r };
+        }
+        else if (autoPad == "VALID")
+        {
+            win = win with { Top = 0, Bottom = 0, Left = 0, Right = 0 };
+        }
+
+        if (ceil)
+        {
+            // ceil_mode: extra rows and columns at the end so the last partial window counts, unless it would start in the end padding.
+            win = win with { Bottom = win.Bottom + CeilExtra(h, win.Top, win.Bottom, win.Sh, win.Dh * (kh - 1) + 1), Right = win.Right + CeilExtra(w, win.Left, win.Right, win.Sw, win.Dw * (kw - 1) + 1) };
+        }
+
+        return win;
+    }
+
+    private static (int Begin, int End) Same(int size, int stride, int span, bool upper)
+    {
+        int outSize = (size + stride - 1) / stride;
+        int total = Math.Max(0, ((outSize - 1) * stride) + span - size);
+        int small = total / 2;
+        return upper ? (small, total - small) : (total - small, small);
+    }
+
+    private static int CeilExtra(int size, int begin, int end, int stride, int span)
+    {
+        int padded = size + begin + end - span;
+        if (padded < 0 || padded % stride == 0)
+        {
+            return 0;
+        }
+
+        int outCeil = (padded / stride) + 2;
+        if ((outCeil - 1) * stride >= size + begin)
+        {
+            outCeil--;
+        }
+
+        return Math.Max(0, ((outCeil - 1) * stride) + span - (size + begin + end));
+    }
+
+    public int OutH(int h) => ((h + Top + Bottom - (Dh * (Kh - 1)) - 1) / Sh) + 1;
+
+    public int OutW(int w) => ((w + Left + Right - (Dw * (Kw - 1)) - 1) / Sw) + 1;
+
+    /// <summary>The kh*kw shifted, strided views of x [N, C, H, W] padded with <paramref name="padValue"/>, stacked as [N, C, kh*kw, Ho, Wo] in window order ki*kw + kj.</summary>
+    public Tensor Stack(Tensor x, double padValue, int ho, int wo)
+    {
+        var p = Top + Bottom + Left + Right > 0 ? x.Pad([0, 0, 0, 0, Top, Bottom, Left, Right], padValue) : x;
+        var views = new Tensor[Kh * Kw];
+        for (int ki = 0; ki < Kh; ki++)
+        {
+            var rows = p.Slice(2, ki * Dh, (ki * Dh) + (Sh * (ho - 1)) + 1, Sh);
+            for (int kj = 0; kj < Kw; kj++)
+            {
+                views[(ki * Kw) + kj] = rows.Slice(3, kj * Dw, (kj * Dw) + (Sw * (wo - 1)) + 1, Sw);
+            }
+        }
+
+        return views.Length == 1 ? views[0].Unsqueeze(2) : Tensor.Stack(views, 2);
+    }
+}
+
+/// <summary>
+/// 2-D convolution and transposed convolution as compositions of engine ops (pad, strided slices, stack, matmul).
+/// <see cref="Forward"/> is the one place a convolution is computed, so a conv2d primitive can replace it.
+/// </summary>
+public static class OnnxConv
+{
+    internal static string? ValidateAutoPad(NodeProto p, long _)
+    {
+        var a = p.Attribute.FirstOrDefault(x => x.Name == "auto_pad")?.S.ToStringUtf8();
+        return a is null or "NOTSET" or "SAME_UPPER" or "SAME_LOWER" or "VALID" ? null : $"attribute 'auto_pad' value '{a}' is not supported";
+    }
+
+    internal static OnnxValue[] Run(OnnxNode n)
+    {
+        var x = n.Float(0);
+        var w = n.Float(1);
+        Check(n, x, w);
+        var win = Window2d.From(n, x.Shape[2], x.Shape[3], w.Shape[2], w.Shape[3]);
+        var b = n.Optional(2)?.AsTensor(n.DType);
+        return [OnnxValue.Of(Forward(x, w, b, win, (int)n.Int("group", 1), n))];
+    }
+
+    private static void Check(OnnxNode n, Tensor x, Tensor w)
+    {
+        if (x.Rank != 4 || w.Rank != 4)
+        {
+            throw n.Error($"only 2-D convolution is supported (input [N, C, H, W], weight [M, C/group, kH, kW]); got input {x.ShapeString}, weight {w.ShapeString}");
+        }
+    }
+
+    /// <summary>
+    /// y = conv2d(x, w) + b for x [N, C, H, W] and w [M, C/group, kh, kw]. One group: im2col with columns in the order
+    /// (c, ki, kj) and one matmul; depthwise (one input channel per group, as many outputs): the windows times the
+    /// weights summed over the kernel; other groups: a batched matmul over the groups.
+    /// </summary>
+    internal static Tensor Forward(Tensor x, Tensor w, Tensor? b, Window2d win, int group, OnnxNode n)
+    {
+        int batch = x.Shape[0];
+        int c = x.Shape[1];
+        int m = w.Shape[0];
+        int cg = w.Shape[1];
+        if (group <= 0 || c % group != 0 || m % group != 0 || cg != c / group)
+        {
+            throw n.Error($"group {group} does not fit input channels {c} and weight {w.ShapeString}");
+        }
+
+        int ho = win.OutH(x.Shape[2]);
+        int wo = win.OutW(x.Shape[3]);
+        if (ho <= 0 || wo <= 0)
+        {
+            throw n.Error($"the kernel {win.Kh}x{win.Kw} does not fit input {x.ShapeString} with its padding");
+        }
+
+        int k = win.Kh * win.Kw;
+        var stacked = win.Stack(x, 0.0, ho, wo);
+        Tensor y;
+        if (group == 1)
+        {
+            var cols = stacked.Permute([0, 3, 4, 1, 2]).Reshape([batch * ho * wo, c * k]);
+            y = cols.MatMul(w.Reshape([m, c * k]).Transpose());
+            if (b is not null)
+            {
+                y = y.Add(b);
+            }
+
+            return y.Reshape([batch, ho, wo, m]).Permute([0, 3, 1, 2]);
+        }
+
+        if (cg == 1 && m == c)
+        {
+            y = stacked.Mul(w.Reshape([1, c, k, 1, 1])).Sum(2);
+        }
+        else
+        {
+            var cols = stacked.Reshape([batch, group, cg, k, ho, wo]).Permute([0, 1, 4, 5, 2, 3]).Reshape([batch, group, ho * wo, cg * k]);
+            var wg = w.Reshape([group, m / group, cg * k]).Transpose();
+            y = cols.MatMul(wg).Permute([0, 1, 3, 2]).Reshape([batch, m, ho, wo]);
+        }
+
+        return b is null ? y : y.Add(b.Reshape([m, 1, 1]));
+    }
+
+    internal static OnnxValue[] RunTranspose(OnnxNode n)
+    {
+        var x = n.Float(0);
+        var w = n.Float(1);
+        Check(n, x, w);
+        int group = (int)n.Int("group", 1);
+        int c = x.Shape[1];
+        if (group <= 0 || w.Shape[0] != c || c % group != 0)
+        {
+            throw n.Error($"group {group} does not fit input channels {c} and weight {w.ShapeString}");
+        }
+
+        int kh = w.Shape[2];
+        int kw = w.Shape[3];
+        var win = Window2d.From(n, x.Shape[2], x.Shape[3], kh, kw);
+        if (n.String("auto_pad", "NOTSET") != "NOTSET")
+        {
+            throw n.Error("attribute 'auto_pad' is not supported for ConvTranspose");
+        }
+
+        var outPad = n.Ints("output_padding") ?? [0, 0];
+        // Transposed convolution = zeros inserted between input elements (stride - 1 of them), padding of
+        // dilation*(k-1) - pad on each side (plus output_padding at the end), and a stride-1 convolution with the
+        // kernel flipped and its in/out axes swapped.
+        var z = Dilate(Dilate(x, 2, win.Sh), 3, win.Sw);
+        int spanH = win.Dh * (kh - 1);
+        int spanW = win.Dw * (kw - 1);
+        z = PadOrCrop(z, spanH - win.Top, spanH - win.Bottom + (int)outPad[0], spanW - win.Left, spanW - win.Right + (int)outPad[1]);
+        int mg = w.Shape[1];
+        var flipH = Tensor.FromArray([.. Enumerable.Range(0, kh).Reverse()], [kh]);
+        var flipW = Tensor.FromArray([.. Enumerable.Range(0, kw).Reverse()], [kw]);
+        var wt = w.Reshape([group, c / group, mg, kh, kw]).Permute([0, 2, 1, 3, 4]).Reshape([group * mg, c / group, kh, kw])
+            .IndexSelect(2, flipH).IndexSelect(3, flipW);
+        var inner = new Window2d(kh, kw, 1, 1, win.Dh, win.Dw, 0, 0, 0, 0);
+        var b = n.Optional(2)?.AsTensor(n.DType);
+        return [OnnxValue.Of(Forward(z, wt, b, inner, group, n))];
+    }
+
+    /// <summary>Inserts stride-1 zeros between elements along <paramref name="axis"/>.</summary>
+    private static Tensor Dilate(Tensor x, int axis, int stride)
+    {
+        if (stride == 1)
+        {
+            return x;
+        }
+
+        int len = x.Shape[axis];
+        var zeros = Tensor.Zeros([.. x.Shape], x.DType, x.Backend);
+        var parts = new Tensor[stride];
+        parts[0] = x;
+        for (int i = 1; i < stride; i++)
+        {
+            parts[i] = zeros;
+        }
+
+        var shape = x.Shape.ToArray();
+        shape[axis] = len * stride;
+        return Tensor.Stack(parts, axis + 1).Reshape(shape).Slice(axis, 0, ((len - 1) * stride) + 1);
+    }
+
+    private static Tensor PadOrCrop(Tensor x, int top, int bottom, int left, int right)
+    {
+        int h = x.Shape[2];
+        int w = x.Shape[3];
+        x = x.Slice(2, Math.Max(0, -top), h - Math.Max(0, -bottom)).Slice(3, Math.Max(0, -left), w - Math.Max(0, -right));
+        int t = Math.Max(0, top);
+        int bo = Math.Max(0, bottom);
+        int l = Math.Max(0, left);
+        int r = Math.Max(0, right);
+        return t + bo + l + r > 0 ? x.Pad([0, 0, 0, 0, t, bo, l, r]) : x;
+    }
+}
+
+/// <summary>MaxPool and AveragePool over 2-D windows.</summary>
+internal static class OnnxPool
+{
+    public static OnnxValue[] Run(OnnxNode n, bool max)
+    {
+        var x = n.Float(0);
+        if (x.Rank != 4)
+        {
+            throw n.Error($"only 2-D pooling is supported (input [N, C, H, W]), got {x.ShapeString}");
+        }
+
+        var k = n.Ints("kernel_shape") ?? throw n.Error("attribute 'kernel_shape' is missing");
+        if (k.Length != 2 || k.Any(v => v <= 0))
+        {
+            throw n.Error($"attribute 'kernel_shape' {ShapeOps.Fmt(k)}: expected two positive extents");
+        }
+
+        int h = x.Shape[2];
+        int w = x.Shape[3];
+        var win = Window2d.From(n, h, w, (int)k[0], (int)k[1], ceil: n.Int("ceil_mode", 0) != 0);
+        var plain = Window2d.From(n, h, w, (int)k[0], (int)k[1]);
+        int ho = win.OutH(h);
+        int wo = win.OutW(w);
+        if (ho <= 0 || wo <= 0)
+        {
+            throw n.Error($"the window {win.Kh}x{win.Kw} does not fit input {x.ShapeString}");
+        }
+
+        var stacked = win.Stack(x, max ? double.NegativeInfinity : 0.0, ho, wo);
+        if (max)
+        {
+            return [OnnxValue.Of(stacked.Max(2))];
+        }
+
+        // The divisor of each window: its cells inside the input (count_include_pad=0) or inside the declared padding.
+        bool includePad = n.Int("count_include_pad", 0) != 0;
+        var counts = new float[ho * wo];
+        for (int i = 0; i < ho; i++)
+        {
+            for (int j = 0; j < wo; j++)
+            {
+                counts[(i * wo) + j] = Cells(i, win.Sh, win.Kh, win.Top, h, includePad ? plain.Bottom : 0, includePad)
+                    * Cells(j, win.Sw, win.Kw, win.Left, w, includePad ? plain.Right : 0, includePad);
+            }
+        }
+
+        var sum = stacked.Sum(2);
+        if (counts.All(v => v == counts[0]))
+        {
+            return [OnnxValue.Of(sum.Div((double)counts[0]))];
+        }
+
+        return [OnnxValue.Of(sum.Div(Tensor.FromArray(counts, [ho, wo], x.DType)))];
+    }
+
+    private static int Cells(int o, int stride, int k, int begin, int size, int end, bool includePad)
+    {
+        int start = (o * stride) - begin;
+        int from = includePad ? Math.Max(start, -begin) : Math.Max(start, 0);
+        int to = includePad ? Math.Min(start + k, size + end) : Math.Min(start + k, size);
+        return Math.Max(0, to - from);
+    }
+}
