@@ -118,6 +118,22 @@ public static class OpSuite
             yield return ($"matmul{ShapeText(a)}x{ShapeText(b)}", () => Tensor.MatMul(Input(a, 60, 2), Input(b, 61, 2)));
         }
 
+        // Edges of the blocked kernel: K = 0 and 1, K across the 256-step panels (each element's partial sum is
+        // reloaded and continued), rows around the 6-row micro-tile and the 72-row work item, columns around the
+        // 2-vector panel (32 float32 at 512 bits, 16 at 256) and the 8-panel work item.
+        foreach (var (m, k, n) in new (int M, int K, int N)[]
+        {
+            (5, 0, 7), (6, 1, 33), (7, 257, 31), (13, 513, 17), (73, 300, 129), (12, 64, 257), (1, 520, 300), (145, 3, 65),
+        })
+        {
+            yield return ($"matmul-edge[{m},{k}]x[{k},{n}]", () => Tensor.MatMul(Input([m, k], 80, 2), Input([k, n], 81, 2)));
+        }
+
+        yield return ("matmul-edge[transposed a and b]", () => Tensor.MatMul(Input([270, 19], 82, 2).Transpose(), Input([35, 270], 83, 2).Transpose()));
+        yield return ("matmul-edge[strided a]", () => Tensor.MatMul(Input([40, 90], 84, 2).Slice(1, 3, 90, 2), Input([44, 21], 85, 2)));
+        yield return ("matmul-edge[attention 8x[33,17]x[17,40]]", () => Tensor.MatMul(Input([8, 33, 17], 86, 2), Input([8, 17, 40], 87, 2)));
+        yield return ("matmul-edge[300,260]x[260,70]:f64", () => Tensor.MatMul(Input([300, 260], 88, dtype: DType.Float64), Input([260, 70], 89, dtype: DType.Float64)));
+        yield return ("matmul-edge[20,300]x[300,37]:int32", () => Tensor.MatMul(Input([20, 300], 90, 4, dtype: DType.Int32), Input([300, 37], 91, 4, dtype: DType.Int32)));
         yield return ("matmul[9,20]x[20,11]:f64", () => Tensor.MatMul(Input([9, 20], 62, dtype: DType.Float64), Input([20, 11], 63, dtype: DType.Float64)));
         yield return ("matmul[9,20]x[20,11]:bf16", () => Tensor.MatMul(Input([9, 20], 64, dtype: DType.BFloat16), Input([20, 11], 65, dtype: DType.BFloat16)));
         yield return ("matmul[3,4]x[4,5]:int32", () => Tensor.MatMul(Tensor.Arange(12).Reshape([3, 4]), Tensor.Arange(20).Reshape([4, 5])));
