@@ -84,10 +84,8 @@ internal static class ManagedMatMul
         where TVec : unmanaged
         where T : unmanaged, INumber<T>
     {
-        int width = Simd.Count<TVec, T>();
-        int nr = 2 * width;
-        int kc = Math.Min(k, KPanel);
-        var bPack = ArrayPool<T>.Shared.Rent(ColPanels * nr * kc);
+        int nr = 2 * Simd.Count<TVec, T>();
+        var bPack = RentPack<TVec, T>(k, ColPanels * nr);
         try
         {
             for (int w = w0; w < w1; w++)
@@ -98,23 +96,8 @@ internal static class ManagedMatMul
                 int j0 = (rem % colTiles) * ColPanels * nr;
                 int rows = Math.Min(RowBlock, m - i0);
                 int cols = Math.Min(ColPanels * nr, n - j0);
-                int aBase = (p * m * k) + (i0 * k);
-                int bBase = (p * k * n) + j0;
-                int yBase = (p * m * n) + (i0 * n) + j0;
-                for (int q0 = 0; q0 < k; q0 += KPanel)
-                {
-                    int kq = Math.Min(KPanel, k - q0);
-                    PackB(b, bBase + (q0 * n), n, cols, kq, nr, bPack);
-                    for (int jp = 0; jp * nr < cols; jp++)
-                    {
-                        int c = Math.Min(nr, cols - (jp * nr));
-                        for (int ip = 0; ip * Rows < rows; ip++)
-                        {
-                            int r = Math.Min(Rows, rows - (ip * Rows));
-                            Kernel<TVec, T>(a, aBase + (ip * Rows * k) + q0, k, bPack, jp * nr * kq, kq, y, yBase + (ip * Rows * n) + (jp * nr), n, r, c, q0 == 0);
-                        }
-                    }
-                }
+                var src = new MatrixPanels<T>(b, (p * k * n) + j0, n);
+                Tile<TVec, T, MatrixPanels<T>>(a, (p * m * k) + (i0 * k), k, ref src, k, y, (p * m * n) + (i0 * n) + j0, n, rows, cols, true, bPack);
             }
         }
         finally
@@ -123,21 +106,50 @@ internal static class ManagedMatMul
         }
     }
 
-    /// <summary>b[0..kq, 0..cols) (row stride ldb) into micro-panels of nr columns, pack[panel][q][c], columns past the end zero.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackB<T>(T[] b, int bOff, int ldb, int cols, int kq, int nr, T[] pack)
+    /// <summary>A packing buffer for K panels of up to <paramref name="cols"/> columns (return it to the shared pool).</summary>
+    internal static T[] RentPack<TVec, T>(int k, int cols)
+        where TVec : unmanaged
         where T : unmanaged
     {
-        for (int jp = 0; jp * nr < cols; jp++)
+        int nr = PanelWidth<TVec, T>();
+        int panels = (cols + nr - 1) / nr;
+        return ArrayPool<T>.Shared.Rent(Math.Max(1, panels * nr * Math.Min(Math.Max(k, 1), KPanel)));
+    }
+
+    /// <summary>Columns per micro-panel at the width TVec (2 vectors).</summary>
+    internal static int PanelWidth<TVec, T>()
+        where TVec : unmanaged
+        where T : unmanaged => 2 * Simd.Count<TVec, T>();
+
+    /// <summary>
+    /// One output tile: y[i, j] (rows x cols, row stride ldy, from yOff) continued over K steps q = 0..k-1 with
+    /// a[i, q] read in place (row stride lda, from aOff) and b[q, j] packed by <paramref name="src"/>. With
+    /// <paramref name="first"/> each element starts at +0; otherwise it continues the partial sum already in y. K is
+    /// walked in panels of <see cref="KPanel"/> steps, so each element sees fma(a[i,0], b[0,j], ..), then q = 1, ...
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Tile<TVec, T, TSrc>(T[] a, int aOff, int lda, ref TSrc src, int k, T[] y, int yOff, int ldy, int rows, int cols, bool first, T[] bPack)
+        where TVec : unmanaged
+        where T : unmanaged, INumber<T>
+        where TSrc : struct, IPanelSource<T>
+    {
+        int nr = PanelWidth<TVec, T>();
+        for (int q0 = 0; q0 < k; q0 += KPanel)
         {
-            int c = Math.Min(nr, cols - (jp * nr));
-            int dst = jp * nr * kq;
-            for (int q = 0; q < kq; q++)
+            int kq = Math.Min(KPanel, k - q0);
+            for (int jp = 0; jp * nr < cols; jp++)
             {
-                Array.Copy(b, bOff + (q * ldb) + (jp * nr), pack, dst + (q * nr), c);
-                if (c < nr)
+                int c = Math.Min(nr, cols - (jp * nr));
+                src.Pack(q0, kq, jp * nr, c, nr, bPack, jp * nr * kq);
+            }
+
+            for (int jp = 0; jp * nr < cols; jp++)
+            {
+                int c = Math.Min(nr, cols - (jp * nr));
+                for (int ip = 0; ip * Rows < rows; ip++)
                 {
-                    Array.Clear(pack, dst + (q * nr) + c, nr - c);
+                    int r = Math.Min(Rows, rows - (ip * Rows));
+                    Kernel<TVec, T>(a, aOff + (ip * Rows * lda) + q0, lda, bPack, jp * nr * kq, kq, y, yOff + (ip * Rows * ldy) + (jp * nr), ldy, r, c, first && q0 == 0);
                 }
             }
         }
@@ -269,6 +281,36 @@ internal static class ManagedMatMul
             for (int r = 0; r < rows; r++)
             {
                 tile.Slice(r * 2 * w, cols).CopyTo(y.AsSpan(yOff + (r * n), cols));
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The b operand of <see cref="ManagedMatMul.Tile"/>: writes rows q0..q0+kq of a (possibly virtual) K x N matrix,
+/// columns j0..j0+cols of the tile, as one micro-panel pack[off + q * nr + c], zero in the columns past cols.
+/// </summary>
+internal interface IPanelSource<T>
+    where T : unmanaged
+{
+    /// <summary>Packs one micro-panel.</summary>
+    void Pack(int q0, int kq, int j0, int cols, int nr, T[] pack, int off);
+}
+
+/// <summary>A stored row-major matrix b (row stride ldb, the tile's column 0 at bOff).</summary>
+internal readonly struct MatrixPanels<T>(T[] b, int bOff, int ldb) : IPanelSource<T>
+    where T : unmanaged
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(int q0, int kq, int j0, int cols, int nr, T[] pack, int off)
+    {
+        for (int q = 0; q < kq; q++)
+        {
+            Array.Copy(b, bOff + ((q0 + q) * ldb) + j0, pack, off + (q * nr), cols);
+            if (cols < nr)
+            {
+                Array.Clear(pack, off + (q * nr) + cols, nr - cols);
             }
         }
     }
