@@ -105,11 +105,7 @@ public static class KernelsBench
         Compare($"conv {batch}x{channels}x{hw}x{hw} {kernel}x{kernel}", flops, threads, rounds, () => ConvRepro(x, w, pad), ort);
     }
 
-    private static Tensor ConvRepro(Tensor x, Tensor w, int pad)
-    {
-        var layer = new Repro.Nn.Conv2d(w.Shape[1], w.Shape[0], w.Shape[2], new Generator(1), padding: pad, bias: false);
-        return layer.Forward(x);
-    }
+    private static Tensor ConvRepro(Tensor x, Tensor w, int pad) => Tensor.Conv2d(x, w, padding: [pad]);
 
     private static void Compare(string name, double flops, int threads, int rounds, Func<Tensor> repro, OrtOneNode ort)
     {
