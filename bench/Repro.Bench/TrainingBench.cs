@@ -34,7 +34,7 @@ public static class TrainingBench
         foreach (var workload in Workloads.All)
         {
             // About a second per run on this machine: the fast workloads need many steps to rise above timer noise.
-            int n = steps ?? workload.Name switch { "breast-cancer-logreg" => 5000, "digits-mlp" => 500, "digits-cnn" => 100, _ => 50 };
+            int n = steps ?? workload.Name switch { "breast-cancer-logreg" => 5000, "digits-mlp" => 500, "digits-cnn" => 50, _ => 20 };
             int few = n / 5;
             var rate = new double[2];
             for (int t = 1; t <= 2; t++)
