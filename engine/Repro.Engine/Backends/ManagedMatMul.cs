@@ -22,7 +22,7 @@ internal static class ManagedMatMul
     private const int Rows = 6;
 
     /// <summary>Rows of one work item (a multiple of <see cref="Rows"/>).</summary>
-    private const int RowBlock = 72;
+    private const int RowBlock = 144;
 
     /// <summary>K steps per packed panel (the b micro-panel, KPanel x 2 vectors, stays in L1).</summary>
     private const int KPanel = 256;
