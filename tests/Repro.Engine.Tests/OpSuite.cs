@@ -129,7 +129,7 @@ public static class OpSuite
         }
 
         // Edges of the blocked kernel: K = 0 and 1, K across the 256-step panels (each element's partial sum is
-        // reloaded and continued), rows around the 6-row micro-tile and the 72-row work item, columns around the
+        // reloaded and continued), rows around the 6-row micro-tile and the 144-row work item, columns around the
         // 2-vector panel (32 float32 at 512 bits, 16 at 256) and the 8-panel work item.
         foreach (var (m, k, n) in new (int M, int K, int N)[]
         {
