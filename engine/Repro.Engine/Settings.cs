@@ -10,6 +10,7 @@ namespace Repro.Engine;
 /// <list type="table">
 /// <item><term>REPRO_THREADS</term><description>worker threads for CPU kernels (default: all cores; 1 to <see cref="Settings.MaxThreads"/>, other values are ignored).</description></item>
 /// <item><term>REPRO_BACKEND</term><description>default backend for new tensors ("managed", "reference", or a registered one).</description></item>
+/// <item><term>REPRO_SPLIT_UNITS</term><description>the least work (cost units) worth a thread of its own when kernels split over threads (default 65536; only for calibrating a machine: never changes a result).</description></item>
 /// <item><term>REPRO_SEED</term><description>seed of the default random generator (default 0).</description></item>
 /// </list>
 /// </remarks>
@@ -143,29 +144,54 @@ public static class Settings
     }
 }
 
-/// <summary>Runs independent work items on the configured number of threads. Items must not share outputs.</summary>
+/// <summary>
+/// Runs independent work items on the configured number of threads, splitting by cost: each kernel states the cost
+/// of one item in cost units (the op table's per-element cost times elements; 1 unit is about one float32 add of one
+/// element, a quarter of a nanosecond here), and a range only gets its own thread when it holds at least
+/// <see cref="MinUnitsPerThread"/> units, the least work that pays for handing a range to another thread on this
+/// machine. Small ops therefore stay on the calling thread, and big ones use every thread.
+/// </summary>
 internal static class Parallelism
 {
+    // The least work, in cost units, worth a thread of its own: 64K units (about 16 us of one core's work here), from
+    // the kernels and training benchmarks on the 2-vCPU AMD EPYC (Zen 5) machine, where waking a pool thread and
+    // joining it costs 5 to 15 us. REPRO_SPLIT_UNITS overrides it (for calibrating another machine); it never
+    // changes a result, only how many threads share the work.
+    private static readonly long DefaultMinUnits = UnitsFromEnvironment() ?? 65_536;
+    private static readonly AsyncLocal<long?> MinUnitsOverride = new();
+
+    /// <summary>The least work, in cost units, that gets a thread of its own (see the class remarks).</summary>
+    public static long MinUnitsPerThread => MinUnitsOverride.Value ?? DefaultMinUnits;
+
+    /// <summary>Sets <see cref="MinUnitsPerThread"/> on this async flow until disposed (tests vary the split with it).</summary>
+    public static IDisposable UseMinUnitsPerThread(long units)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(units);
+        var previous = MinUnitsOverride.Value;
+        MinUnitsOverride.Value = units;
+        return new Scope(() => MinUnitsOverride.Value = previous);
+    }
+
     /// <summary>
     /// Calls <paramref name="body"/>(start, end) over [0, count) split into contiguous ranges. Each item's result
-    /// must depend only on the item, so the split (which depends on the thread count) never shows in the output.
+    /// must depend only on the item, so the split (which depends on the thread count and the costs) never shows in
+    /// the output.
     /// </summary>
     public static void For(int count, long costPerItem, Action<int, int> body)
     {
-        int threads = Settings.Threads;
-        long total = count * Math.Max(costPerItem, 1);
-        if (threads <= 1 || count <= 1 || total < 32_768)
+        if (count <= 0)
         {
-            if (count > 0)
-            {
-                body(0, count);
-            }
-
             return;
         }
 
-        int parts = (int)Math.Min(Math.Min(count, threads * 4L), Math.Max(1, total / 16_384));
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        int parts = Parts(count, costPerItem, Settings.Threads);
+        if (parts <= 1)
+        {
+            body(0, count);
+            return;
+        }
+
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(parts, Settings.Threads) };
         Parallel.For(0, parts, options, p =>
         {
             int start = (int)((long)count * p / parts);
@@ -175,5 +201,41 @@ internal static class Parallelism
                 body(start, end);
             }
         });
+    }
+
+    /// <summary>
+    /// How many ranges <see cref="For"/> cuts: 1 while the whole job is under two threads' minimum; otherwise as many
+    /// as the threads that each get at least the minimum, and up to 4 per thread (so a thread slowed by the host
+    /// does not hold up the rest) when there is that much work.
+    /// </summary>
+    internal static int Parts(int count, long costPerItem, int threads)
+    {
+        long total = count * Math.Max(costPerItem, 1);
+        if (threads <= 1 || count <= 1 || total < 2 * MinUnitsPerThread)
+        {
+            return 1;
+        }
+
+        long byWork = total / MinUnitsPerThread;
+        long useful = Math.Min(threads, byWork);
+        long parts = byWork >= 4L * threads ? 4L * threads : useful;
+        return (int)Math.Min(count, parts);
+    }
+
+    private sealed class Scope(Action restore) : IDisposable
+    {
+        private Action? restore = restore;
+
+        public void Dispose()
+        {
+            restore?.Invoke();
+            restore = null;
+        }
+    }
+
+    private static long? UnitsFromEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable("REPRO_SPLIT_UNITS");
+        return long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long n) && n >= 1 ? n : null;
     }
 }

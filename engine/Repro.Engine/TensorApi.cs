@@ -600,6 +600,38 @@ public sealed partial class Tensor
         return OpCore.MatMul(a, b);
     }
 
+    /// <summary>
+    /// 2-D convolution of x [N, C, H, W] with w [O, C / groups, KH, KW], plus bias [O] when given (added as its own
+    /// op after the convolution, rounding once more, as the im2col formulation did). <paramref name="padding"/> holds 1
+    /// (all sides), 2 (rows, columns) or 4 (top, left, bottom, right: ONNX's order) values; stride and dilation 1 or 2.
+    /// Each output is one fused multiply-add chain over (c, ki, kj) from +0 (see the op table).
+    /// </summary>
+    public static Tensor Conv2d(Tensor x, Tensor w, Tensor? bias = null, int[]? stride = null, int[]? padding = null, int[]? dilation = null, int groups = 1, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(w);
+        using var site = Dispatcher.Site(file, line, member);
+        var y = OpCore.Conv2d(x, w, Pair("conv2d", "stride", stride, 1), Pads(padding), Pair("conv2d", "dilation", dilation, 1), groups);
+        return bias is null ? y : y.Add(bias.Reshape([1, bias.Numel, 1, 1]));
+    }
+
+    private static int[] Pair(string op, string name, int[]? values, int fallback) => values switch
+    {
+        null => [fallback, fallback],
+        [int v] => [v, v],
+        [int a, int b] => [a, b],
+        _ => throw new ArgumentException($"{op}: expected 1 or 2 {name} values, got {values.Length}", name),
+    };
+
+    private static int[] Pads(int[]? padding) => padding switch
+    {
+        null => [0, 0, 0, 0],
+        [int p] => [p, p, p, p],
+        [int r, int c] => [r, c, r, c],
+        [_, _, _, _] => [.. padding],
+        _ => throw new ArgumentException($"conv2d: expected 1, 2 or 4 padding values, got {padding.Length}", nameof(padding)),
+    };
+
     /// <summary>Picks the slices index[i] along <paramref name="axis"/>.</summary>
     public Tensor IndexSelect(int axis, Tensor index, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {

@@ -49,8 +49,9 @@ internal static class Windows
 }
 
 /// <summary>
-/// 2-D convolution as im2col + matmul: the windows are gathered as columns in the order (c, ki, kj), matching the
-/// weight's [out, in, k, k] layout, and one matmul [N*Ho*Wo, C*k*k] x [C*k*k, out] sums them in that order.
+/// 2-D convolution on the engine's conv2d op (an implicit GEMM: no im2col matrix is stored). Each output is one
+/// fused multiply-add chain over (c, ki, kj) from +0, the column order of the im2col + matmul formulation this layer
+/// used before, so the forward values are the same bits; the bias is added afterwards as its own op, as before.
 /// </summary>
 public sealed class Conv2d : Module
 {
@@ -99,19 +100,9 @@ public sealed class Conv2d : Module
     {
         using var caller = Dispatcher.LibraryCall();
         Windows.CheckInput("conv2d", x, InChannels);
-        int n = x.Shape[0];
-        int ho = Windows.OutSize("conv2d", x.Shape[2], Kernel, Stride, Padding, x);
-        int wo = Windows.OutSize("conv2d", x.Shape[3], Kernel, Stride, Padding, x);
-        var stacked = Windows.Stack(x, Kernel, Stride, Padding, 0.0, ho, wo);
-        var cols = stacked.Permute([0, 3, 4, 1, 2]).Reshape([n * ho * wo, InChannels * Kernel * Kernel]);
-        var w = Weight.Value.Reshape([OutChannels, InChannels * Kernel * Kernel]);
-        var y = cols.MatMul(w.Transpose());
-        if (Bias is not null)
-        {
-            y += Bias.Value;
-        }
-
-        return y.Reshape([n, ho, wo, OutChannels]).Permute([0, 3, 1, 2]);
+        _ = Windows.OutSize("conv2d", x.Shape[2], Kernel, Stride, Padding, x);
+        _ = Windows.OutSize("conv2d", x.Shape[3], Kernel, Stride, Padding, x);
+        return Tensor.Conv2d(x, Weight.Value, Bias?.Value, [Stride], [Padding]);
     }
 }
 

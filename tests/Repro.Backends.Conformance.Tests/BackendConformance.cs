@@ -285,6 +285,43 @@ public sealed class BackendConformance
 
     [SkippableTheory]
     [MemberData(nameof(Backends))]
+    public void Conv2dAndItsGradientsMatchReferenceForEveryFloatDtypeAndGeometry(string backend)
+    {
+        var device = ConformanceBackends.Open(backend);
+        ConvGeometry[] shapes =
+        [
+            ConvGeometry.Create("t", [2, 3, 7, 6], [4, 3, 3, 3], [1, 1], [1, 1, 1, 1], [1, 1], 1),
+            ConvGeometry.Create("t", [1, 4, 9, 8], [6, 2, 3, 2], [2, 1], [0, 1, 2, 0], [2, 1], 2),
+            ConvGeometry.Create("t", [2, 5, 6, 6], [5, 1, 3, 3], [1, 2], [1, 1, 1, 1], [1, 1], 5),
+            ConvGeometry.Create("t", [1, 20, 17, 17], [100, 20, 1, 1], [1, 1], [0, 0, 0, 0], [1, 1], 1),
+            ConvGeometry.Create("t", [0, 2, 4, 4], [3, 2, 3, 3], [1, 1], [1, 1, 1, 1], [1, 1], 1),
+        ];
+        foreach (var dtype in FloatTypes)
+        {
+            foreach (var g in shapes)
+            {
+                foreach (var pass in Enum.GetValues<ConvPass>())
+                {
+                    var (la, lb, ly) = pass switch
+                    {
+                        ConvPass.Forward => (g.XLength, g.WLength, g.YLength),
+                        ConvPass.InputGrad => (g.YLength, g.WLength, g.XLength),
+                        _ => (g.YLength, g.XLength, g.WLength),
+                    };
+                    var (ar, ad) = Bits.Both(Reference, device, Bits.Host(dtype, la, la + 3, finite: true), dtype);
+                    var (br, bd) = Bits.Both(Reference, device, Bits.Host(dtype, lb, lb + 5, finite: true), dtype);
+                    var yr = Reference.Allocate(dtype, ly);
+                    var yd = device.Allocate(dtype, ly);
+                    Reference.Conv2d(pass, ar, br, yr, g);
+                    device.Conv2d(pass, ad, bd, yd, g);
+                    Bits.Same(Reference.ToHost(yr), device.ToHost(yd), $"{device.Name}: conv2d {pass} {dtype} {g}");
+                }
+            }
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends))]
     public void GatherIndexAddAndScatterAddMatchReference(string backend)
     {
         var device = ConformanceBackends.Open(backend);

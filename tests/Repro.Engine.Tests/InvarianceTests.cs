@@ -146,3 +146,43 @@ internal static class ProbeRunner
         return (lines[0], hashes);
     }
 }
+
+public class SplitInvarianceTests
+{
+    [Fact]
+    public void Results_do_not_depend_on_the_cost_based_split()
+    {
+        // From "every op on its own thread range" (1 unit per thread) to "never split" (a huge minimum), on 3 threads.
+        Dictionary<string, string>? first = null;
+        foreach (long units in new[] { 1L, 997L, long.MaxValue / 4 })
+        {
+            using var threads = Settings.UseThreads(3);
+            using var split = Parallelism.UseMinUnitsPerThread(units);
+            var hashes = TestUtil.RunSuite(name => name.StartsWith("matmul", StringComparison.Ordinal) || name.StartsWith("sum", StringComparison.Ordinal) || name.StartsWith("softmax", StringComparison.Ordinal) || name.StartsWith("conv", StringComparison.Ordinal));
+            if (first is null)
+            {
+                first = hashes;
+                Assert.True(first.Count > 20, $"too few cases: {first.Count}");
+            }
+            else
+            {
+                TestUtil.AssertSame(first, hashes, $"min units per thread {units}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1000, 1L, 2, 8)]
+    [InlineData(1000, 1L, 1, 1)]
+    [InlineData(1, 1_000_000_000L, 16, 1)]
+    public void Parts_follow_the_cost(int count, long cost, int threads, int expectedAtMost)
+    {
+        using var split = Parallelism.UseMinUnitsPerThread(100);
+        int parts = Parallelism.Parts(count, cost, threads);
+        Assert.InRange(parts, 1, expectedAtMost);
+        if (count * cost >= 200 * threads * 4 && threads > 1)
+        {
+            Assert.Equal(Math.Min(count, threads * 4), parts);
+        }
+    }
+}

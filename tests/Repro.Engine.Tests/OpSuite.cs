@@ -19,6 +19,16 @@ public static class OpSuite
     ];
 
     /// <summary>Normal draws scaled by <paramref name="scale"/> with the special values at the front.</summary>
+    /// <summary>conv2d's input or weight gradient through autograd, for a random upstream gradient.</summary>
+    public static Tensor ConvGrad(int[] x, int[] w, int[] stride, int[] pads, int[] dilation, int groups, ulong seed, bool input)
+    {
+        var xt = Input(x, seed).RequireGrad();
+        var wt = Input(w, seed + 1).RequireGrad();
+        var y = Tensor.Conv2d(xt, wt, null, stride, pads, dilation, groups);
+        y.Backward(Input([.. y.Shape], seed + 2));
+        return (input ? xt.Grad : wt.Grad) ?? throw new InvalidOperationException("no gradient");
+    }
+
     public static Tensor Input(int[] shape, ulong seed, double scale = 1.0, bool specials = false, DType dtype = DType.Float32)
     {
         var t = Tensor.Randn(shape, new Generator(seed)) * scale;
@@ -118,6 +128,44 @@ public static class OpSuite
             yield return ($"matmul{ShapeText(a)}x{ShapeText(b)}", () => Tensor.MatMul(Input(a, 60, 2), Input(b, 61, 2)));
         }
 
+        // Edges of the blocked kernel: K = 0 and 1, K across the 256-step panels (each element's partial sum is
+        // reloaded and continued), rows around the 6-row micro-tile and the 144-row work item, columns around the
+        // 2-vector panel (32 float32 at 512 bits, 16 at 256) and the 8-panel work item.
+        foreach (var (m, k, n) in new (int M, int K, int N)[]
+        {
+            (5, 0, 7), (6, 1, 33), (7, 257, 31), (13, 513, 17), (73, 300, 129), (12, 64, 257), (1, 520, 300), (145, 3, 65),
+        })
+        {
+            yield return ($"matmul-edge[{m},{k}]x[{k},{n}]", () => Tensor.MatMul(Input([m, k], 80, 2), Input([k, n], 81, 2)));
+        }
+
+        yield return ("matmul-edge[transposed a and b]", () => Tensor.MatMul(Input([270, 19], 82, 2).Transpose(), Input([35, 270], 83, 2).Transpose()));
+        yield return ("matmul-edge[strided a]", () => Tensor.MatMul(Input([40, 90], 84, 2).Slice(1, 3, 90, 2), Input([44, 21], 85, 2)));
+        yield return ("matmul-edge[attention 8x[33,17]x[17,40]]", () => Tensor.MatMul(Input([8, 33, 17], 86, 2), Input([8, 17, 40], 87, 2)));
+        yield return ("matmul-edge[300,260]x[260,70]:f64", () => Tensor.MatMul(Input([300, 260], 88, dtype: DType.Float64), Input([260, 70], 89, dtype: DType.Float64)));
+        yield return ("matmul-edge[20,300]x[300,37]:int32", () => Tensor.MatMul(Input([20, 300], 90, 4, dtype: DType.Int32), Input([300, 37], 91, 4, dtype: DType.Int32)));
+        // Convolution and its two gradients: padding (also asymmetric), stride, dilation, groups (depthwise), 1x1,
+        // and a case past the kernel's tiles (more than 96 output channels, 256 output positions and 256 K steps).
+        foreach (var (name, x, w, stride, pads, dilation, groups) in new (string, int[], int[], int[], int[], int[], int)[]
+        {
+            ("3x3 pad 1", [2, 3, 7, 6], [4, 3, 3, 3], [1, 1], [1, 1, 1, 1], [1, 1], 1),
+            ("stride 2", [1, 5, 9, 8], [7, 5, 3, 3], [2, 2], [1, 1, 1, 1], [1, 1], 1),
+            ("asymmetric", [2, 2, 6, 7], [3, 2, 2, 3], [1, 2], [0, 1, 2, 0], [1, 1], 1),
+            ("dilation 2", [1, 3, 9, 9], [2, 3, 3, 3], [1, 1], [2, 2, 2, 2], [2, 2], 1),
+            ("depthwise", [2, 6, 8, 8], [6, 1, 3, 3], [1, 1], [1, 1, 1, 1], [1, 1], 6),
+            ("groups 2", [1, 4, 5, 5], [6, 2, 3, 3], [2, 1], [1, 0, 1, 0], [1, 1], 2),
+            ("1x1", [3, 8, 5, 4], [5, 8, 1, 1], [1, 1], [0, 0, 0, 0], [1, 1], 1),
+            ("tiles", [2, 30, 17, 17], [100, 30, 3, 3], [1, 1], [1, 1, 1, 1], [1, 1], 1),
+        })
+        {
+            ulong seed = (ulong)(100 + x[1] + w[0]);
+            yield return ($"conv2d[{name}]", () => Tensor.Conv2d(Input(x, seed), Input(w, seed + 1), null, stride, pads, dilation, groups));
+            yield return ($"conv2d-input-grad[{name}]", () => ConvGrad(x, w, stride, pads, dilation, groups, seed, input: true));
+            yield return ($"conv2d-weight-grad[{name}]", () => ConvGrad(x, w, stride, pads, dilation, groups, seed, input: false));
+        }
+
+        yield return ("conv2d[f64]", () => Tensor.Conv2d(Input([1, 3, 6, 6], 120, dtype: DType.Float64), Input([2, 3, 3, 3], 121, dtype: DType.Float64), padding: [1]));
+        yield return ("conv2d[bf16]", () => Tensor.Conv2d(Input([1, 3, 6, 6], 122, dtype: DType.BFloat16), Input([2, 3, 3, 3], 123, dtype: DType.BFloat16), padding: [1]));
         yield return ("matmul[9,20]x[20,11]:f64", () => Tensor.MatMul(Input([9, 20], 62, dtype: DType.Float64), Input([20, 11], 63, dtype: DType.Float64)));
         yield return ("matmul[9,20]x[20,11]:bf16", () => Tensor.MatMul(Input([9, 20], 64, dtype: DType.BFloat16), Input([20, 11], 65, dtype: DType.BFloat16)));
         yield return ("matmul[3,4]x[4,5]:int32", () => Tensor.MatMul(Tensor.Arange(12).Reshape([3, 4]), Tensor.Arange(20).Reshape([4, 5])));

@@ -59,6 +59,7 @@ internal static class Conformance
         Binary();
         Reductions();
         MatMuls();
+        Convolutions();
         ShapesAndIndexing();
         Casts();
         OtherBackend();
@@ -172,6 +173,18 @@ internal static class Conformance
 
         // The composites, made of the ops above in each composite's order (float32 ones also run in the training steps).
         Each(Tensor.Randn([4, 1025], new Generator(34), DType.BFloat16).Mul(6), t => t.Mean(1), t => t.Var([1]), t => t.Softmax(-1), t => t.LogSoftmax(-1), t => t.LogSumExp(1));
+    }
+
+    private static void Convolutions()
+    {
+        // conv2d and both gradient ops in every float dtype: groups, stride, dilation and asymmetric padding at once.
+        foreach (var dtype in new[] { DType.Float32, DType.Float64, DType.Float16, DType.BFloat16 })
+        {
+            var x = Tensor.Randn([2, 4, 6, 5], new Generator(45), dtype).RequireGrad();
+            var w = Tensor.Randn([6, 2, 3, 3], new Generator(46), dtype).RequireGrad();
+            var y = Tensor.Conv2d(x, w, null, [2, 1], [1, 0, 1, 2], [1, 2], 2);
+            y.Backward(Tensor.Randn([.. y.Shape], new Generator(47), dtype));
+        }
     }
 
     private static void MatMuls()

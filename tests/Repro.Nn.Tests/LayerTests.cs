@@ -85,6 +85,46 @@ public class LayerTests
         GradCheck.Check(x => new AvgPool2d(3, 2, 1).Forward(x[0]), GradCheck.Input([1, 2, 5, 5], 8));
     }
 
+    [Theory]
+    [InlineData(1, 3, 4, 3, 1, 1)]
+    [InlineData(2, 5, 7, 3, 2, 1)]
+    [InlineData(3, 16, 8, 1, 1, 0)]
+    [InlineData(2, 4, 6, 2, 2, 0)]
+    [InlineData(2, 40, 30, 3, 1, 1)]
+    public void Conv2d_forward_has_the_bits_of_the_im2col_matmul_formulation(int n, int cin, int cout, int k, int stride, int padding)
+    {
+        // The layer's former body (pad, k*k strided views stacked in (ki, kj) order, columns (c, ki, kj), one matmul,
+        // then the bias), kept here as the yardstick: the conv2d op must reproduce it bit for bit.
+        var conv = new Conv2d(cin, cout, k, new Generator(7), stride: stride, padding: padding);
+        var x = Tensor.Randn([n, cin, 11, 9], new Generator(8));
+        int ho = ((11 + (2 * padding) - k) / stride) + 1;
+        int wo = ((9 + (2 * padding) - k) / stride) + 1;
+        var p = padding > 0 ? x.Pad([0, 0, 0, 0, padding, padding, padding, padding]) : x;
+        var views = new Tensor[k * k];
+        for (int ki = 0; ki < k; ki++)
+        {
+            for (int kj = 0; kj < k; kj++)
+            {
+                views[(ki * k) + kj] = p.Slice(2, ki, ki + (stride * (ho - 1)) + 1, stride).Slice(3, kj, kj + (stride * (wo - 1)) + 1, stride);
+            }
+        }
+
+        var cols = Tensor.Stack(views, 2).Permute([0, 3, 4, 1, 2]).Reshape([n * ho * wo, cin * k * k]);
+        var im2col = (cols.MatMul(conv.Weight.Value.Reshape([cout, cin * k * k]).Transpose()) + conv.Bias!.Value)
+            .Reshape([n, ho, wo, cout]).Permute([0, 3, 1, 2]);
+        var y = conv.Forward(x);
+        Assert.Equal(im2col.ShapeString, y.ShapeString);
+        Assert.Equal(im2col.ContentHash(), y.ContentHash());
+    }
+
+    [Fact]
+    public void Conv2d_op_with_dilation_groups_and_asymmetric_pads_matches_finite_differences()
+    {
+        var w = GradCheck.Input([4, 1, 3, 2], 21);
+        GradCheck.Check(t => Tensor.Conv2d(t[0], t[1], null, [2, 1], [1, 0, 2, 1], [2, 1], 2), GradCheck.Input([2, 2, 7, 5], 22), w);
+        GradCheck.Check(t => Tensor.Conv2d(t[0], t[1], t[2], [1], [0], [1], 1), GradCheck.Input([1, 3, 4, 4], 23), GradCheck.Input([2, 3, 1, 1], 24), GradCheck.Input([2], 25));
+    }
+
     [Fact]
     public void LayerNorm_attention_and_embedding_match_finite_differences()
     {

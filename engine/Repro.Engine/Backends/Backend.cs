@@ -151,6 +151,36 @@ public abstract class Backend
         MatMulCore(a, b, y, batch, m, k, n);
     }
 
+    /// <summary>
+    /// 2-D convolution (pass <see cref="ConvPass.Forward"/>: y = conv(x, w)) or one of its gradients
+    /// (<see cref="ConvPass.InputGrad"/>: dx from dy and w; <see cref="ConvPass.WeightGrad"/>: dw from dy and x), on
+    /// contiguous float32 or float64 storages, each element in the canonical order of its op (see OpTable.Conv2d).
+    /// </summary>
+    public void Conv2d(ConvPass pass, Storage a, Storage b, Storage y, ConvGeometry g)
+    {
+        string op = pass switch { ConvPass.Forward => "conv2d", ConvPass.InputGrad => "conv2d_input_grad", _ => "conv2d_weight_grad" };
+        CheckCompute(op, a, y);
+        CheckCompute(op, b, y);
+        if (y.DType == DType.Int32)
+        {
+            throw Throw.Arg(op, "float32 or float64 storages, got int32");
+        }
+
+        var (la, lb, ly) = pass switch
+        {
+            ConvPass.Forward => (g.XLength, g.WLength, g.YLength),
+            ConvPass.InputGrad => (g.YLength, g.WLength, g.XLength),
+            _ => (g.YLength, g.XLength, g.WLength),
+        };
+        CheckLength(op, a, la);
+        CheckLength(op, b, lb);
+        CheckLength(op, y, ly);
+        if (ly > 0)
+        {
+            Conv2dCore(pass, a, b, y, g);
+        }
+    }
+
     /// <summary>index_select: y[o, i, j] = x[o, index[i], j] for x [outer, axisLen, inner] and int32 index [count].</summary>
     public void Gather(Storage x, int outer, int axisLen, int inner, Storage index, Storage y)
     {
@@ -229,6 +259,17 @@ public abstract class Backend
     /// <summary>Row reduction kernel.</summary>
     protected abstract void ReduceCore(ReduceOp op, Storage x, int rows, int n, Storage y);
 
+    /// <summary>
+    /// Convolution kernel. The default is the explicit fallback for backends without one of their own: the reference
+    /// definition run on the host (the storages are copied out and the result copied back), so results are the same.
+    /// </summary>
+    protected virtual void Conv2dCore(ConvPass pass, Storage a, Storage b, Storage y, ConvGeometry g)
+    {
+        var result = ReferenceBackend.Conv2dHost(pass, ToHostCore(a), ToHostCore(b), g);
+        var staged = FromHostCore(result, y.DType);
+        CopyCore(View.Contiguous(staged, [result.Length]), View.Contiguous(y, [result.Length]));
+    }
+
     /// <summary>Batched matmul kernel.</summary>
     protected abstract void MatMulCore(Storage a, Storage b, Storage y, int batch, int m, int k, int n);
 
@@ -304,4 +345,17 @@ public abstract class Backend
             }
         }
     }
+}
+
+/// <summary>Which convolution a <see cref="Backend.Conv2d"/> call computes.</summary>
+public enum ConvPass
+{
+    /// <summary>y = conv(x, w).</summary>
+    Forward,
+
+    /// <summary>dx from dy and w.</summary>
+    InputGrad,
+
+    /// <summary>dw from dy and x.</summary>
+    WeightGrad,
 }

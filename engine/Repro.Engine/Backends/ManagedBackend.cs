@@ -120,6 +120,10 @@ public class ManagedBackend : Backend
         ComputeTypes.Run<ReduceKernel, HostFma>(x.DType, new ReduceKernel(op, (HostStorage)x, rows, n, (HostStorage)y));
 
     /// <inheritdoc/>
+    protected override void Conv2dCore(ConvPass pass, Storage a, Storage b, Storage y, ConvGeometry g) =>
+        ComputeTypes.Run<ConvKernel, HostFma>(y.DType, new ConvKernel(pass, (HostStorage)a, (HostStorage)b, (HostStorage)y, g));
+
+    /// <inheritdoc/>
     protected override void MatMulCore(Storage a, Storage b, Storage y, int batch, int m, int k, int n) =>
         ComputeTypes.Run<MatMulKernel, HostFma>(y.DType, new MatMulKernel((HostStorage)a, (HostStorage)b, (HostStorage)y, batch, m, k, n));
 
@@ -487,6 +491,13 @@ public class ManagedBackend : Backend
                 });
             }
         }
+    }
+
+    private readonly struct ConvKernel(ConvPass pass, HostStorage a, HostStorage b, HostStorage y, ConvGeometry g) : IComputeKernel
+    {
+        public void Run<T, TOps>()
+            where T : unmanaged, INumber<T>
+            where TOps : struct, INumberOps<T> => ManagedConv.Run((int)pass, (T[])a.Data, (T[])b.Data, (T[])y.Data, g);
     }
 
     private readonly struct MatMulKernel(HostStorage a, HostStorage b, HostStorage y, int batch, int m, int k, int n) : IComputeKernel

@@ -6,15 +6,29 @@ using System.Runtime.Intrinsics;
 namespace Repro.Engine.Backends;
 
 /// <summary>
-/// Blocked matmul in the canonical order: each output element is acc = +0, then acc = fma(a[i,q], b[q,j], acc) for
-/// q = 0..K-1 (int32: wrapping acc + a*b). Blocking is over i (6 rows) and j (a panel of 2 vectors); K is walked in
-/// order, unsplit. Written once over the element type and the vector type (Vector512, 256, 128 or one element): the
-/// width only changes how many j are done at once, never the per-element order, so any width gives the same bits.
+/// Blocked, packed matmul in the canonical order: each output element is acc = +0, then acc = fma(a[i,q], b[q,j], acc)
+/// for q = 0..K-1 (int32: wrapping acc + a*b). The loops follow the BLIS layout: the output is cut into tiles of
+/// <see cref="RowBlock"/> rows by <see cref="ColBlock"/> columns (the work items that threads share); within a tile
+/// K is walked in panels of <see cref="KPanel"/>, each packing a's rows into 6-row micro-panels ([q][row]) and b's
+/// columns into 2-vector micro-panels ([q][col]); a register-blocked micro-kernel of 6 rows by 2 vectors keeps 12
+/// accumulators in registers for one K panel. The first panel starts the accumulators at +0; every later panel
+/// reloads each element's partial sum from the output and continues it, so each element still sees exactly the
+/// sequence fma(.., q=0), fma(.., q=1), ... with nothing reordered or split: any width (Vector512, 256, 128 or one
+/// element), any tile size, any K panel and any thread count give the same bits.
 /// </summary>
 internal static class ManagedMatMul
 {
+    /// <summary>Rows of one micro-tile.</summary>
     private const int Rows = 6;
-    private const int RowGroup = 48;
+
+    /// <summary>Rows of one work item (a multiple of <see cref="Rows"/>).</summary>
+    private const int RowBlock = 144;
+
+    /// <summary>K steps per packed panel (the b micro-panel, KPanel x 2 vectors, stays in L1).</summary>
+    private const int KPanel = 256;
+
+    /// <summary>Columns of one work item, in units of micro-panels (a multiple of the 2-vector panel width).</summary>
+    private const int ColPanels = 8;
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Every width runs the same sequential-k fused multiply-add per output element; HardwareInvarianceTests compare the widths bit for bit in child processes.")]
     public static void Run<T>(T[] a, T[] b, T[] y, int batch, int m, int k, int n)
@@ -38,11 +52,15 @@ internal static class ManagedMatMul
         }
     }
 
+    /// <summary>The work split and the cost model that <see cref="Parallelism"/> uses: one item per output tile.</summary>
+    internal static (int RowTiles, int ColTiles) Tiles(int m, int n, int width) =>
+        ((m + RowBlock - 1) / RowBlock, (n + (ColPanels * 2 * width) - 1) / (ColPanels * 2 * width));
+
     private static void Run<TVec, T>(T[] a, T[] b, T[] y, int batch, int m, int k, int n)
         where TVec : unmanaged
         where T : unmanaged, INumber<T>
     {
-        if (m == 0 || n == 0)
+        if (m == 0 || n == 0 || batch == 0)
         {
             return;
         }
@@ -53,133 +71,247 @@ internal static class ManagedMatMul
             return;
         }
 
-        int width = 2 * Simd.Count<TVec, T>();
-        int panels = (n + width - 1) / width;
-        int groups = (m + RowGroup - 1) / RowGroup;
-        int items = batch * panels * groups;
-        Parallelism.For(items, (long)RowGroup * width * k, (w0, w1) =>
-        {
-            var pack = ArrayPool<T>.Shared.Rent(k * width);
-            try
-            {
-                int packed = -1;
-                for (int w = w0; w < w1; w++)
-                {
-                    int p = w / (panels * groups);
-                    int rem = w % (panels * groups);
-                    int panel = rem / groups;
-                    int group = rem % groups;
-                    int j0 = panel * width;
-                    int cols = Math.Min(width, n - j0);
-                    int key = (p * panels) + panel;
-                    if (key != packed)
-                    {
-                        Pack(b, p * k * n, k, n, j0, cols, width, pack);
-                        packed = key;
-                    }
-
-                    int i0 = group * RowGroup;
-                    int i1 = Math.Min(m, i0 + RowGroup);
-                    int aBase = p * m * k;
-                    int yBase = (p * m * n) + j0;
-                    for (int i = i0; i < i1; i += Rows)
-                    {
-                        Block<TVec, T>(a, aBase + (i * k), k, pack, y, yBase + (i * n), n, Math.Min(Rows, i1 - i), cols);
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(pack);
-            }
-        });
+        int width = Simd.Count<TVec, T>();
+        var (rowTiles, colTiles) = Tiles(m, n, width);
+        int items = batch * rowTiles * colTiles;
+        // Cost units per item: one per multiply-add, scaled by the op table's matmul cost (units per 16 multiply-adds).
+        long cost = (long)Math.Min(m, RowBlock) * Math.Min(n, ColPanels * 2 * width) * k * OpTable.MatMul.Cost / 16;
+        Parallelism.For(items, cost, (w0, w1) => Items<TVec, T>(a, b, y, m, k, n, rowTiles, colTiles, w0, w1));
     }
 
-    /// <summary>Copies b[:, j0..j0+cols) into pack[q * width + c], zero-padding the columns past cols.</summary>
-    private static void Pack<T>(T[] b, int bBase, int k, int n, int j0, int cols, int width, T[] pack)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Items<TVec, T>(T[] a, T[] b, T[] y, int m, int k, int n, int rowTiles, int colTiles, int w0, int w1)
+        where TVec : unmanaged
+        where T : unmanaged, INumber<T>
     {
-        for (int q = 0; q < k; q++)
+        int nr = 2 * Simd.Count<TVec, T>();
+        var bPack = RentPack<TVec, T>(k, ColPanels * nr);
+        try
         {
-            Array.Copy(b, bBase + (q * n) + j0, pack, q * width, cols);
-            if (cols < width)
+            for (int w = w0; w < w1; w++)
             {
-                Array.Clear(pack, (q * width) + cols, width - cols);
+                int p = w / (rowTiles * colTiles);
+                int rem = w % (rowTiles * colTiles);
+                int i0 = (rem / colTiles) * RowBlock;
+                int j0 = (rem % colTiles) * ColPanels * nr;
+                int rows = Math.Min(RowBlock, m - i0);
+                int cols = Math.Min(ColPanels * nr, n - j0);
+                var src = new MatrixPanels<T>(b, (p * k * n) + j0, n);
+                Tile<TVec, T, MatrixPanels<T>>(a, (p * m * k) + (i0 * k), k, ref src, k, y, (p * m * n) + (i0 * n) + j0, n, rows, cols, true, bPack);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(bPack);
+        }
+    }
+
+    /// <summary>A packing buffer for K panels of up to <paramref name="cols"/> columns (return it to the shared pool).</summary>
+    internal static T[] RentPack<TVec, T>(int k, int cols)
+        where TVec : unmanaged
+        where T : unmanaged
+    {
+        int nr = PanelWidth<TVec, T>();
+        int panels = (cols + nr - 1) / nr;
+        return ArrayPool<T>.Shared.Rent(Math.Max(1, panels * nr * Math.Min(Math.Max(k, 1), KPanel)));
+    }
+
+    /// <summary>Columns per micro-panel at the width TVec (2 vectors).</summary>
+    internal static int PanelWidth<TVec, T>()
+        where TVec : unmanaged
+        where T : unmanaged => 2 * Simd.Count<TVec, T>();
+
+    /// <summary>
+    /// One output tile: y[i, j] (rows x cols, row stride ldy, from yOff) continued over K steps q = 0..k-1 with
+    /// a[i, q] read in place (row stride lda, from aOff) and b[q, j] packed by <paramref name="src"/>. With
+    /// <paramref name="first"/> each element starts at +0; otherwise it continues the partial sum already in y. K is
+    /// walked in panels of <see cref="KPanel"/> steps, so each element sees fma(a[i,0], b[0,j], ..), then q = 1, ...
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Tile<TVec, T, TSrc>(T[] a, int aOff, int lda, ref TSrc src, int k, T[] y, int yOff, int ldy, int rows, int cols, bool first, T[] bPack)
+        where TVec : unmanaged
+        where T : unmanaged, INumber<T>
+        where TSrc : struct, IPanelSource<T>
+    {
+        int nr = PanelWidth<TVec, T>();
+        for (int q0 = 0; q0 < k; q0 += KPanel)
+        {
+            int kq = Math.Min(KPanel, k - q0);
+            for (int jp = 0; jp * nr < cols; jp++)
+            {
+                int c = Math.Min(nr, cols - (jp * nr));
+                src.Pack(q0, kq, jp * nr, c, nr, bPack, jp * nr * kq);
+            }
+
+            for (int jp = 0; jp * nr < cols; jp++)
+            {
+                int c = Math.Min(nr, cols - (jp * nr));
+                for (int ip = 0; ip * Rows < rows; ip++)
+                {
+                    int r = Math.Min(Rows, rows - (ip * Rows));
+                    Kernel<TVec, T>(a, aOff + (ip * Rows * lda) + q0, lda, bPack, jp * nr * kq, kq, y, yOff + (ip * Rows * ldy) + (jp * nr), ldy, r, c, first && q0 == 0);
+                }
             }
         }
     }
 
     /// <summary>
-    /// Up to 6 rows of a times one packed panel of 2 vectors: the 12 accumulators stay in registers for a full block,
-    /// each taking its k fused multiply-adds in increasing k.
+    /// One 6-row by 2-vector micro-tile over one K panel: the 12 accumulators start at +0 (first panel) or at the
+    /// partial sums stored by the previous panel, take kq fused multiply-adds in increasing q, and are stored back.
+    /// Only the tile's first <paramref name="rows"/> rows and <paramref name="cols"/> columns are read or written.
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block<TVec, T>(T[] a, int aOff, int k, T[] pack, T[] y, int yOff, int n, int rows, int cols)
+    private static void Kernel<TVec, T>(T[] a, int aOff, int lda, T[] bPack, int bOff, int kq, T[] y, int yOff, int n, int rows, int cols, bool first)
         where TVec : unmanaged
         where T : unmanaged, INumber<T>
     {
         int w = Simd.Count<TVec, T>();
-        Span<TVec> acc = stackalloc TVec[2 * Rows];
-        ref T pb = ref pack[0];
-        ref T pa = ref a[0];
-        if (rows == Rows)
+        bool full = rows == Rows && cols == 2 * w;
+        Span<T> tile = stackalloc T[Rows * 2 * w];
+        scoped ref T c = ref y[0];
+        int ld = n;
+        int cOff = yOff;
+        if (!full)
         {
-            TVec c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-            TVec c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-            for (int q = 0; q < k; q++)
+            // An edge tile works on a staging copy, so it can load and store whole vectors.
+            c = ref tile[0];
+            ld = 2 * w;
+            cOff = 0;
+            if (!first)
             {
-                var b0 = Simd.Load<TVec, T>(ref pb, 2 * w * q);
-                var b1 = Simd.Load<TVec, T>(ref pb, (2 * w * q) + w);
-                (c00, c01) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + q), b0, b1, c00, c01);
-                (c10, c11) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + k + q), b0, b1, c10, c11);
-                (c20, c21) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + (2 * k) + q), b0, b1, c20, c21);
-                (c30, c31) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + (3 * k) + q), b0, b1, c30, c31);
-                (c40, c41) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + (4 * k) + q), b0, b1, c40, c41);
-                (c50, c51) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, aOff + (5 * k) + q), b0, b1, c50, c51);
+                tile.Clear();
+                for (int r = 0; r < rows; r++)
+                {
+                    y.AsSpan(yOff + (r * n), cols).CopyTo(tile.Slice(r * 2 * w, cols));
+                }
             }
+        }
 
-            Keep(acc, 0, c00, c01);
-            Keep(acc, 1, c10, c11);
-            Keep(acc, 2, c20, c21);
-            Keep(acc, 3, c30, c31);
-            Keep(acc, 4, c40, c41);
-            Keep(acc, 5, c50, c51);
+        TVec c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        if (first)
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = default;
         }
         else
         {
+            c00 = Simd.Load<TVec, T>(ref c, cOff);
+            c01 = Simd.Load<TVec, T>(ref c, cOff + w);
+            c10 = Simd.Load<TVec, T>(ref c, cOff + ld);
+            c11 = Simd.Load<TVec, T>(ref c, cOff + ld + w);
+            c20 = Simd.Load<TVec, T>(ref c, cOff + (2 * ld));
+            c21 = Simd.Load<TVec, T>(ref c, cOff + (2 * ld) + w);
+            c30 = Simd.Load<TVec, T>(ref c, cOff + (3 * ld));
+            c31 = Simd.Load<TVec, T>(ref c, cOff + (3 * ld) + w);
+            c40 = Simd.Load<TVec, T>(ref c, cOff + (4 * ld));
+            c41 = Simd.Load<TVec, T>(ref c, cOff + (4 * ld) + w);
+            c50 = Simd.Load<TVec, T>(ref c, cOff + (5 * ld));
+            c51 = Simd.Load<TVec, T>(ref c, cOff + (5 * ld) + w);
+        }
+
+        // The six rows of a, read in place (row stride lda); rows past the end repeat the last row, whose results
+        // are computed but never stored.
+        _ = a[aOff + ((rows - 1) * lda) + kq - 1];
+        ref T a0 = ref a[aOff];
+        ref T a1 = ref Unsafe.Add(ref a0, Math.Min(1, rows - 1) * lda);
+        ref T a2 = ref Unsafe.Add(ref a0, Math.Min(2, rows - 1) * lda);
+        ref T a3 = ref Unsafe.Add(ref a0, Math.Min(3, rows - 1) * lda);
+        ref T a4 = ref Unsafe.Add(ref a0, Math.Min(4, rows - 1) * lda);
+        ref T a5 = ref Unsafe.Add(ref a0, Math.Min(5, rows - 1) * lda);
+        ref T pb = ref bPack[bOff];
+        for (int q = 0; q < kq; q++)
+        {
+            var b0 = Simd.Load<TVec, T>(ref pb, 0);
+            var b1 = Simd.Load<TVec, T>(ref pb, w);
+            var x = Simd.BroadcastAt<TVec, T>(ref a0, q);
+            c00 = Simd.MulAdd<TVec, T>(x, b0, c00);
+            c01 = Simd.MulAdd<TVec, T>(x, b1, c01);
+            x = Simd.BroadcastAt<TVec, T>(ref a1, q);
+            c10 = Simd.MulAdd<TVec, T>(x, b0, c10);
+            c11 = Simd.MulAdd<TVec, T>(x, b1, c11);
+            x = Simd.BroadcastAt<TVec, T>(ref a2, q);
+            c20 = Simd.MulAdd<TVec, T>(x, b0, c20);
+            c21 = Simd.MulAdd<TVec, T>(x, b1, c21);
+            x = Simd.BroadcastAt<TVec, T>(ref a3, q);
+            c30 = Simd.MulAdd<TVec, T>(x, b0, c30);
+            c31 = Simd.MulAdd<TVec, T>(x, b1, c31);
+            x = Simd.BroadcastAt<TVec, T>(ref a4, q);
+            c40 = Simd.MulAdd<TVec, T>(x, b0, c40);
+            c41 = Simd.MulAdd<TVec, T>(x, b1, c41);
+            x = Simd.BroadcastAt<TVec, T>(ref a5, q);
+            c50 = Simd.MulAdd<TVec, T>(x, b0, c50);
+            c51 = Simd.MulAdd<TVec, T>(x, b1, c51);
+            pb = ref Unsafe.Add(ref pb, 2 * w);
+        }
+
+        Simd.Store(c00, ref c, cOff);
+        Simd.Store(c01, ref c, cOff + w);
+        if (full || rows > 1)
+        {
+            Simd.Store(c10, ref c, cOff + ld);
+            Simd.Store(c11, ref c, cOff + ld + w);
+        }
+
+        if (full || rows > 2)
+        {
+            Simd.Store(c20, ref c, cOff + (2 * ld));
+            Simd.Store(c21, ref c, cOff + (2 * ld) + w);
+        }
+
+        if (full || rows > 3)
+        {
+            Simd.Store(c30, ref c, cOff + (3 * ld));
+            Simd.Store(c31, ref c, cOff + (3 * ld) + w);
+        }
+
+        if (full || rows > 4)
+        {
+            Simd.Store(c40, ref c, cOff + (4 * ld));
+            Simd.Store(c41, ref c, cOff + (4 * ld) + w);
+        }
+
+        if (full || rows > 5)
+        {
+            Simd.Store(c50, ref c, cOff + (5 * ld));
+            Simd.Store(c51, ref c, cOff + (5 * ld) + w);
+        }
+
+        if (!full)
+        {
             for (int r = 0; r < rows; r++)
             {
-                TVec c0 = default, c1 = default;
-                int ar = aOff + (r * k);
-                for (int q = 0; q < k; q++)
-                {
-                    (c0, c1) = Step<TVec, T>(Simd.BroadcastAt<TVec, T>(ref pa, ar + q), Simd.Load<TVec, T>(ref pb, 2 * w * q), Simd.Load<TVec, T>(ref pb, (2 * w * q) + w), c0, c1);
-                }
-
-                Keep(acc, r, c0, c1);
+                tile.Slice(r * 2 * w, cols).CopyTo(y.AsSpan(yOff + (r * n), cols));
             }
         }
-
-        Span<T> tmp = stackalloc T[2 * w];
-        for (int r = 0; r < rows; r++)
-        {
-            Simd.Store(acc[2 * r], ref tmp[0], 0);
-            Simd.Store(acc[(2 * r) + 1], ref tmp[0], w);
-            tmp[..cols].CopyTo(y.AsSpan(yOff + (r * n), cols));
-        }
     }
+}
 
-    /// <summary>One k step of one row (x, a broadcast element of a) against the panel's two vectors: (c0 + x * b0, c1 + x * b1), each fused.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (TVec C0, TVec C1) Step<TVec, T>(TVec x, TVec b0, TVec b1, TVec c0, TVec c1)
-        where TVec : unmanaged
-        where T : unmanaged, INumber<T> => (Simd.MulAdd<TVec, T>(x, b0, c0), Simd.MulAdd<TVec, T>(x, b1, c1));
+/// <summary>
+/// The b operand of <see cref="ManagedMatMul.Tile"/>: writes rows q0..q0+kq of a (possibly virtual) K x N matrix,
+/// columns j0..j0+cols of the tile, as one micro-panel pack[off + q * nr + c], zero in the columns past cols.
+/// </summary>
+internal interface IPanelSource<T>
+    where T : unmanaged
+{
+    /// <summary>Packs one micro-panel.</summary>
+    void Pack(int q0, int kq, int j0, int cols, int nr, T[] pack, int off);
+}
 
-    // Row r's two accumulators, to the block's staging area.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Keep<TVec>(Span<TVec> acc, int r, TVec c0, TVec c1)
+/// <summary>A stored row-major matrix b (row stride ldb, the tile's column 0 at bOff).</summary>
+internal readonly struct MatrixPanels<T>(T[] b, int bOff, int ldb) : IPanelSource<T>
+    where T : unmanaged
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(int q0, int kq, int j0, int cols, int nr, T[] pack, int off)
     {
-        acc[2 * r] = c0;
-        acc[(2 * r) + 1] = c1;
+        for (int q = 0; q < kq; q++)
+        {
+            Array.Copy(b, bOff + ((q0 + q) * ldb) + j0, pack, off + (q * nr), cols);
+            if (cols < nr)
+            {
+                Array.Clear(pack, off + (q * nr) + cols, nr - cols);
+            }
+        }
     }
 }

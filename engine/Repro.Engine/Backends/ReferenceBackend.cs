@@ -170,6 +170,149 @@ public sealed class ReferenceBackend : Backend
     }
 
     /// <inheritdoc/>
+    protected override void Conv2dCore(ConvPass pass, Storage a, Storage b, Storage y, ConvGeometry g)
+    {
+        var result = Conv2dHost(pass, ((HostStorage)a).Data, ((HostStorage)b).Data, g);
+        Array.Copy(result, ((HostStorage)y).Data, result.Length);
+    }
+
+    /// <summary>
+    /// The definition of conv2d and its gradients (float32 or float64 arrays in, a new array of the same type out),
+    /// one scalar fused multiply-add chain per output element starting at +0. Padding and the gaps of a stride
+    /// contribute fma(.., 0, acc) terms like any other position, exactly as the im2col matrix's zeros did.
+    /// Forward: y[n, o, oh, ow] over (c, ki, kj) of the group, x[n, c, oh*sh + ki*dh - top, ow*sw + kj*dw - left]
+    /// times w[o, c, ki, kj]. Input gradient: dx[n, c, h, w] over (o, ki, kj) of the group, w[o, c, ki, kj] times
+    /// dy[n, o, (h + top - ki*dh) / sh, (w + left - kj*dw) / sw] where both divisions are exact and in range.
+    /// Weight gradient: dw[o, c, ki, kj] over (n, oh, ow), dy[n, o, oh, ow] times the forward's x element.
+    /// </summary>
+    internal static Array Conv2dHost(ConvPass pass, Array a, Array b, ConvGeometry g) => a switch
+    {
+        float[] fa => Conv2dHost(pass, fa, (float[])b, g, MathF.FusedMultiplyAdd),
+        double[] da => Conv2dHost(pass, da, (double[])b, g, Math.FusedMultiplyAdd),
+        _ => throw new ArgumentException($"conv2d: expected float32 or float64 data, got {a.GetType().Name}", nameof(a)),
+    };
+
+    private static T[] Conv2dHost<T>(ConvPass pass, T[] a, T[] b, ConvGeometry g, Func<T, T, T, T> fma)
+        where T : struct
+    {
+        int kh = g.KH;
+        int kw = g.KW;
+        int oh = g.OH;
+        int ow = g.OW;
+        switch (pass)
+        {
+            case ConvPass.Forward:
+            {
+                var y = new T[g.YLength];
+                for (int n = 0; n < g.N; n++)
+                {
+                    for (int o = 0; o < g.O; o++)
+                    {
+                        int grp = o / g.Og;
+                        for (int i = 0; i < oh; i++)
+                        {
+                            for (int j = 0; j < ow; j++)
+                            {
+                                T acc = default;
+                                for (int c = 0; c < g.Cg; c++)
+                                {
+                                    for (int ki = 0; ki < kh; ki++)
+                                    {
+                                        for (int kj = 0; kj < kw; kj++)
+                                        {
+                                            int ih = (i * g.StrideH) + (ki * g.DilationH) - g.PadTop;
+                                            int iw = (j * g.StrideW) + (kj * g.DilationW) - g.PadLeft;
+                                            T xv = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? a[((((n * g.C) + (grp * g.Cg) + c) * g.H) + ih) * g.W + iw] : default;
+                                            acc = fma(xv, b[((((o * g.Cg) + c) * kh) + ki) * kw + kj], acc);
+                                        }
+                                    }
+                                }
+
+                                y[((((n * g.O) + o) * oh) + i) * ow + j] = acc;
+                            }
+                        }
+                    }
+                }
+
+                return y;
+            }
+
+            case ConvPass.InputGrad:
+            {
+                var dx = new T[g.XLength];
+                for (int n = 0; n < g.N; n++)
+                {
+                    for (int c = 0; c < g.C; c++)
+                    {
+                        int grp = c / g.Cg;
+                        for (int h = 0; h < g.H; h++)
+                        {
+                            for (int w = 0; w < g.W; w++)
+                            {
+                                T acc = default;
+                                for (int o = grp * g.Og; o < (grp + 1) * g.Og; o++)
+                                {
+                                    for (int ki = 0; ki < kh; ki++)
+                                    {
+                                        for (int kj = 0; kj < kw; kj++)
+                                        {
+                                            int th = h + g.PadTop - (ki * g.DilationH);
+                                            int tw = w + g.PadLeft - (kj * g.DilationW);
+                                            bool hit = th >= 0 && tw >= 0 && th % g.StrideH == 0 && tw % g.StrideW == 0 && th / g.StrideH < oh && tw / g.StrideW < ow;
+                                            T dyv = hit ? a[((((n * g.O) + o) * oh) + (th / g.StrideH)) * ow + (tw / g.StrideW)] : default;
+                                            acc = fma(b[((((o * g.Cg) + (c - (grp * g.Cg))) * kh) + ki) * kw + kj], dyv, acc);
+                                        }
+                                    }
+                                }
+
+                                dx[((((n * g.C) + c) * g.H) + h) * g.W + w] = acc;
+                            }
+                        }
+                    }
+                }
+
+                return dx;
+            }
+
+            default:
+            {
+                var dw = new T[g.WLength];
+                for (int o = 0; o < g.O; o++)
+                {
+                    int grp = o / g.Og;
+                    for (int c = 0; c < g.Cg; c++)
+                    {
+                        for (int ki = 0; ki < kh; ki++)
+                        {
+                            for (int kj = 0; kj < kw; kj++)
+                            {
+                                T acc = default;
+                                for (int n = 0; n < g.N; n++)
+                                {
+                                    for (int i = 0; i < oh; i++)
+                                    {
+                                        for (int j = 0; j < ow; j++)
+                                        {
+                                            int ih = (i * g.StrideH) + (ki * g.DilationH) - g.PadTop;
+                                            int iw = (j * g.StrideW) + (kj * g.DilationW) - g.PadLeft;
+                                            T xv = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? b[((((n * g.C) + (grp * g.Cg) + c) * g.H) + ih) * g.W + iw] : default;
+                                            acc = fma(a[((((n * g.O) + o) * oh) + i) * ow + j], xv, acc);
+                                        }
+                                    }
+                                }
+
+                                dw[((((o * g.Cg) + c) * kh) + ki) * kw + kj] = acc;
+                            }
+                        }
+                    }
+                }
+
+                return dw;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
     protected override void GatherCore(Storage x, int outer, int axisLen, int inner, Storage index, Storage y)
     {
         var idx = ((HostStorage)index).I32;

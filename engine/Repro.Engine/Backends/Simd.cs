@@ -170,5 +170,5 @@ internal static class Simd
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TTo As<TFrom, TTo>(TFrom value)
         where TFrom : unmanaged
-        where TTo : unmanaged => Unsafe.As<TFrom, TTo>(ref value);
+        where TTo : unmanaged => Unsafe.BitCast<TFrom, TTo>(value);
 }

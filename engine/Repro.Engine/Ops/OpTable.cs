@@ -341,6 +341,48 @@ public static class OpTable
         cost: 1,
         "each output element: acc = +0.0, then acc = fma(a[i,k], b[k,j], acc) for k = 0..K-1 in order; blocks over i and j only, K never split"));
 
+    /// <summary>2-D convolution of x [N, C, H, W] with w [O, C / groups, KH, KW] (stride, pads, dilation, groups).</summary>
+    public static readonly OpInfo Conv2d = Register(new(
+        "conv2d",
+        OpKind.Linalg,
+        2,
+        [Floats, Floats],
+        OutputDType.FirstInput,
+        Floats,
+        static (a, x, _) => OpCore.Conv2d(x[0], x[1], a.Ints("stride"), a.Ints("pads"), a.Ints("dilation"), a.Int("groups")),
+        By(OpCore.Conv2dBackward),
+        static (s, _) => s.Count > 1 && s[1].Count == 4 ? (long)s[1][1] * s[1][2] * s[1][3] : 1,
+        cost: 1,
+        "each output y[n,o,oh,ow]: acc = +0.0, then acc = fma(x[n,c,oh*sh+ki*dh-top, ow*sw+kj*dw-left], w[o,c,ki,kj], acc) over the group's (c, ki, kj) in order, padding read as 0 (the im2col + matmul order: the same bits); implicit GEMM, K never split"));
+
+    /// <summary>conv2d's input gradient: dx from dy and w.</summary>
+    public static readonly OpInfo Conv2dInputGrad = Register(new(
+        "conv2d_input_grad",
+        OpKind.Linalg,
+        2,
+        [Floats, Floats],
+        OutputDType.FirstInput,
+        Floats,
+        static (a, x, _) => OpCore.Conv2dInputGrad(x[0], x[1], a.Ints("input_shape"), a.Ints("stride"), a.Ints("pads"), a.Ints("dilation"), a.Int("groups")),
+        OpGradient.None,
+        static (s, a) => s.Count > 1 && s[1].Count == 4 && a.Has("groups") ? (long)s[1][0] / Math.Max(1, a.Int("groups")) * s[1][2] * s[1][3] : 1,
+        cost: 1,
+        "each dx[n,c,h,w]: acc = +0.0, then acc = fma(w[o,c,ki,kj], dy[n,o,(h+top-ki*dh)/sh,(w+left-kj*dw)/sw], acc) over the group's (o, ki, kj) in order, dy read as 0 where a division is inexact or out of range; no gradient of its own"));
+
+    /// <summary>conv2d's weight gradient: dw from dy and x.</summary>
+    public static readonly OpInfo Conv2dWeightGrad = Register(new(
+        "conv2d_weight_grad",
+        OpKind.Linalg,
+        2,
+        [Floats, Floats],
+        OutputDType.FirstInput,
+        Floats,
+        static (a, x, _) => OpCore.Conv2dWeightGrad(x[0], x[1], a.Ints("weight_shape"), a.Ints("stride"), a.Ints("pads"), a.Ints("dilation"), a.Int("groups")),
+        OpGradient.None,
+        static (s, _) => s.Count > 0 && s[0].Count == 4 ? (long)s[0][0] * s[0][2] * s[0][3] : 1,
+        cost: 1,
+        "each dw[o,c,ki,kj]: acc = +0.0, then acc = fma(dy[n,o,oh,ow], x[n,c,oh*sh+ki*dh-top, ow*sw+kj*dw-left], acc) over (n, oh, ow) in order, padding read as 0; no gradient of its own"));
+
     // ---- Indexing: gather and scatter are each other's transpose ----
 
     /// <summary>The slices of an axis named by an int32 index.</summary>
