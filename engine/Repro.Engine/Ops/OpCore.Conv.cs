@@ -8,6 +8,7 @@ internal static partial class OpCore
     public static Tensor Conv2d(Tensor x, Tensor w, int[] stride, int[] pads, int[] dilation, int groups)
     {
         var row = OpTable.Conv2d;
+        (x, w) = Autocast.Inputs(row, x, w);
         Same(row.Name, x, w);
         var g = ConvGeometry.Create(row.Name, x.ShapeArray, w.ShapeArray, stride, pads, dilation, groups);
         var y = RunConv(ConvPass.Forward, x, w, g, [g.N, g.O, g.OH, g.OW]);
@@ -18,6 +19,7 @@ internal static partial class OpCore
     public static Tensor Conv2dInputGrad(Tensor dy, Tensor w, int[] inputShape, int[] stride, int[] pads, int[] dilation, int groups)
     {
         var row = OpTable.Conv2dInputGrad;
+        (dy, w) = Autocast.Inputs(row, dy, w);
         Same(row.Name, dy, w);
         var g = ConvGeometry.Create(row.Name, inputShape, w.ShapeArray, stride, pads, dilation, groups);
         CheckGradShape(row.Name, dy, [g.N, g.O, g.OH, g.OW]);
@@ -29,6 +31,7 @@ internal static partial class OpCore
     public static Tensor Conv2dWeightGrad(Tensor dy, Tensor x, int[] weightShape, int[] stride, int[] pads, int[] dilation, int groups)
     {
         var row = OpTable.Conv2dWeightGrad;
+        (dy, x) = Autocast.Inputs(row, dy, x);
         Same(row.Name, dy, x);
         var g = ConvGeometry.Create(row.Name, x.ShapeArray, weightShape, stride, pads, dilation, groups);
         CheckGradShape(row.Name, dy, [g.N, g.O, g.OH, g.OW]);
