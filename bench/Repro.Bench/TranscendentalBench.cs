@@ -150,7 +150,7 @@ public static class TranscendentalBench
         Console.WriteLine();
         Console.WriteLine($"Vector path vs scalar path, bit for bit, {(stride == 1 ? "all 2^32 float inputs" : $"every {stride}-th float input")} (widths: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated switch { true => "Vector512", false => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "Vector256" : "Vector128" }})");
         Console.WriteLine("function  mismatches  inputs        vector-mapped  seconds");
-        foreach (var op in new[] { UnaryOp.Exp, UnaryOp.Log, UnaryOp.Tanh, UnaryOp.Sigmoid, UnaryOp.Erf, UnaryOp.Gelu })
+        foreach (var op in new[] { UnaryOp.Exp, UnaryOp.Log, UnaryOp.Tanh, UnaryOp.Sigmoid, UnaryOp.Erf, UnaryOp.Gelu, UnaryOp.Sin, UnaryOp.Cos })
         {
             if (only?.Contains(op.ToString(), StringComparer.OrdinalIgnoreCase) == false)
             {

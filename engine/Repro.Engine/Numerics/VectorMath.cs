@@ -26,11 +26,11 @@ namespace Repro.Engine.Numerics;
 internal static class VectorMath
 {
     /// <summary>True for the unary ops this class evaluates.</summary>
-    public static bool Covers(UnaryOp op) => op is UnaryOp.Exp or UnaryOp.Log or UnaryOp.Tanh or UnaryOp.Sigmoid or UnaryOp.Erf or UnaryOp.Gelu;
+    public static bool Covers(UnaryOp op) => op is UnaryOp.Exp or UnaryOp.Log or UnaryOp.Tanh or UnaryOp.Sigmoid or UnaryOp.Erf or UnaryOp.Gelu or UnaryOp.Sin or UnaryOp.Cos;
 
     /// <summary>
-    /// y[i] = op(x[i]) for the leading whole vectors of x at the widest width this CPU accelerates; returns how many
-    /// elements it wrote (0 for ops it does not cover or without vector hardware). The rest is the caller's.
+    /// y[i] = op(x[i]) at the widest width this CPU accelerates (a last partial vector through a zero-padded buffer);
+    /// returns how many elements it wrote: all of them, or 0 for ops it does not cover or without vector hardware.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Elementwise: each lane is the scalar function's own operation sequence at any width; the width tests in child processes compare the bits.")]
     public static int Map<T>(UnaryOp op, ReadOnlySpan<T> x, Span<T> y)
@@ -61,6 +61,8 @@ internal static class VectorMath
             UnaryOp.Sigmoid => Run<T, TV, TL, SigmoidFunction>(x, y),
             UnaryOp.Erf => Run<T, TV, TL, ErfFunction>(x, y),
             UnaryOp.Gelu => Run<T, TV, TL, GeluFunction>(x, y),
+            UnaryOp.Sin => Run<T, TV, TL, SinFunction>(x, y),
+            UnaryOp.Cos => Run<T, TV, TL, CosFunction>(x, y),
             _ => 0,
         };
 
@@ -108,6 +110,17 @@ internal static class VectorMath
             }
         }
 
+        if (i < n)
+        {
+            // The last partial vector: padded with zeros in a buffer (lanes are independent, so the bits are the same).
+            Span<float> tail = stackalloc float[64];
+            tail.Clear();
+            x[i..n].CopyTo(tail);
+            RunFloat<TV, TL, TF>(tail[..step], tail[..step]);
+            tail[..(n - i)].CopyTo(y[i..]);
+            i = n;
+        }
+
         return i;
     }
 
@@ -136,6 +149,16 @@ internal static class VectorMath
                     Unsafe.Add(ref dst, j) = TF.Scalar(Unsafe.Add(ref src, j));
                 }
             }
+        }
+
+        if (i < n)
+        {
+            Span<double> tail = stackalloc double[16];
+            tail.Clear();
+            x[i..n].CopyTo(tail);
+            RunDouble<TV, TL, TF>(tail[..step], tail[..step]);
+            tail[..(n - i)].CopyTo(y[i..]);
+            i = n;
         }
 
         return i;
@@ -236,6 +259,30 @@ internal static class VectorMath
         public static float Scalar(float x) => (float)ScalarOps.Gelu(x);
 
         public static double Scalar(double x) => ScalarOps.Gelu(x);
+    }
+
+    private readonly struct SinFunction : IVectorFunction
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Eval<TV, TL>(TV x, out TV ok)
+            where TV : unmanaged
+            where TL : ILanes<TV> => TL.Select(TL.Eq(x, TL.Splat(0.0)), x, SinCos<TV, TL>(x, 0.0, out ok));
+
+        public static float Scalar(float x) => DetMath.Sin(x);
+
+        public static double Scalar(double x) => DetMath.Sin(x);
+    }
+
+    private readonly struct CosFunction : IVectorFunction
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Eval<TV, TL>(TV x, out TV ok)
+            where TV : unmanaged
+            where TL : ILanes<TV> => SinCos<TV, TL>(x, 1.0, out ok);
+
+        public static float Scalar(float x) => DetMath.Cos(x);
+
+        public static double Scalar(double x) => DetMath.Cos(x);
     }
 
     // ------------------------------------------------------------------ constants (DetMath.cs's)
@@ -428,6 +475,45 @@ internal static class VectorMath
         return TL.Select(middle, tail, result);
     }
 
+    // ------------------------------------------------------------------ sin / cos
+
+    /// <summary>
+    /// SinCosCore(x, offset) per lane with its first reduction pass (Cody-Waite with pi/2 in three parts), which is the
+    /// only pass for |x| &lt; 2^50 (the float overloads' range for it). Covered: |x| &lt; 2^50 where the reduced |r| &lt;= 0.79
+    /// (always, in that range); the caller handles sin(±0) = ±0; NaN, infinities and |x| &gt;= 2^50 go to the scalar
+    /// function (the float overloads reduce those with Payne-Hanek).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV SinCos<TV, TL>(TV x, double quadrantOffset, out TV ok)
+        where TV : unmanaged
+        where TL : ILanes<TV>
+    {
+        // k = RoundHalfEven(x * 2/pi), as in ExpCore (|t| < 2^52 in the covered lanes).
+        var t = TL.Mul(x, TL.Splat(0.6366197723675814));
+        var two52 = TL.Splat(TwoPow52);
+        var k = TL.Or(TL.Sub(TL.Add(TL.Abs(t), two52), two52), TL.And(t, TL.SplatBits(SignMask)));
+        var negK = TL.Neg(k);
+        var r = TL.Fma(negK, TL.Splat(1.5707963267948966), x);
+        r = TL.Fma(negK, TL.Splat(6.123233995736766e-17), r);
+        r = TL.Fma(negK, TL.Splat(-1.4973849048591698e-33), r);
+        ok = TL.And(TL.Lt(TL.Abs(x), TL.Splat(1125899906842624.0)), TL.Le(TL.Abs(r), TL.Splat(0.79)));
+
+        // quadrant = (offset + (k mod 4)) & 3, k mod 4 = fma(-4, floor(k / 4), k) exactly; floor(k / 4) is taken as
+        // k / 4 rounded to nearest minus one where that went up (both exact for the integers here).
+        var quarter = TL.Mul(k, TL.Splat(0.25));
+        var rounded = TL.Sub(TL.Add(TL.Abs(quarter), two52), two52);
+        rounded = TL.Or(rounded, TL.And(quarter, TL.SplatBits(SignMask)));
+        var floor = TL.Sub(rounded, TL.And(TL.Lt(quarter, rounded), TL.Splat(1.0)));
+        var q = TL.Add(TL.Splat(quadrantOffset), TL.Fma(TL.Splat(-4.0), floor, k));
+        q = TL.Sub(q, TL.And(TL.Le(TL.Splat(4.0), q), TL.Splat(4.0)));
+
+        // SinCosKernel(r, q).
+        var z = TL.Mul(r, r);
+        var odd = TL.Or(TL.Eq(q, TL.Splat(1.0)), TL.Eq(q, TL.Splat(3.0)));
+        var v = TL.Select(odd, TL.Fma(z, CosPoly<TV, TL>(z), TL.Splat(1.0)), TL.Fma(TL.Mul(r, z), SinPoly<TV, TL>(z), r));
+        return TL.Select(TL.Le(TL.Splat(2.0), q), TL.Neg(v), v);
+    }
+
     // ------------------------------------------------------------------ polynomials (DetMath.Polynomials.cs's coefficients)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV H<TV, TL>(TV p, TV x, double c)
@@ -553,6 +639,36 @@ internal static class VectorMath
         p = H<TV, TL>(p, t, 0.019758592987324287);
         p = H<TV, TL>(p, t, -0.06323763756064137);
         p = H<TV, TL>(p, t, 0.1936620962790687);
+        return p;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV SinPoly<TV, TL>(TV z)
+        where TV : unmanaged
+        where TL : ILanes<TV>
+    {
+        var p = TL.Splat(-7.585486485235938e-13);
+        p = H<TV, TL>(p, z, 1.6058510875319195e-10);
+        p = H<TV, TL>(p, z, -2.505210610025599e-08);
+        p = H<TV, TL>(p, z, 2.7557319218954762e-06);
+        p = H<TV, TL>(p, z, -0.00019841269841264567);
+        p = H<TV, TL>(p, z, 0.008333333333333331);
+        p = H<TV, TL>(p, z, -0.16666666666666666);
+        return p;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV CosPoly<TV, TL>(TV z)
+        where TV : unmanaged
+        where TL : ILanes<TV>
+    {
+        var p = TL.Splat(-1.1365942454032322e-11);
+        p = H<TV, TL>(p, z, 2.0875851505773207e-09);
+        p = H<TV, TL>(p, z, -2.755731534181856e-07);
+        p = H<TV, TL>(p, z, 2.4801587293040553e-05);
+        p = H<TV, TL>(p, z, -0.0013888888888879927);
+        p = H<TV, TL>(p, z, 0.04166666666666663);
+        p = H<TV, TL>(p, z, -0.5);
         return p;
     }
 

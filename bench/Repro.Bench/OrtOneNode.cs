@@ -1,0 +1,86 @@
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Onnx;
+
+namespace Repro.Bench;
+
+/// <summary>
+/// One-node ONNX models built in code (OnnxSharp's generated protobuf types) and run with ONNX Runtime at a fixed
+/// intra-op thread count: the baseline that the kernels benchmark measures Repro against in the same process.
+/// </summary>
+internal sealed class OrtOneNode : IDisposable
+{
+    private readonly InferenceSession session;
+    private readonly List<NamedOnnxValue> inputs;
+
+    private OrtOneNode(byte[] model, int threads, IEnumerable<(string Name, float[] Data, int[] Shape)> feeds)
+    {
+        using var options = new SessionOptions
+        {
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        session = new InferenceSession(model, options);
+        inputs = [.. feeds.Select(f => NamedOnnxValue.CreateFromTensor(f.Name, new DenseTensor<float>(f.Data, f.Shape)))];
+    }
+
+    /// <summary>Runs the node once (outputs are disposed at once).</summary>
+    public void Run()
+    {
+        using var results = session.Run(inputs);
+    }
+
+    /// <summary>Runs the node once and returns its first output.</summary>
+    public float[] RunOnce()
+    {
+        using var results = session.Run(inputs);
+        return [.. results[0].AsEnumerable<float>()];
+    }
+
+    public void Dispose() => session.Dispose();
+
+    /// <summary>
+    /// A model of one node <paramref name="opType"/> whose inputs are all graph inputs (fed from
+    /// <paramref name="feeds"/>) and whose single output is "y".
+    /// </summary>
+    public static OrtOneNode Create(string opType, int threads, (string Name, float[] Data, int[] Shape)[] feeds, int[] outShape, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = "n0" };
+        node.Input.AddRange(feeds.Select(f => f.Name));
+        node.Output.Add("y");
+        node.Attribute.AddRange(attributes);
+        var graph = new GraphProto { Name = "one-node" };
+        graph.Node.Add(node);
+        graph.Input.AddRange(feeds.Select(f => Value(f.Name, f.Shape)));
+        graph.Output.Add(Value("y", outShape));
+        var model = new ModelProto { IrVersion = 8, ProducerName = "repro-bench", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = 17 });
+        return new OrtOneNode(model.ToByteArray(), threads, feeds);
+    }
+
+    /// <summary>An INTS attribute.</summary>
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        return a;
+    }
+
+    /// <summary>An INT attribute.</summary>
+    public static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static ValueInfoProto Value(string name, int[] shape)
+    {
+        var dims = new TensorShapeProto();
+        dims.Dim.AddRange(shape.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = dims } },
+        };
+    }
+}
