@@ -22,19 +22,25 @@ internal static class RowKernels
     /// <summary>y = exp(x - max) / sum(exp(x - max)) per row (the softmax composition: max, sub, exp, sum, div).</summary>
     public static void Softmax<T>(T[] x, T[] y, int rows, int n)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Parallelism.For(rows, 24L * n, (r0, r1) =>
+        Parallelism.For(rows, 24L * n, (r0, r1) => SoftmaxRows(x, y, r0, r1, n));
+
+    // Tier-0 code of these generic helpers is many times slower than the optimized code, and a softmax calls them only
+    // once per row: every method here is compiled fully optimized at once, as the other managed kernels are.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SoftmaxRows<T>(T[] x, T[] y, int r0, int r1, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int r = r0; r < r1; r++)
         {
-            for (int r = r0; r < r1; r++)
-            {
-                var src = x.AsSpan(r * n, n);
-                var dst = y.AsSpan(r * n, n);
-                T m = RowMax<T>(src);
-                SubScalar(src, m, dst);
-                Exp(dst);
-                T s = RowSum<T>(dst);
-                DivScalar(dst, s);
-            }
-        });
+            var src = x.AsSpan(r * n, n);
+            var dst = y.AsSpan(r * n, n);
+            T m = RowMax<T>(src);
+            SubScalar(src, m, dst);
+            Exp(dst);
+            T s = RowSum<T>(dst);
+            DivScalar(dst, s);
+        }
+    }
 
     /// <summary>
     /// logsumexp per row (the composition: m = max; shift = m if m - m == 0 else 0; log(sum(exp(x - shift))) + shift),
@@ -42,25 +48,29 @@ internal static class RowKernels
     /// </summary>
     public static void LogSumExp<T>(T[] x, T[] lse, T[]? y, int rows, int n)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Parallelism.For(rows, 24L * n, (r0, r1) =>
+        Parallelism.For(rows, 24L * n, (r0, r1) => LogSumExpRows(x, lse, y, r0, r1, n));
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LogSumExpRows<T>(T[] x, T[] lse, T[]? y, int r0, int r1, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var scratch = new T[n];
+        for (int r = r0; r < r1; r++)
         {
-            var scratch = new T[n];
-            for (int r = r0; r < r1; r++)
+            var src = x.AsSpan(r * n, n);
+            T m = RowMax<T>(src);
+            T shift = m - m == T.Zero ? m : T.Zero;
+            SubScalar(src, shift, scratch);
+            Exp<T>(scratch);
+            T s = RowSum<T>(scratch);
+            T l = Log(s) + shift;
+            lse[r] = l;
+            if (y is not null)
             {
-                var src = x.AsSpan(r * n, n);
-                T m = RowMax<T>(src);
-                T shift = m - m == T.Zero ? m : T.Zero;
-                SubScalar(src, shift, scratch);
-                Exp<T>(scratch);
-                T s = RowSum<T>(scratch);
-                T l = Log(s) + shift;
-                lse[r] = l;
-                if (y is not null)
-                {
-                    SubScalar(src, l, y.AsSpan(r * n, n));
-                }
+                SubScalar(src, l, y.AsSpan(r * n, n));
             }
-        });
+        }
+    }
 
     /// <summary>
     /// Layer norm per row, the composition of Repro.Nn's LayerNorm: mean = sum(x) / n; c = x - mean;
@@ -68,24 +78,29 @@ internal static class RowKernels
     /// </summary>
     public static void LayerNorm<T>(T[] x, T[] gamma, T[] beta, T eps, T[] y, int rows, int n)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Parallelism.For(rows, 16L * n, (r0, r1) =>
+        Parallelism.For(rows, 16L * n, (r0, r1) => LayerNormRows(x, gamma, beta, eps, y, r0, r1, n));
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LayerNormRows<T>(T[] x, T[] gamma, T[] beta, T eps, T[] y, int r0, int r1, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var squares = new T[n];
+        T count = T.CreateTruncating(n);
+        for (int r = r0; r < r1; r++)
         {
-            var squares = new T[n];
-            T count = T.CreateTruncating(n);
-            for (int r = r0; r < r1; r++)
-            {
-                var src = x.AsSpan(r * n, n);
-                var dst = y.AsSpan(r * n, n);
-                T mean = RowSum<T>(src) / count;
-                SubScalar(src, mean, dst);
-                Square(dst, squares);
-                T variance = RowSum<T>(squares) / count;
-                T rstd = T.One / T.Sqrt(variance + eps);
-                ScaleShift(dst, rstd, gamma, beta);
-            }
-        });
+            var src = x.AsSpan(r * n, n);
+            var dst = y.AsSpan(r * n, n);
+            T mean = RowSum<T>(src) / count;
+            SubScalar(src, mean, dst);
+            Square(dst, squares);
+            T variance = RowSum<T>(squares) / count;
+            T rstd = T.One / T.Sqrt(variance + eps);
+            ScaleShift(dst, rstd, gamma, beta);
+        }
+    }
 
     /// <summary>The canonical sum of one row: the chunk sums of <see cref="ManagedBackend.ChunkSum{T}"/> meet in the pairwise tree.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T RowSum<T>(ReadOnlySpan<T> row)
         where T : unmanaged, INumber<T>
     {
@@ -110,6 +125,7 @@ internal static class RowKernels
     /// element is NaN; otherwise the largest value, and between zeros +0 if the row holds one.
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "A maximum in a total order: any grouping gives the same value; zeros and NaN are settled after the vector loop.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T RowMax<T>(ReadOnlySpan<T> row)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -183,6 +199,7 @@ internal static class RowKernels
     }
 
     /// <summary>exp of every element in place: whole vectors by <see cref="VectorMath"/>, the rest by the scalar function.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Exp<T>(Span<T> values)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -206,6 +223,7 @@ internal static class RowKernels
     }
 
     // dst[i] = src[i] - s: one IEEE subtraction per element.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SubScalar<T>(ReadOnlySpan<T> src, T s, Span<T> dst)
         where T : unmanaged, INumber<T>
     {
@@ -230,6 +248,7 @@ internal static class RowKernels
     }
 
     // v[i] = v[i] / s.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DivScalar<T>(Span<T> v, T s)
         where T : unmanaged, INumber<T>
     {
@@ -253,6 +272,7 @@ internal static class RowKernels
     }
 
     // sq[i] = c[i] * c[i].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Square<T>(ReadOnlySpan<T> c, Span<T> sq)
         where T : unmanaged, INumber<T>
     {
@@ -276,6 +296,7 @@ internal static class RowKernels
     }
 
     // v[i] = ((v[i] * r) * g[i]) + b[i]: three IEEE operations per element, never fused.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleShift<T>(Span<T> v, T r, T[] g, T[] b)
         where T : unmanaged, INumber<T>
     {
