@@ -20,7 +20,8 @@ namespace Repro.Bench;
 /// recorder, no gradient, so the fused row kernel runs) and the composition it replaces, against ONNX Runtime one-node
 /// models (Softmax, LayerNormalization; opset 17; intra-op threads set).</item>
 /// </list>
-/// Usage: <c>kernels-rows [--rounds N] [--only transcendentals|rows]</c>.
+/// Usage: <c>kernels-rows [--rounds N] [--only transcendentals|rows|phases]</c> (phases, not part of the default run: the
+/// fused softmax kernel on bare arrays and its exp, max and sum steps, 2048 x 1000, 1 thread).
 /// </summary>
 [Bench("kernels-rows", "transcendentals (4M float32, 1 thread) vs TensorPrimitives; softmax and layer norm vs ONNX Runtime (1 and 2 threads)")]
 public static class RowKernelsBench
@@ -46,6 +47,11 @@ public static class RowKernelsBench
         if (only is "all" or "rows")
         {
             Rows(rounds);
+        }
+
+        if (only == "phases")
+        {
+            Phases();
         }
 
         return 0;
@@ -149,6 +155,42 @@ public static class RowKernelsBench
                     Line("layer_norm", rows, n, t, rounds, () => norm.Forward(x), ort.Run);
                 }
             }
+        }
+    }
+
+    // Where a fused softmax's time goes: the kernel on arrays, and exp over the rows one by one against one call.
+    private static void Phases()
+    {
+        const int rows = 2048, n = 1000;
+        var x = Uniform(rows * n, -6f, 6f, 1);
+        var y = new float[rows * n];
+        using var threads = Settings.UseThreads(1);
+        for (int round = 0; round < 3; round++)
+        {
+            double kernel = Seconds(() => RowKernels.Softmax(x, y, rows, n));
+            double whole = Seconds(() => VectorMath.Map<float>(UnaryOp.Exp, x, y));
+            double perRow = Seconds(() =>
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    VectorMath.Map<float>(UnaryOp.Exp, x.AsSpan(r * n, n), y.AsSpan(r * n, n));
+                }
+            });
+            double max = Seconds(() =>
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    _ = RowKernels.RowMax<float>(x.AsSpan(r * n, n));
+                }
+            });
+            double sum = Seconds(() =>
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    _ = RowKernels.RowSum<float>(x.AsSpan(r * n, n));
+                }
+            });
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"softmax kernel {kernel * 1e3:F2} ms; exp one call {whole * 1e3:F2} ms, per row {perRow * 1e3:F2} ms; row max {max * 1e3:F2} ms; row sum {sum * 1e3:F2} ms"));
         }
     }
 
