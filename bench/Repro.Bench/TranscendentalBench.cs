@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Repro.Engine.Backends;
 using Repro.Engine.Numerics;
 
 namespace Repro.Bench;
@@ -14,7 +15,9 @@ namespace Repro.Bench;
 /// Also HalfBits.FromFloat against System.Half over all 2^32 inputs.</para>
 /// <para>(b) Speed: elements per second of each DetMath float function next to its MathF counterpart, single thread,
 /// same run, best of several passes over 1M inputs.</para>
-/// Usage: <c>transcendentals [accuracy|speed|all] [--stride N] [--only Exp,Log,...,Pow,HalfBits]</c> (stride N checks every
+/// <para>(c) <c>vector</c> (not part of <c>all</c>): the vectorized evaluation (VectorMath, the managed backend's path at
+/// this CPU's widest width) against the scalar function, bit for bit, over every float input.</para>
+/// Usage: <c>transcendentals [accuracy|speed|all|vector] [--stride N] [--only Exp,Log,...,Pow,HalfBits]</c> (stride N checks every
 /// N-th float, for quick runs; --only restricts the accuracy part to the named functions).
 /// </summary>
 [Bench("transcendentals", "DetMath float functions: exhaustive ulp error over all 2^32 inputs, HalfBits vs System.Half, speed vs MathF")]
@@ -57,6 +60,11 @@ public static class TranscendentalBench
         if (mode is "all" or "speed")
         {
             Speed();
+        }
+
+        if (mode == "vector")
+        {
+            VectorAgreement(stride, only);
         }
 
         return 0;
@@ -135,6 +143,59 @@ public static class TranscendentalBench
             Interlocked.Add(ref total, acc.Item2);
         });
         Console.WriteLine($"HalfBits.FromFloat vs (Half)float: {mismatches} mismatches over {total} inputs ({sw.Elapsed.TotalSeconds:F1} s)");
+    }
+
+    private static void VectorAgreement(int stride, string[]? only)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Vector path vs scalar path, bit for bit, {(stride == 1 ? "all 2^32 float inputs" : $"every {stride}-th float input")} (widths: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated switch { true => "Vector512", false => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "Vector256" : "Vector128" }})");
+        Console.WriteLine("function  mismatches  inputs        vector-mapped  seconds");
+        foreach (var op in new[] { UnaryOp.Exp, UnaryOp.Log, UnaryOp.Tanh, UnaryOp.Sigmoid, UnaryOp.Erf, UnaryOp.Gelu, UnaryOp.Sin, UnaryOp.Cos })
+        {
+            if (only?.Contains(op.ToString(), StringComparer.OrdinalIgnoreCase) == false)
+            {
+                continue;
+            }
+
+            var sw = Stopwatch.StartNew();
+            long mismatches = 0, total = 0, mapped = 0;
+            string firstBad = "";
+            Parallel.For(0, 256, chunk =>
+            {
+                const int block = 1 << 16;
+                var xs = new float[block];
+                var ys = new float[block];
+                long count = 0, vec = 0;
+                for (long start = 0; start < (1L << 24); start += (long)block * stride)
+                {
+                    int n = 0;
+                    for (long i = start; i < Math.Min(start + ((long)block * stride), 1L << 24); i += stride)
+                    {
+                        xs[n++] = BitConverter.UInt32BitsToSingle((uint)(((long)chunk << 24) + i));
+                    }
+
+                    int done = VectorMath.Map<float>(op, xs.AsSpan(0, n), ys.AsSpan(0, n));
+                    vec += done;
+                    for (int j = 0; j < n; j++)
+                    {
+                        float scalar = ScalarOps.Apply(op, xs[j]);
+                        if (j < done && BitConverter.SingleToUInt32Bits(scalar) != BitConverter.SingleToUInt32Bits(ys[j]))
+                        {
+                            if (Interlocked.Increment(ref mismatches) == 1)
+                            {
+                                firstBad = $"first: x = {xs[j]:R} vector {ys[j]:R} scalar {scalar:R}";
+                            }
+                        }
+                    }
+
+                    count += n;
+                }
+
+                Interlocked.Add(ref total, count);
+                Interlocked.Add(ref mapped, vec);
+            });
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{op,-9} {mismatches,10}  {total,12}  {mapped,13}  {sw.Elapsed.TotalSeconds,7:F1}  {firstBad}"));
+        }
     }
 
     private static double sweepSeconds;

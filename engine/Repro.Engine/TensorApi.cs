@@ -583,7 +583,7 @@ public sealed partial class Tensor
     public Tensor LogSoftmax(int axis = -1, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0, [CallerMemberName] string member = "")
     {
         using var site = Dispatcher.Site(file, line, member);
-        return Sub(LogSumExpCore(axis, true));
+        return RowFastPath.Applies(this, axis) ? RowFastPath.LogSumExp(this, logSoftmax: true) : Sub(LogSumExpCore(axis, true));
     }
 
     /// <summary>Matrix product with numpy semantics (batch axes broadcast), in the canonical sequential-k FMA order.</summary>

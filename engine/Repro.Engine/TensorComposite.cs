@@ -178,6 +178,12 @@ public sealed partial class Tensor
 
     private Tensor LogSumExpCore(int axis, bool keepdim)
     {
+        if (RowFastPath.Applies(this, axis))
+        {
+            var fused = RowFastPath.LogSumExp(this, logSoftmax: false);
+            return keepdim ? fused : OpCore.Squeeze(fused, axis);
+        }
+
         // Shift by the row maximum; rows whose maximum is infinite shift by 0 so that all -inf rows give -inf, not NaN.
         // m - m is 0 exactly when m is finite (NaN for infinities and NaN), so no infinite constant is needed.
         var m = OpCore.Reduce(ReduceOp.Max, this, [axis], keepdim: true);
@@ -191,6 +197,11 @@ public sealed partial class Tensor
 
     private Tensor SoftmaxCore(int axis)
     {
+        if (RowFastPath.Applies(this, axis))
+        {
+            return RowFastPath.Softmax(this);
+        }
+
         var m = OpCore.Reduce(ReduceOp.Max, this, [axis], keepdim: true);
         var e = OpCore.Unary(UnaryOp.Exp, OpCore.Binary(BinaryOp.Sub, this, m));
         return OpCore.Binary(BinaryOp.Div, e, OpCore.Reduce(ReduceOp.Sum, e, [axis], keepdim: true));

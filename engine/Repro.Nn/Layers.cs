@@ -229,6 +229,11 @@ public sealed class LayerNorm : Module
             throw new ShapeException($"layer_norm: expected input [.., {Dim}], got {x.ShapeString}");
         }
 
+        if (RowFastPath.AppliesToLayerNorm(x, Gamma.Value, Beta.Value))
+        {
+            return RowFastPath.LayerNorm(x, Gamma.Value, Beta.Value, Eps);
+        }
+
         var centered = x - x.Mean(-1, keepdim: true);
         var variance = centered.Square().Mean(-1, keepdim: true);
         return (centered * (variance + Eps).Rsqrt() * Gamma.Value) + Beta.Value;

@@ -73,6 +73,17 @@ public static class OpSuite
         yield return ("log_softmax[7,33]", () => Input([7, 33], 22, 5).LogSoftmax(-1));
         yield return ("softmax[4,10]:bf16", () => Input([4, 10], 23, 3, dtype: DType.BFloat16).Softmax(-1));
 
+        // Rows long enough for the fused row kernels' vector loops and several sum chunks, with special values in the rows.
+        yield return ("softmax[5,1000] specials", () => Input([5, 1000], 24, 8, specials: true).Softmax(-1));
+        yield return ("softmax[3,2500]", () => Input([3, 2500], 25, 8).Softmax(1));
+        yield return ("softmax[2,3,1025]:f64", () => Input([2, 3, 1025], 26, 8, dtype: DType.Float64).Softmax(-1));
+        yield return ("log_softmax[4,777] specials", () => Input([4, 777], 27, 20, specials: true).LogSoftmax(-1));
+        yield return ("log_softmax[3,2049]:f64", () => Input([3, 2049], 28, 20, dtype: DType.Float64).LogSoftmax(-1));
+        yield return ("logsumexp[6,1100]", () => Input([6, 1100], 29, 30, specials: true).LogSumExp(-1));
+        yield return ("logsumexp[6,130] keep", () => Input([6, 130], 30, 30).LogSumExp(1, keepdim: true));
+        yield return ("softmax[3,64] -inf rows", () => Tensor.Concat([Tensor.Full([1, 64], double.NegativeInfinity), Input([1, 64], 31), Tensor.Full([1, 64], -0.0)], 0).Softmax(-1));
+        yield return ("log_softmax[3,64] -inf rows", () => Tensor.Concat([Tensor.Full([1, 64], double.NegativeInfinity), Input([1, 64], 32), Tensor.Full([1, 64], 0.0)], 0).LogSoftmax(-1));
+
         foreach (var u in new (string Name, Func<Tensor, Tensor> F, double Scale)[]
         {
             ("neg", x => x.Neg(), 3), ("abs", x => x.Abs(), 3), ("exp", x => x.Exp(), 20), ("log", x => x.Abs().Log(), 10),
@@ -87,6 +98,7 @@ public static class OpSuite
             }
 
             yield return ($"{u.Name}[300]:f64", () => u.F(Input([300], 31, u.Scale, dtype: DType.Float64)));
+            yield return ($"{u.Name}[4099]", () => u.F(Input([4099], 33, u.Scale * 4, specials: true)));
             yield return ($"{u.Name}[300]:bf16", () => u.F(Input([300], 32, u.Scale, dtype: DType.BFloat16)));
         }
 

@@ -441,7 +441,14 @@ public class ManagedBackend : Backend
             where T : unmanaged, INumber<T>
             where TOps : struct, INumberOps<T>
         {
-            for (int i = start; i < end; i++)
+            int i = start;
+            if ((typeof(T) == typeof(float) || typeof(T) == typeof(double)) && VectorMath.Covers(op))
+            {
+                // Whole vectors of the transcendentals: the scalar functions' operations per lane (same bits).
+                i += VectorMath.Map<T>(op, x.AsSpan(start, end - start), y.AsSpan(start, end - start));
+            }
+
+            for (; i < end; i++)
             {
                 y[i] = default(TOps).Unary(op, x[i]);
             }

@@ -253,6 +253,15 @@ public static class Dispatcher
         }
     }
 
+    /// <summary>
+    /// Accounts for <paramref name="ops"/> ops that a fused kernel ran as one while nothing observed them (see
+    /// RowFastPath): the sequence advances as if they had been emitted and the output is marked as made by the last.
+    /// </summary>
+    internal static void SkipUnobserved(int ops, Tensor output)
+    {
+        output.CreatedBy = Interlocked.Add(ref nextSeq, ops) - 1;
+    }
+
     /// <summary>Tells the observers that an op is about to write into <paramref name="target"/>'s existing storage (see <see cref="IOpObserver.BeforeWrite"/>).</summary>
     internal static void BeforeWrite(Tensor target)
     {
