@@ -5,7 +5,7 @@ namespace Repro.Engine;
 /// <summary>
 /// Runs softmax, log_softmax, logsumexp and layer norm as one fused managed kernel (<see cref="RowKernels"/>) where
 /// nothing can see the difference from the recorded composition: no observer (recorder) is attached, no gradient is
-/// being built through the input, the tensor lives on the managed backend in float32 or float64 and the axis is the last.
+/// being built through the input, no autocast policy decides the ops' dtypes, the tensor lives on the managed backend in float32 or float64 and the axis is the last.
 /// The fused kernels compute the composition's values bit for bit, advance the op sequence by the number of ops the
 /// composition would have emitted, and mark the output as made by the last of them; anything observed (a recording, a
 /// training step) takes the composition, so every log and golden hash is unchanged.
@@ -40,7 +40,7 @@ internal static class RowFastPath
     /// <summary>True when <paramref name="x"/> reduced along <paramref name="axis"/> may take a fused kernel.</summary>
     public static bool Applies(Tensor x, int axis)
     {
-        if (off || Dispatcher.IsObserved || !ReferenceEquals(x.Backend, ManagedBackend.Instance) || x.Rank == 0)
+        if (off || Dispatcher.IsObserved || Autocast.IsActive || !ReferenceEquals(x.Backend, ManagedBackend.Instance) || x.Rank == 0)
         {
             return false;
         }
