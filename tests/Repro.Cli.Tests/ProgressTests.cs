@@ -22,11 +22,11 @@ public class ProgressTests
         var bf16 = Path.Combine(dir.Path, "bf16");
 
         // The sample workloads report epochs, not steps: the bar must still move with every step.
-        var run = InTerminal("run", "digits-mlp", "--steps", "30", "--out", f32);
+        var run = InTerminal("run", "digits-mlp", "--steps", "150", "--out", f32);
         Assert.True(run.ExitCode == 0, run.Output);
         AssertMoves(run.Output, "run digits-mlp");
 
-        var other = CliRunner.Run("run", "digits-mlp", "--steps", "30", "--out", bf16, "--dtype", "bfloat16");
+        var other = CliRunner.Run("run", "digits-mlp", "--steps", "150", "--out", bf16, "--dtype", "bfloat16");
         Assert.True(other.ExitCode == 0, other.ToString());
         var diff = InTerminal("diff", f32, bf16);
         Assert.True(diff.ExitCode is 0 or 1, diff.Output);

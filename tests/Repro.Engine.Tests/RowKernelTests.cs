@@ -4,10 +4,18 @@ using Repro.Engine.Backends;
 namespace Repro.Engine.Tests;
 
 /// <summary>
+/// The fused path runs only while no observer is attached anywhere in the process, and other test classes attach
+/// observers; so these tests run alone, after the parallel ones.
+/// </summary>
+[CollectionDefinition("fused", DisableParallelization = true)]
+public sealed class FusedCollection;
+
+/// <summary>
 /// The fused row kernels (softmax, log_softmax, logsumexp; layer norm is in Repro.Nn.Tests) against the composition the
 /// front end records, bit for bit: at 1, 2, 3, 7 and 16 threads, per row of a batch against the row alone, and with the
 /// op sequence advanced exactly as the composition advances it. Observed runs take the composition.
 /// </summary>
+[Collection("fused")]
 public class RowKernelTests
 {
     public static TheoryData<string> Cases() => ["softmax", "log_softmax", "logsumexp", "logsumexp keep"];

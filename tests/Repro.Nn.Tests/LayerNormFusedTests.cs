@@ -4,10 +4,18 @@ using Repro.Nn;
 namespace Repro.Nn.Tests;
 
 /// <summary>
+/// The fused path runs only while no observer is attached anywhere in the process, and other test classes attach
+/// observers; so these tests run alone, after the parallel ones.
+/// </summary>
+[CollectionDefinition("fused", DisableParallelization = true)]
+public sealed class FusedCollection;
+
+/// <summary>
 /// LayerNorm's fused managed kernel (taken when nothing observes the ops and no gradient is built) against the
 /// composition it replaces, bit for bit: float32 rows of several lengths (one and several sum chunks),
 /// trained-looking gamma and beta, 1, 2, 3, 7 and 16 threads, and a row of a batch against the row alone.
 /// </summary>
+[Collection("fused")]
 public class LayerNormFusedTests
 {
     private static string Hash(Tensor t) => t.ContentHash();
