@@ -117,4 +117,29 @@ public sealed class PolicyTests
         // Outside the scope nothing converts: mixed dtypes are an error again.
         Assert.ThrowsAny<Exception>(() => s + y.Sum());
     }
+
+    [Fact]
+    public void A_live_scope_matches_rules_by_module_path_without_a_recorder()
+    {
+        // Module paths are kept while a policy is active, so a rule naming a layer applies in a plain training loop.
+        var policy = new PrecisionPolicy(DType.BFloat16, [new PrecisionRule { Scope = "encoder.ln" }]);
+        var x = Tensor.FromArray([1.5f, 2.25f, 3f, 4f], [4], DType.BFloat16);
+        Tensor inside;
+        Tensor outside;
+        using (Autocast.Use(policy))
+        {
+            using (Dispatcher.Module("encoder", "Encoder"))
+            {
+                using (Dispatcher.Module("ln", "LayerNorm"))
+                {
+                    inside = x * x;
+                }
+
+                outside = x * x;
+            }
+        }
+
+        Assert.Equal(DType.Float32, inside.DType);
+        Assert.Equal(DType.BFloat16, outside.DType);
+    }
 }

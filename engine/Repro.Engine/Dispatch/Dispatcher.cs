@@ -171,7 +171,8 @@ public static class Dispatcher
     /// <paramref name="type"/> (a layer, a block, a graph node). Scopes nest and their names join with '.', so a
     /// scope "attn" inside "block1" inside "encoder" gives the path "encoder.block1.attn"; an empty name (the
     /// outermost module, which its parent did not name) adds nothing to the path but sets the type. Recorders write
-    /// the path and type with each op, beside its source line. Costs nothing while nothing observes.
+    /// the path and type with each op, beside its source line. Costs nothing while nothing observes and no autocast
+    /// policy is active.
     /// </summary>
     /// <param name="name">The module's name in its parent ("fc1", "0"), or empty.</param>
     /// <param name="type">The module's type ("Linear").</param>
@@ -181,7 +182,10 @@ public static class Dispatcher
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentException.ThrowIfNullOrEmpty(type);
-        if (Volatile.Read(ref observers).Length == 0)
+
+        // Module paths are kept while something reads them: an observer (a recorder) or an autocast policy, whose
+        // rules may name modules.
+        if (Volatile.Read(ref observers).Length == 0 && !Autocast.IsActive)
         {
             return default;
         }
