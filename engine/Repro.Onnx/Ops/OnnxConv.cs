@@ -86,8 +86,8 @@ internal readonly record struct Window2d(int Kh, int Kw, int Sh, int Sw, int Dh,
 }
 
 /// <summary>
-/// 2-D convolution and transposed convolution as compositions of engine ops (pad, strided slices, stack, matmul).
-/// <see cref="Forward"/> is the one place a convolution is computed, so a conv2d primitive can replace it.
+/// 2-D convolution through the engine's conv2d op, and transposed convolution as a composition around it (inserted
+/// zeros, padding, a flipped kernel). <see cref="Forward"/> is the one place a convolution is computed.
 /// </summary>
 public static class OnnxConv
 {
@@ -116,9 +116,8 @@ public static class OnnxConv
     }
 
     /// <summary>
-    /// y = conv2d(x, w) + b for x [N, C, H, W] and w [M, C/group, kh, kw]. One group: im2col with columns in the order
-    /// (c, ki, kj) and one matmul; depthwise (one input channel per group, as many outputs): the windows times the
-    /// weights summed over the kernel; other groups: a batched matmul over the groups.
+    /// y = conv2d(x, w) + b for x [N, C, H, W] and w [M, C/group, kh, kw], any group count (depthwise included), through
+    /// the engine's conv2d op.
     /// </summary>
     internal static Tensor Forward(Tensor x, Tensor w, Tensor? b, Window2d win, int group, OnnxNode n)
     {
@@ -138,33 +137,9 @@ public static class OnnxConv
             throw n.Error($"the kernel {win.Kh}x{win.Kw} does not fit input {x.ShapeString} with its padding");
         }
 
-        int k = win.Kh * win.Kw;
-        var stacked = win.Stack(x, 0.0, ho, wo);
-        Tensor y;
-        if (group == 1)
-        {
-            var cols = stacked.Permute([0, 3, 4, 1, 2]).Reshape([batch * ho * wo, c * k]);
-            y = cols.MatMul(w.Reshape([m, c * k]).Transpose());
-            if (b is not null)
-            {
-                y = y.Add(b);
-            }
-
-            return y.Reshape([batch, ho, wo, m]).Permute([0, 3, 1, 2]);
-        }
-
-        if (cg == 1 && m == c)
-        {
-            y = stacked.Mul(w.Reshape([1, c, k, 1, 1])).Sum(2);
-        }
-        else
-        {
-            var cols = stacked.Reshape([batch, group, cg, k, ho, wo]).Permute([0, 1, 4, 5, 2, 3]).Reshape([batch, group, ho * wo, cg * k]);
-            var wg = w.Reshape([group, m / group, cg * k]).Transpose();
-            y = cols.MatMul(wg).Permute([0, 1, 3, 2]).Reshape([batch, m, ho, wo]);
-        }
-
-        return b is null ? y : y.Add(b.Reshape([m, 1, 1]));
+        // The engine's conv2d primitive: each output one fused multiply-add chain over (c, ki, kj) from +0, computed as
+        // an implicit GEMM (for one group the same bits as im2col and one matmul); the bias is its own add.
+        return Tensor.Conv2d(x, w, b, [win.Sh, win.Sw], [win.Top, win.Left, win.Bottom, win.Right], [win.Dh, win.Dw], group);
     }
 
     internal static OnnxValue[] RunTranspose(OnnxNode n)
