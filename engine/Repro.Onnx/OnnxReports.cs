@@ -195,7 +195,7 @@ public static class OnnxReports
         {
             var n = r.Nodes[i];
             double score = n.Metrics?.MaxScore ?? 1e3;
-            double lg = Math.Clamp(score > 0 ? Math.Log10(score) : -6, -6, 3);
+            double lg = Math.Clamp(score > 0 ? Math.Log10(score) : -6, -6, 3); // A chart's colour only: never a result.
             double height = (lg + 6) * 20;
             string color = n.Over ? (n.Cause == NodeCause.Propagated ? "#e0a000" : "#d00") : "#4a4";
             sb.Append(Inv, $"<rect x=\"{i * 4}\" y=\"{180 - height:F1}\" width=\"3\" height=\"{height:F1}\" fill=\"{color}\"><title>{E(n.Node)} ({E(n.OpType)}): score {Num(score)}</title></rect>");

@@ -1,5 +1,4 @@
 using Newtonsoft.Json.Linq;
-using Repro.Tests.Shared;
 
 namespace Repro.Hunt.Tests;
 

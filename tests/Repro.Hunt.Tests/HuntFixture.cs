@@ -1,4 +1,3 @@
-using Repro.Tests.Shared;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
@@ -32,30 +31,5 @@ public static class Subject
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var dll = Path.Combine(ChildProcess.RepoRoot, project, "bin", configuration, "net10.0", file);
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"build {project} first", dll);
-    }
-}
-
-/// <summary>A temporary folder removed after the test.</summary>
-public sealed class TempDir : IDisposable
-{
-    public TempDir()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "repro-hunt-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string Sub(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Repro.Tests.Shared;
 
 namespace Repro.Hunt.Tests;
 

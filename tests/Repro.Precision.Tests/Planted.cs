@@ -6,31 +6,6 @@ using Repro.Recorder;
 
 namespace Repro.Precision.Tests;
 
-/// <summary>A temporary folder removed after the test.</summary>
-internal sealed class TempDir : IDisposable
-{
-    public TempDir()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "repro-precision-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string Sub(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
 /// <summary>Small float32 programs with one deliberately sensitive op or module, recorded in the test.</summary>
 internal static class Planted
 {

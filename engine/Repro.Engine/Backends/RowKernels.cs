@@ -132,7 +132,7 @@ internal static class RowKernels
         T m = row[0];
         bool nan = T.IsNaN(m);
         int i = 0;
-        if (Vector.IsHardwareAccelerated && row.Length >= 2 * Vector<T>.Count)
+        if (Vector.IsHardwareAccelerated && row.Length >= 2 * Vector<T>.Count) // Width-free: a maximum in a total order (NaN and zeros settled below) is the same for any grouping.
         {
             var values = MemoryMarshal.Cast<T, Vector<T>>(row);
             var acc = values[0];
@@ -228,7 +228,7 @@ internal static class RowKernels
         where T : unmanaged, INumber<T>
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated) // Width-free: one operation per element, no sum across elements, so any vector width gives the same bits.
         {
             var vs = new Vector<T>(s);
             var a = MemoryMarshal.Cast<T, Vector<T>>(src);
@@ -253,7 +253,7 @@ internal static class RowKernels
         where T : unmanaged, INumber<T>
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated) // Width-free: one operation per element, no sum across elements, so any vector width gives the same bits.
         {
             var vs = new Vector<T>(s);
             var a = MemoryMarshal.Cast<T, Vector<T>>(v);
@@ -277,7 +277,7 @@ internal static class RowKernels
         where T : unmanaged, INumber<T>
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated) // Width-free: one operation per element, no sum across elements, so any vector width gives the same bits.
         {
             var a = MemoryMarshal.Cast<T, Vector<T>>(c);
             var b = MemoryMarshal.Cast<T, Vector<T>>(sq);
@@ -301,7 +301,7 @@ internal static class RowKernels
         where T : unmanaged, INumber<T>
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated) // Width-free: one operation per element, no sum across elements, so any vector width gives the same bits.
         {
             var vr = new Vector<T>(r);
             var a = MemoryMarshal.Cast<T, Vector<T>>(v);
