@@ -38,6 +38,7 @@ public static class OnnxBench
             foreach (int threads in new[] { 1, 2 })
             {
                 using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+                OrtOneNode.NoSpinning(options);
                 using var session = new InferenceSession(bytes, options);
                 var feed = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(input, new DenseTensor<float>(data, [batch, 3, 224, 224])) };
                 using var th = Settings.UseThreads(threads);

@@ -23,8 +23,20 @@ internal sealed class OrtOneNode : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        NoSpinning(options);
         session = new InferenceSession(model, options);
         inputs = [.. feeds.Select(f => NamedOnnxValue.CreateFromTensor(f.Name, new DenseTensor<float>(f.Data, f.Shape)))];
+    }
+
+    /// <summary>
+    /// Turns off the intra-op pool's spin-waiting. ONNX Runtime's worker threads otherwise keep spinning for a while
+    /// after each run, and on a 2-CPU machine they take a core from the Repro round that follows (its 2-thread
+    /// figures then measure the contention, not the kernel).
+    /// </summary>
+    internal static void NoSpinning(SessionOptions options)
+    {
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
     }
 
     /// <summary>Runs the node once (outputs are disposed at once).</summary>

@@ -58,7 +58,7 @@ internal static class RowFastPath
     public static Tensor Softmax(Tensor x)
     {
         var (src, rows, n) = Rows(x);
-        var dst = (HostStorage)x.Backend.Allocate(x.DType, src.Length);
+        var dst = (HostStorage)x.Backend.AllocateOutput(x.DType, src.Length);
         if (x.DType == DType.Float32)
         {
             RowKernels.Softmax(src.F32, dst.F32, rows, n);
@@ -75,8 +75,8 @@ internal static class RowFastPath
     public static Tensor LogSumExp(Tensor x, bool logSoftmax)
     {
         var (src, rows, n) = Rows(x);
-        var lse = (HostStorage)x.Backend.Allocate(x.DType, rows);
-        var y = logSoftmax ? (HostStorage)x.Backend.Allocate(x.DType, src.Length) : null;
+        var lse = (HostStorage)x.Backend.AllocateOutput(x.DType, rows);
+        var y = logSoftmax ? (HostStorage)x.Backend.AllocateOutput(x.DType, src.Length) : null;
         if (x.DType == DType.Float32)
         {
             RowKernels.LogSumExp(src.F32, lse.F32, y?.F32, rows, n);
@@ -109,7 +109,7 @@ internal static class RowFastPath
         var (src, rows, n) = Rows(x);
         var g = (HostStorage)gamma.ContiguousStorage();
         var b = (HostStorage)beta.ContiguousStorage();
-        var dst = (HostStorage)x.Backend.Allocate(x.DType, src.Length);
+        var dst = (HostStorage)x.Backend.AllocateOutput(x.DType, src.Length);
         if (x.DType == DType.Float32)
         {
             RowKernels.LayerNorm(src.F32, g.F32, b.F32, (float)eps, dst.F32, rows, n);

@@ -145,7 +145,7 @@ public sealed partial class Tensor
             return Storage;
         }
 
-        var dst = Backend.Allocate(DType, Numel);
+        var dst = Backend.AllocateOutput(DType, Numel);
         Backend.Copy(View, Backends.View.Contiguous(dst, ShapeArray));
         return dst;
     }
@@ -158,7 +158,7 @@ public sealed partial class Tensor
             return Backend.ToHost(src);
         }
 
-        var dst = Backend.Allocate(target, Numel);
+        var dst = Backend.AllocateOutput(target, Numel);
         Backend.Cast(src, dst);
         return Backend.ToHost(dst);
     }

@@ -41,6 +41,9 @@ internal static class VectorWidths
             // The runtime may keep Vector512 off by default on AVX-512 parts that throttle; asking for 512 bits turns
             // it on wherever AVX-512 is there, and nowhere else.
             ("DOTNET_PreferredVectorBitWidth", "512") => Format(v128, v256, Avx512F.IsSupported),
+
+            // Not a width: output buffers filled with NaN bits instead of left as they were (the widths stay).
+            ("REPRO_POISON_UNINITIALIZED", "1") => Line(),
             _ => throw new ArgumentException($"no expectation for {variable}={value}", nameof(variable)),
         };
     }

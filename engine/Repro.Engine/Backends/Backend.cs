@@ -32,6 +32,18 @@ public abstract class Backend
         return AllocateCore(dtype, length);
     }
 
+    /// <summary>
+    /// Allocates a buffer that the caller's next kernel writes whole (every element), so its first contents do not
+    /// matter: a backend may skip zero-filling it. Never hand one to a kernel that accumulates into its output or
+    /// writes only part of it. Under <c>REPRO_POISON_UNINITIALIZED=1</c> the managed backend fills these buffers with
+    /// NaN bits instead, which is how the tests show that no result depends on what was there.
+    /// </summary>
+    internal Storage AllocateOutput(DType dtype, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return AllocateOutputCore(dtype, length);
+    }
+
     /// <summary>Copies host data (float[], double[], int[], or ushort[] for 16-bit types) into a new buffer.</summary>
     public Storage FromHost(Array data, DType dtype)
     {
@@ -231,6 +243,9 @@ public abstract class Backend
 
     /// <summary>Allocates a zero-filled buffer.</summary>
     protected abstract Storage AllocateCore(DType dtype, int length);
+
+    /// <summary>Allocates a buffer whose every element the next kernel writes (see <see cref="AllocateOutput"/>); zero-filled unless a backend knows better.</summary>
+    private protected virtual Storage AllocateOutputCore(DType dtype, int length) => AllocateCore(dtype, length);
 
     /// <summary>Copies host data into a new buffer.</summary>
     protected abstract Storage FromHostCore(Array data, DType dtype);

@@ -47,6 +47,14 @@ internal static class ManagedConv
         int kk = g.KH * g.KW;
         int p = g.OH * g.OW;
         int colTile = ColPanels * ManagedMatMul.PanelWidth<TVec, T>();
+        long terms = pass switch { 0 => (long)g.Cg * kk, 1 => (long)g.Og * kk, _ => (long)g.N * p };
+        if (terms == 0)
+        {
+            // Every element is an empty sum (+0); the output buffer may not be zero-filled (Backend.AllocateOutput).
+            Array.Clear(y);
+            return;
+        }
+
         switch (pass)
         {
             case 0:
@@ -73,12 +81,6 @@ internal static class ManagedConv
             default:
             {
                 // dw[g, o, (c, ki, kj)] = sum over n of dy[n, g, o, :] x im2col(x[n, g])^T
-                if (g.N == 0)
-                {
-                    Array.Clear(y, 0, g.WLength);
-                    return;
-                }
-
                 int rowTiles = Tiles(g.Og, RowBlock);
                 int colTiles = Tiles(g.Cg * kk, colTile);
                 long cost = (long)Math.Min(g.Og, RowBlock) * Math.Min(g.Cg * kk, colTile) * g.N * p / 16;

@@ -55,7 +55,7 @@ internal static partial class OpCore
     {
         var sa = ComputeStorage(a);
         var sb = ComputeStorage(b);
-        var dst = a.Backend.Allocate(a.DType.ComputeType(), ShapeUtil.Numel(shape));
+        var dst = a.Backend.AllocateOutput(a.DType.ComputeType(), ShapeUtil.Numel(shape));
         a.Backend.Conv2d(pass, sa, sb, dst, g);
         return Finish(a.Backend, dst, a.DType, shape);
     }

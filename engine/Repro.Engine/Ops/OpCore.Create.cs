@@ -69,7 +69,7 @@ internal static partial class OpCore
         }
 
         var compute = dtype == DType.Float64 ? DType.Float64 : DType.Float32;
-        var s = backend.Allocate(compute, ShapeUtil.Numel(shape));
+        var s = backend.AllocateOutput(compute, ShapeUtil.Numel(shape));
         backend.Random(kind, s, seed, stream);
         var t = Finish(backend, s, dtype, (int[])shape.Clone());
         return Emit1(row, OpAttributes.Of(("shape", shape), ("dtype", dtype), ("seed", seed), ("stream", stream)), [], t);

@@ -14,7 +14,7 @@ internal static partial class OpCore
         }
 
         var src = ComputeStorage(x);
-        var dst = x.Backend.Allocate(src.DType, src.Length);
+        var dst = x.Backend.AllocateOutput(src.DType, src.Length);
         x.Backend.Unary(op, src, dst);
         return Emit1(row, OpAttributes.Empty, [x], Finish(x.Backend, dst, x.DType, (int[])x.ShapeArray.Clone()));
     }
@@ -28,7 +28,7 @@ internal static partial class OpCore
         var shape = ShapeUtil.Broadcast(name, a.ShapeArray, b.ShapeArray);
         var va = Expanded(name, ComputeView(a), shape);
         var vb = Expanded(name, ComputeView(b), shape);
-        var dst = a.Backend.Allocate(a.DType.ComputeType(), ShapeUtil.Numel(shape));
+        var dst = a.Backend.AllocateOutput(a.DType.ComputeType(), ShapeUtil.Numel(shape));
         a.Backend.Binary(op, va, vb, dst, shape);
         return Emit1(row, OpAttributes.Empty, [a, b], Finish(a.Backend, dst, a.DType, shape));
     }
@@ -48,7 +48,7 @@ internal static partial class OpCore
         var vc = Expanded(name, ComputeView(cond), shape);
         var va = Expanded(name, ComputeView(a), shape);
         var vb = Expanded(name, ComputeView(b), shape);
-        var dst = a.Backend.Allocate(a.DType.ComputeType(), ShapeUtil.Numel(shape));
+        var dst = a.Backend.AllocateOutput(a.DType.ComputeType(), ShapeUtil.Numel(shape));
         a.Backend.Where(vc, va, vb, dst, shape);
         return Emit1(row, OpAttributes.Empty, [cond, a, b], Finish(a.Backend, dst, a.DType, shape));
     }
@@ -56,7 +56,7 @@ internal static partial class OpCore
     public static Tensor Cast(Tensor x, DType dtype)
     {
         var src = x.ContiguousStorage();
-        var dst = x.Backend.Allocate(dtype, src.Length);
+        var dst = x.Backend.AllocateOutput(dtype, src.Length);
         x.Backend.Cast(src, dst);
         return Emit1(OpTable.Cast, OpAttributes.Of(("dtype", dtype)), [x], new Tensor(dst, (int[])x.ShapeArray.Clone()));
     }

@@ -48,7 +48,7 @@ internal static partial class OpCore
         var (outer, len, inner) = Split(x.ShapeArray, a);
         var outShape = (int[])x.ShapeArray.Clone();
         outShape[a] = index.Numel;
-        var dst = x.Backend.Allocate(x.DType, ShapeUtil.Numel(outShape));
+        var dst = x.Backend.AllocateOutput(x.DType, ShapeUtil.Numel(outShape));
         x.Backend.Gather(x.ContiguousStorage(), outer, len, inner, index.ContiguousStorage(), dst);
         return Emit1(OpTable.IndexSelect, OpAttributes.Of(("axis", a)), [x, index], new Tensor(dst, outShape));
     }
@@ -170,7 +170,7 @@ internal static partial class OpCore
 
     private static Storage CopyOf(Storage s)
     {
-        var d = s.Backend.Allocate(s.DType, s.Length);
+        var d = s.Backend.AllocateOutput(s.DType, s.Length);
         s.Backend.Copy(View.Contiguous(s, [s.Length]), View.Contiguous(d, [s.Length]));
         return d;
     }

@@ -27,7 +27,7 @@ internal static partial class OpCore
         int batchCount = ShapeUtil.Numel(batch);
         var sa = BatchedContiguous(a, ashape, batch, m, k);
         var sb = BatchedContiguous(b, bshape, batch, k, n);
-        var dst = a.Backend.Allocate(a.DType.ComputeType(), checked(batchCount * m * n));
+        var dst = a.Backend.AllocateOutput(a.DType.ComputeType(), checked(batchCount * m * n));
         a.Backend.MatMul(sa, sb, dst, batchCount, m, k, n);
         var outShape = batch.ToList();
         if (a.Rank > 1)
@@ -61,7 +61,7 @@ internal static partial class OpCore
             return v.Storage;
         }
 
-        var dst = t.Backend.Allocate(v.Storage.DType, ShapeUtil.Numel(full));
+        var dst = t.Backend.AllocateOutput(v.Storage.DType, ShapeUtil.Numel(full));
         t.Backend.Copy(new Backends.View(v.Storage, full, strides, v.Offset), Backends.View.Contiguous(dst, full));
         return dst;
     }

@@ -60,12 +60,12 @@ internal static partial class OpCore
         Storage buf;
         if (x.DType.IsLowPrecision() || !ShapeUtil.IsContiguous(pshape, pstrides) || x.Offset != 0 || x.Storage.Length != x.Numel)
         {
-            var tmp = x.Backend.Allocate(x.DType, x.Numel);
+            var tmp = x.Backend.AllocateOutput(x.DType, x.Numel);
             x.Backend.Copy(new View(x.Storage, pshape, pstrides, x.Offset), View.Contiguous(tmp, pshape));
             buf = tmp;
             if (x.DType.IsLowPrecision())
             {
-                buf = x.Backend.Allocate(DType.Float32, tmp.Length);
+                buf = x.Backend.AllocateOutput(DType.Float32, tmp.Length);
                 x.Backend.Cast(tmp, buf);
             }
         }
@@ -90,7 +90,7 @@ internal static partial class OpCore
         }
 
         bool arg = op is ReduceOp.ArgMax or ReduceOp.ArgMin;
-        var dst = x.Backend.Allocate(arg ? DType.Int32 : rows.DType, rowCount);
+        var dst = x.Backend.AllocateOutput(arg ? DType.Int32 : rows.DType, rowCount);
         x.Backend.Reduce(op, rows, rowCount, n, dst);
         var result = arg ? new Tensor(dst, outShape) : Finish(x.Backend, dst, x.DType, outShape);
         return Emit1(row, OpAttributes.Of(("axes", ax), ("keepdim", keepdim)), [x], result);

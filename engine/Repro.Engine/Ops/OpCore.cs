@@ -20,7 +20,7 @@ internal static partial class OpCore
             return s;
         }
 
-        var wide = t.Backend.Allocate(DType.Float32, s.Length);
+        var wide = t.Backend.AllocateOutput(DType.Float32, s.Length);
         t.Backend.Cast(s, wide);
         return wide;
     }
@@ -44,7 +44,7 @@ internal static partial class OpCore
             return new Tensor(result, shape);
         }
 
-        var narrow = backend.Allocate(dtype, result.Length);
+        var narrow = backend.AllocateOutput(dtype, result.Length);
         backend.Cast(result, narrow);
         return new Tensor(narrow, shape);
     }
