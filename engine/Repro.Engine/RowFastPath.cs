@@ -68,6 +68,8 @@ internal static class RowFastPath
             RowKernels.Softmax(src.F64, dst.F64, rows, n);
         }
 
+        GC.KeepAlive(src);
+
         return Done(new Tensor(dst, (int[])x.ShapeArray.Clone()), SoftmaxOps);
     }
 
@@ -85,6 +87,8 @@ internal static class RowFastPath
         {
             RowKernels.LogSumExp(src.F64, lse.F64, y?.F64, rows, n);
         }
+
+        GC.KeepAlive(src);
 
         if (y is not null)
         {
@@ -118,6 +122,10 @@ internal static class RowFastPath
         {
             RowKernels.LayerNorm(src.F64, g.F64, b.F64, eps, dst.F64, rows, n);
         }
+
+        GC.KeepAlive(src);
+        GC.KeepAlive(g);
+        GC.KeepAlive(b);
 
         return Done(new Tensor(dst, (int[])x.ShapeArray.Clone()), LayerNormOps);
     }

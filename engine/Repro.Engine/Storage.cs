@@ -26,22 +26,55 @@ public abstract class Storage
 /// <summary>Storage in managed memory: float[], double[], int[], or ushort[] holding float16/bfloat16 bits.</summary>
 public sealed class HostStorage : Storage
 {
+    private readonly Array data;
+
+    // Set when the array came from the buffer cache: once this storage is unreachable the lease gives the array back.
+    private readonly BufferLease? lease;
+
     internal HostStorage(Backend backend, DType dtype, Array data)
         : base(backend, dtype, data.Length)
     {
-        Data = data;
+        this.data = data;
     }
 
-    /// <summary>The managed array.</summary>
-    public Array Data { get; }
+    internal HostStorage(Backend backend, DType dtype, BufferLease lease)
+        : base(backend, dtype, lease.Array.Length)
+    {
+        data = lease.Array;
+        this.lease = lease;
+    }
 
-    internal float[] F32 => (float[])Data;
+    /// <summary>
+    /// The managed array. It stays the caller's to read for as long as it holds it: an array read through this
+    /// property is never handed to another tensor, even after this storage is collected (engine kernels use an
+    /// internal accessor, so that the arrays of unobserved intermediate results can be reused).
+    /// </summary>
+    public Array Data
+    {
+        get
+        {
+            lease?.Expose();
+            return data;
+        }
+    }
 
-    internal double[] F64 => (double[])Data;
+    /// <summary>
+    /// The array, for engine kernels, without giving it away: the caller keeps this storage reachable while it uses
+    /// the array (the backend's public methods do, with <see cref="GC.KeepAlive"/>), since an unreachable storage's
+    /// array may be handed to the next output of its size.
+    /// </summary>
+    internal Array Raw => data;
 
-    internal int[] I32 => (int[])Data;
+    /// <summary>Whether the array came from, and will go back to, the buffer cache.</summary>
+    internal bool Cached => lease is not null;
 
-    internal ushort[] U16 => (ushort[])Data;
+    internal float[] F32 => (float[])data;
+
+    internal double[] F64 => (double[])data;
+
+    internal int[] I32 => (int[])data;
+
+    internal ushort[] U16 => (ushort[])data;
 
     /// <summary>
     /// Whether uninitialized buffers are filled with all-ones bits (NaN for every float dtype, -1 for int32): set by
@@ -70,11 +103,16 @@ public sealed class HostStorage : Storage
             DType.Float16 or DType.BFloat16 => GC.AllocateUninitializedArray<ushort>(length),
             _ => throw Throw.UnknownDType(dtype),
         };
+        PoisonIfAsked(a, dtype);
+        return a;
+    }
+
+    /// <summary>Fills an output array with all-ones bits when <see cref="PoisonUninitialized"/> is set.</summary>
+    internal static void PoisonIfAsked(Array a, DType dtype)
+    {
         if (PoisonUninitialized)
         {
-            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(a), checked(length * dtype.SizeOf())).Fill(0xFF);
+            System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(a), checked(a.Length * dtype.SizeOf())).Fill(0xFF);
         }
-
-        return a;
     }
 }

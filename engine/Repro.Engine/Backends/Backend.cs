@@ -60,7 +60,9 @@ public abstract class Backend
     public Array ToHost(Storage storage)
     {
         CheckOwned(storage, nameof(ToHost));
-        return ToHostCore(storage);
+        var host = ToHostCore(storage);
+        GC.KeepAlive(storage);
+        return host;
     }
 
     /// <summary>Copies a strided (possibly broadcast) view into a strided destination view of the same shape. Same dtype.</summary>
@@ -79,6 +81,7 @@ public abstract class Backend
         }
 
         CopyCore(src, dst);
+        KeepAlive(src.Storage, dst.Storage);
     }
 
     /// <summary>Converts every element of a contiguous buffer to the destination's dtype (equal lengths).</summary>
@@ -88,6 +91,7 @@ public abstract class Backend
         CheckOwned(dst, nameof(Cast));
         CheckLength("cast", src, dst.Length);
         CastCore(src, dst);
+        KeepAlive(src, dst);
     }
 
     /// <summary>Sets every element to <paramref name="value"/> converted to the buffer's dtype.</summary>
@@ -95,6 +99,7 @@ public abstract class Backend
     {
         CheckOwned(dst, nameof(Fill));
         FillCore(dst, value);
+        GC.KeepAlive(dst);
     }
 
     /// <summary>y[i] = op(x[i]) over contiguous buffers of one compute dtype.</summary>
@@ -108,6 +113,7 @@ public abstract class Backend
         }
 
         UnaryCore(op, x, y);
+        KeepAlive(x, y);
     }
 
     /// <summary>
@@ -125,6 +131,7 @@ public abstract class Backend
         }
 
         BinaryCore(op, a, b, y, shape);
+        KeepAlive(a.Storage, b.Storage, y);
     }
 
     /// <summary>y = cond != 0 ? a : b, all views expanded to <paramref name="shape"/>; y contiguous.</summary>
@@ -135,6 +142,7 @@ public abstract class Backend
         CheckCompute("where", b.Storage, y);
         CheckLength("where", y, ShapeUtil.Numel(shape));
         WhereCore(cond, a, b, y, shape);
+        KeepAlive(cond.Storage, a.Storage, b.Storage, y);
     }
 
     /// <summary>Reduces each row of a contiguous [rows, n] buffer into y[rows] (int32 for arg-reductions).</summary>
@@ -150,6 +158,7 @@ public abstract class Backend
         }
 
         ReduceCore(op, x, rows, n, y);
+        KeepAlive(x, y);
     }
 
     /// <summary>y[b] = a[b] @ b[b] for contiguous [batch, m, k] and [batch, k, n], in the canonical sequential-k FMA order.</summary>
@@ -161,6 +170,7 @@ public abstract class Backend
         CheckLength("matmul", b, checked(batch * k * n));
         CheckLength("matmul", y, checked(batch * m * n));
         MatMulCore(a, b, y, batch, m, k, n);
+        KeepAlive(a, b, y);
     }
 
     /// <summary>
@@ -190,6 +200,7 @@ public abstract class Backend
         if (ly > 0)
         {
             Conv2dCore(pass, a, b, y, g);
+            KeepAlive(a, b, y);
         }
     }
 
@@ -200,6 +211,7 @@ public abstract class Backend
         CheckIndex("index_select", index, axisLen);
         CheckLength("index_select", y, checked(outer * index.Length * inner));
         GatherCore(x, outer, axisLen, inner, index, y);
+        KeepAlive(x, index, y);
     }
 
     /// <summary>
@@ -212,6 +224,7 @@ public abstract class Backend
         CheckIndex("index_add", index, axisLen);
         CheckLength("index_add", src, checked(outer * index.Length * inner));
         IndexAddCore(y, outer, axisLen, inner, index, src);
+        KeepAlive(y, index, src);
     }
 
     /// <summary>
@@ -225,6 +238,7 @@ public abstract class Backend
         CheckLength("scatter_add", src, checked(outer * len * inner));
         CheckLength("scatter_add", index, checked(outer * len * inner));
         ScatterAddCore(y, outer, axisLen, inner, index, src, len);
+        KeepAlive(y, index, src);
     }
 
     /// <summary>Fills y with draws for elements 0..Length-1 of the Philox stream (seed, stream).</summary>
@@ -239,10 +253,23 @@ public abstract class Backend
         }
 
         RandomCore(kind, y, seed, stream);
+        GC.KeepAlive(y);
     }
 
     /// <summary>Allocates a zero-filled buffer.</summary>
     protected abstract Storage AllocateCore(DType dtype, int length);
+
+    /// <summary>
+    /// Keeps the storages of a finished kernel reachable until here: a kernel reads their arrays, and the array of an
+    /// unreachable storage may be handed to another output (BufferCache), even while the kernel still runs.
+    /// </summary>
+    private protected static void KeepAlive(Storage a, Storage b, Storage? c = null, Storage? d = null)
+    {
+        GC.KeepAlive(a);
+        GC.KeepAlive(b);
+        GC.KeepAlive(c);
+        GC.KeepAlive(d);
+    }
 
     /// <summary>Allocates a buffer whose every element the next kernel writes (see <see cref="AllocateOutput"/>); zero-filled unless a backend knows better.</summary>
     private protected virtual Storage AllocateOutputCore(DType dtype, int length) => AllocateCore(dtype, length);

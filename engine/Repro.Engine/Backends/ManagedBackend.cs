@@ -69,16 +69,17 @@ public class ManagedBackend : Backend
     /// <inheritdoc/>
     protected override Storage AllocateCore(DType dtype, int length) => new HostStorage(this, dtype, HostStorage.NewArray(dtype, length));
 
-    // Zero-filling a fresh multi-megabyte array costs more than most kernels that write it (on the dev VM about 20 ms
-    // for 8 MB, against 0.5 ms uninitialized: the runtime zeroes large objects by handing their pages back and
-    // faulting them in again), so outputs that a kernel overwrites whole skip it.
-    private protected override Storage AllocateOutputCore(DType dtype, int length) => new HostStorage(this, dtype, HostStorage.NewUninitializedArray(dtype, length));
+    // Outputs that a kernel overwrites whole skip zero-filling, and large ones reuse the arrays of collected outputs
+    // (BufferCache): a fresh multi-megabyte array costs more than most kernels that write it (on the dev VM each first
+    // touch of a page costs about 15 us).
+    private protected override Storage AllocateOutputCore(DType dtype, int length) =>
+        length >= BufferCache.MinElements ? BufferCache.Rent(this, dtype, length) : new HostStorage(this, dtype, HostStorage.NewUninitializedArray(dtype, length));
 
     /// <inheritdoc/>
     protected override Storage FromHostCore(Array data, DType dtype) => new HostStorage(this, dtype, (Array)data.Clone());
 
     /// <inheritdoc/>
-    protected override Array ToHostCore(Storage storage) => (Array)((HostStorage)storage).Data.Clone();
+    protected override Array ToHostCore(Storage storage) => (Array)((HostStorage)storage).Raw.Clone();
 
     /// <inheritdoc/>
     protected override void CopyCore(in View src, in View dst)
@@ -135,9 +136,9 @@ public class ManagedBackend : Backend
     /// <inheritdoc/>
     protected override void GatherCore(Storage x, int outer, int axisLen, int inner, Storage index, Storage y)
     {
-        var xs = ((HostStorage)x).Data;
+        var xs = ((HostStorage)x).Raw;
         var idx = ((HostStorage)index).I32;
-        var ys = ((HostStorage)y).Data;
+        var ys = ((HostStorage)y).Raw;
         int count = idx.Length;
         Parallelism.For(outer * count, inner, (w0, w1) =>
         {
@@ -328,7 +329,7 @@ public class ManagedBackend : Backend
             where TOps : struct, INumberOps<T>
         {
             var (av, bv, dims, binary) = (a, b, shape, op);
-            var (xa, xb, ys) = ((T[])((HostStorage)a.Storage).Data, (T[])((HostStorage)b.Storage).Data, (T[])y.Data);
+            var (xa, xb, ys) = ((T[])((HostStorage)a.Storage).Raw, (T[])((HostStorage)b.Storage).Raw, (T[])y.Raw);
             int rank = dims.Length;
             int inner = rank == 0 ? 1 : dims[rank - 1];
             int rows = inner == 0 ? 0 : ys.Length / inner;
@@ -437,7 +438,7 @@ public class ManagedBackend : Backend
             where T : unmanaged, INumber<T>
             where TOps : struct, INumberOps<T>
         {
-            var (xs, ys, unary) = ((T[])x.Data, (T[])y.Data, op);
+            var (xs, ys, unary) = ((T[])x.Raw, (T[])y.Raw, op);
             Parallelism.For(xs.Length, OpTable.Of(op).Cost, (s, e) => Map<T, TOps>(unary, xs, ys, s, e));
         }
 
@@ -466,16 +467,16 @@ public class ManagedBackend : Backend
             where T : unmanaged, INumber<T>
             where TOps : struct, INumberOps<T>
         {
-            var xs = (T[])x.Data;
+            var xs = (T[])x.Raw;
             int len = n;
             bool max = op is ReduceOp.Max or ReduceOp.ArgMax;
             if (op == ReduceOp.Sum)
             {
-                SumRows(xs, rows, len, (T[])y.Data);
+                SumRows(xs, rows, len, (T[])y.Raw);
             }
             else if (op is ReduceOp.Max or ReduceOp.Min)
             {
-                var ys = (T[])y.Data;
+                var ys = (T[])y.Raw;
                 Parallelism.For(rows, len, (r0, r1) =>
                 {
                     for (int r = r0; r < r1; r++)
@@ -493,7 +494,7 @@ public class ManagedBackend : Backend
             }
             else
             {
-                var ys = (int[])y.Data;
+                var ys = (int[])y.Raw;
                 Parallelism.For(rows, len, (r0, r1) =>
                 {
                     for (int r = r0; r < r1; r++)
@@ -509,14 +510,14 @@ public class ManagedBackend : Backend
     {
         public void Run<T, TOps>()
             where T : unmanaged, INumber<T>
-            where TOps : struct, INumberOps<T> => ManagedConv.Run((int)pass, (T[])a.Data, (T[])b.Data, (T[])y.Data, g);
+            where TOps : struct, INumberOps<T> => ManagedConv.Run((int)pass, (T[])a.Raw, (T[])b.Raw, (T[])y.Raw, g);
     }
 
     private readonly struct MatMulKernel(HostStorage a, HostStorage b, HostStorage y, int batch, int m, int k, int n) : IComputeKernel
     {
         public void Run<T, TOps>()
             where T : unmanaged, INumber<T>
-            where TOps : struct, INumberOps<T> => ManagedMatMul.Run((T[])a.Data, (T[])b.Data, (T[])y.Data, batch, m, k, n);
+            where TOps : struct, INumberOps<T> => ManagedMatMul.Run((T[])a.Raw, (T[])b.Raw, (T[])y.Raw, batch, m, k, n);
     }
 
     /// <summary>
@@ -530,7 +531,7 @@ public class ManagedBackend : Backend
             where T : unmanaged, INumber<T>
             where TOps : struct, INumberOps<T>
         {
-            var (ys, ss, idx) = ((T[])y.Data, (T[])src.Data, index);
+            var (ys, ss, idx) = ((T[])y.Raw, (T[])src.Raw, index);
             var (axis, cols, perIndex, count) = (axisLen, inner, scatter, steps);
             Parallelism.For(outer * cols, count, (w0, w1) =>
             {
@@ -555,7 +556,7 @@ public class ManagedBackend : Backend
             where TElement : struct, IElement<T>
         {
             var (sv, dv) = (src, dst);
-            var (s, d) = ((T[])((HostStorage)src.Storage).Data, (T[])((HostStorage)dst.Storage).Data);
+            var (s, d) = ((T[])((HostStorage)src.Storage).Raw, (T[])((HostStorage)dst.Storage).Raw);
             int n = ShapeUtil.Numel(dv.Shape);
             int inner = dv.Shape.Length == 0 ? 1 : dv.Shape[^1];
             int ss = LastStride(sv, 1);
@@ -585,7 +586,7 @@ public class ManagedBackend : Backend
     {
         public void Run<TS, ES>()
             where TS : unmanaged
-            where ES : struct, IElement<TS> => ElementTypes.Run(dst.DType, new CastKernel<TS, ES>((TS[])src.Data, dst));
+            where ES : struct, IElement<TS> => ElementTypes.Run(dst.DType, new CastKernel<TS, ES>((TS[])src.Raw, dst));
     }
 
     /// <summary>dst[i] = the source element converted through double (exact) with the destination's rounding rule.</summary>
@@ -597,7 +598,7 @@ public class ManagedBackend : Backend
             where TD : unmanaged
             where ED : struct, IElement<TD>
         {
-            var (s, d) = (src, (TD[])dst.Data);
+            var (s, d) = (src, (TD[])dst.Raw);
             Parallelism.For(s.Length, OpTable.Cast.Cost, (i0, i1) =>
             {
                 for (int i = i0; i < i1; i++)
@@ -612,7 +613,7 @@ public class ManagedBackend : Backend
     {
         public void Run<T, TElement>()
             where T : unmanaged
-            where TElement : struct, IElement<T> => Array.Fill((T[])dst.Data, default(TElement).FromDouble(value));
+            where TElement : struct, IElement<T> => Array.Fill((T[])dst.Raw, default(TElement).FromDouble(value));
     }
 
     /// <summary>Reads the condition through its element type (true when not zero, as a double), then selects per value dtype.</summary>
@@ -632,7 +633,7 @@ public class ManagedBackend : Backend
             where TElement : struct, IElement<T>
         {
             var (cv, av, bv, dims) = (cond, a, b, shape);
-            var (c, xa, xb, ys) = ((TC[])((HostStorage)cond.Storage).Data, (T[])((HostStorage)a.Storage).Data, (T[])((HostStorage)b.Storage).Data, (T[])y.Data);
+            var (c, xa, xb, ys) = ((TC[])((HostStorage)cond.Storage).Raw, (T[])((HostStorage)a.Storage).Raw, (T[])((HostStorage)b.Storage).Raw, (T[])y.Raw);
             int inner = dims.Length == 0 ? 1 : dims[^1];
             var (sc, sa, sb) = (LastStride(cv, 0), LastStride(av, 0), LastStride(bv, 0));
             Parallelism.For(ys.Length / inner, inner, (r0, r1) =>

@@ -15,7 +15,6 @@ namespace Repro.Engine.Backends;
 internal static class ManagedConv
 {
     private const int RowBlock = 96;
-    private const int ColPanels = 8;
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Every width runs the same sequential fused multiply-add per output element; the suite compares widths bit for bit in child processes.")]
     public static void Run<T>(int pass, T[] a, T[] b, T[] y, ConvGeometry g)
@@ -46,7 +45,7 @@ internal static class ManagedConv
     {
         int kk = g.KH * g.KW;
         int p = g.OH * g.OW;
-        int colTile = ColPanels * ManagedMatMul.PanelWidth<TVec, T>();
+        int colTile = ManagedMatMul.TileCols<TVec, T>();
         long terms = pass switch { 0 => (long)g.Cg * kk, 1 => (long)g.Og * kk, _ => (long)g.N * p };
         if (terms == 0)
         {

@@ -8,10 +8,11 @@ namespace Repro.Engine.Backends;
 /// <summary>
 /// Blocked, packed matmul in the canonical order: each output element is acc = +0, then acc = fma(a[i,q], b[q,j], acc)
 /// for q = 0..K-1 (int32: wrapping acc + a*b). The loops follow the BLIS layout: the output is cut into tiles of
-/// <see cref="RowBlock"/> rows by <see cref="ColBlock"/> columns (the work items that threads share); within a tile
-/// K is walked in panels of <see cref="KPanel"/>, each packing a's rows into 6-row micro-panels ([q][row]) and b's
-/// columns into 2-vector micro-panels ([q][col]); a register-blocked micro-kernel of 6 rows by 2 vectors keeps 12
-/// accumulators in registers for one K panel. The first panel starts the accumulators at +0; every later panel
+/// <see cref="RowBlock"/> rows by <see cref="TileColumns"/> columns (the work items that threads share); within a tile
+/// K is walked in panels of <see cref="KPanel"/> (<see cref="KPanelWide"/> at 512 bits), reading a's 6 rows in place
+/// and packing b's columns into micro-panels ([q][col]) of 2 vectors, or 4 at 512 bits; a register-blocked
+/// micro-kernel of 6 rows by 2 vectors (12 accumulators, for 16 registers) or 6 by 4 (24, for AVX-512's 32) runs one
+/// K panel. The first panel starts the accumulators at +0; every later panel
 /// reloads each element's partial sum from the output and continues it, so each element still sees exactly the
 /// sequence fma(.., q=0), fma(.., q=1), ... with nothing reordered or split: any width (Vector512, 256, 128 or one
 /// element), any tile size, any K panel and any thread count give the same bits.
@@ -27,8 +28,11 @@ internal static class ManagedMatMul
     /// <summary>K steps per packed panel (the b micro-panel, KPanel x 2 vectors, stays in L1).</summary>
     private const int KPanel = 256;
 
-    /// <summary>Columns of one work item, in units of micro-panels (a multiple of the 2-vector panel width).</summary>
-    private const int ColPanels = 8;
+    /// <summary>K steps per packed panel with 4-vector micro-panels (128 x 4 x 64 bytes = 32 KB, within L1).</summary>
+    private const int KPanelWide = 128;
+
+    /// <summary>Columns of one work item: 256 at every width (8 micro-panels of 2 vectors at 512 bits, 4 of 4).</summary>
+    private const int TileColumns = 256;
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Every width runs the same sequential-k fused multiply-add per output element; HardwareInvarianceTests compare the widths bit for bit in child processes.")]
     public static void Run<T>(T[] a, T[] b, T[] y, int batch, int m, int k, int n)
@@ -53,8 +57,13 @@ internal static class ManagedMatMul
     }
 
     /// <summary>The work split and the cost model that <see cref="Parallelism"/> uses: one item per output tile.</summary>
-    internal static (int RowTiles, int ColTiles) Tiles(int m, int n, int width) =>
-        ((m + RowBlock - 1) / RowBlock, (n + (ColPanels * 2 * width) - 1) / (ColPanels * 2 * width));
+    internal static (int RowTiles, int ColTiles) Tiles(int m, int n, int cols) =>
+        ((m + RowBlock - 1) / RowBlock, (n + cols - 1) / cols);
+
+    /// <summary>Columns of one work item at the width TVec: a whole number of micro-panels, at least 256 columns' worth where the panels allow.</summary>
+    internal static int TileCols<TVec, T>()
+        where TVec : unmanaged
+        where T : unmanaged => Math.Max(1, TileColumns / PanelWidth<TVec, T>()) * PanelWidth<TVec, T>();
 
     private static void Run<TVec, T>(T[] a, T[] b, T[] y, int batch, int m, int k, int n)
         where TVec : unmanaged
@@ -71,11 +80,11 @@ internal static class ManagedMatMul
             return;
         }
 
-        int width = Simd.Count<TVec, T>();
-        var (rowTiles, colTiles) = Tiles(m, n, width);
+        int tileCols = TileCols<TVec, T>();
+        var (rowTiles, colTiles) = Tiles(m, n, tileCols);
         int items = batch * rowTiles * colTiles;
         // Cost units per item: one per multiply-add, scaled by the op table's matmul cost (units per 16 multiply-adds).
-        long cost = (long)Math.Min(m, RowBlock) * Math.Min(n, ColPanels * 2 * width) * k * OpTable.MatMul.Cost / 16;
+        long cost = (long)Math.Min(m, RowBlock) * Math.Min(n, tileCols) * k * OpTable.MatMul.Cost / 16;
         Parallelism.For(items, cost, (w0, w1) => Items<TVec, T>(a, b, y, m, k, n, rowTiles, colTiles, w0, w1));
     }
 
@@ -84,8 +93,8 @@ internal static class ManagedMatMul
         where TVec : unmanaged
         where T : unmanaged, INumber<T>
     {
-        int nr = 2 * Simd.Count<TVec, T>();
-        var bPack = RentPack<TVec, T>(k, ColPanels * nr);
+        int tileCols = TileCols<TVec, T>();
+        var bPack = RentPack<TVec, T>(k, tileCols);
         try
         {
             for (int w = w0; w < w1; w++)
@@ -93,9 +102,9 @@ internal static class ManagedMatMul
                 int p = w / (rowTiles * colTiles);
                 int rem = w % (rowTiles * colTiles);
                 int i0 = (rem / colTiles) * RowBlock;
-                int j0 = (rem % colTiles) * ColPanels * nr;
+                int j0 = (rem % colTiles) * tileCols;
                 int rows = Math.Min(RowBlock, m - i0);
-                int cols = Math.Min(ColPanels * nr, n - j0);
+                int cols = Math.Min(tileCols, n - j0);
                 var src = new MatrixPanels<T>(b, (p * k * n) + j0, n);
                 Tile<TVec, T, MatrixPanels<T>>(a, (p * m * k) + (i0 * k), k, ref src, k, y, (p * m * n) + (i0 * n) + j0, n, rows, cols, true, bPack);
             }
@@ -113,13 +122,27 @@ internal static class ManagedMatMul
     {
         int nr = PanelWidth<TVec, T>();
         int panels = (cols + nr - 1) / nr;
-        return ArrayPool<T>.Shared.Rent(Math.Max(1, panels * nr * Math.Min(Math.Max(k, 1), KPanel)));
+        return ArrayPool<T>.Shared.Rent(Math.Max(1, panels * nr * Math.Min(Math.Max(k, 1), KPanelOf<TVec, T>())));
     }
 
-    /// <summary>Columns per micro-panel at the width TVec (2 vectors).</summary>
+    /// <summary>
+    /// Vectors per micro-panel: 4 at 512 bits, where the register file (32 registers) holds the 6 x 4 = 24
+    /// accumulators that keep both FMA pipes busy (12 chains reach about half of the peak on the dev VM's Zen 5); 2
+    /// at the narrower widths (16 registers).
+    /// </summary>
+    internal static int PanelVectors<TVec, T>()
+        where TVec : unmanaged
+        where T : unmanaged => Unsafe.SizeOf<TVec>() == 64 ? 4 : 2;
+
+    /// <summary>Columns per micro-panel at the width TVec.</summary>
     internal static int PanelWidth<TVec, T>()
         where TVec : unmanaged
-        where T : unmanaged => 2 * Simd.Count<TVec, T>();
+        where T : unmanaged => PanelVectors<TVec, T>() * Simd.Count<TVec, T>();
+
+    /// <summary>K steps per packed panel at the width TVec.</summary>
+    private static int KPanelOf<TVec, T>()
+        where TVec : unmanaged
+        where T : unmanaged => PanelVectors<TVec, T>() == 4 ? KPanelWide : KPanel;
 
     /// <summary>
     /// One output tile: y[i, j] (rows x cols, row stride ldy, from yOff) continued over K steps q = 0..k-1 with
@@ -134,9 +157,10 @@ internal static class ManagedMatMul
         where TSrc : struct, IPanelSource<T>
     {
         int nr = PanelWidth<TVec, T>();
-        for (int q0 = 0; q0 < k; q0 += KPanel)
+        int kPanel = KPanelOf<TVec, T>();
+        for (int q0 = 0; q0 < k; q0 += kPanel)
         {
-            int kq = Math.Min(KPanel, k - q0);
+            int kq = Math.Min(kPanel, k - q0);
             for (int jp = 0; jp * nr < cols; jp++)
             {
                 int c = Math.Min(nr, cols - (jp * nr));
@@ -149,7 +173,14 @@ internal static class ManagedMatMul
                 for (int ip = 0; ip * Rows < rows; ip++)
                 {
                     int r = Math.Min(Rows, rows - (ip * Rows));
-                    Kernel<TVec, T>(a, aOff + (ip * Rows * lda) + q0, lda, bPack, jp * nr * kq, kq, y, yOff + (ip * Rows * ldy) + (jp * nr), ldy, r, c, first && q0 == 0);
+                    if (PanelVectors<TVec, T>() == 4)
+                    {
+                        Kernel4<TVec, T>(a, aOff + (ip * Rows * lda) + q0, lda, bPack, jp * nr * kq, kq, y, yOff + (ip * Rows * ldy) + (jp * nr), ldy, r, c, first && q0 == 0);
+                    }
+                    else
+                    {
+                        Kernel<TVec, T>(a, aOff + (ip * Rows * lda) + q0, lda, bPack, jp * nr * kq, kq, y, yOff + (ip * Rows * ldy) + (jp * nr), ldy, r, c, first && q0 == 0);
+                    }
                 }
             }
         }
@@ -281,6 +312,166 @@ internal static class ManagedMatMul
             for (int r = 0; r < rows; r++)
             {
                 tile.Slice(r * 2 * w, cols).CopyTo(y.AsSpan(yOff + (r * n), cols));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Kernel"/> with 4-vector micro-panels (6 rows by 4 vectors, 24 accumulators): the same per-element
+    /// sequence of fused multiply-adds in increasing q, for the 512-bit width's 32 registers.
+    /// </summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel4<TVec, T>(T[] a, int aOff, int lda, T[] bPack, int bOff, int kq, T[] y, int yOff, int n, int rows, int cols, bool first)
+        where TVec : unmanaged
+        where T : unmanaged, INumber<T>
+    {
+        int w = Simd.Count<TVec, T>();
+        bool full = rows == Rows && cols == 4 * w;
+        Span<T> tile = stackalloc T[Rows * 4 * w];
+        scoped ref T c = ref y[0];
+        int ld = n;
+        int cOff = yOff;
+        if (!full)
+        {
+            c = ref tile[0];
+            ld = 4 * w;
+            cOff = 0;
+            if (!first)
+            {
+                tile.Clear();
+                for (int r = 0; r < rows; r++)
+                {
+                    y.AsSpan(yOff + (r * n), cols).CopyTo(tile.Slice(r * 4 * w, cols));
+                }
+            }
+        }
+
+        TVec c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        if (first)
+        {
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = default;
+        }
+        else
+        {
+            c00 = Simd.Load<TVec, T>(ref c, cOff);
+            c01 = Simd.Load<TVec, T>(ref c, cOff + w);
+            c02 = Simd.Load<TVec, T>(ref c, cOff + (2 * w));
+            c03 = Simd.Load<TVec, T>(ref c, cOff + (3 * w));
+            c10 = Simd.Load<TVec, T>(ref c, cOff + ld);
+            c11 = Simd.Load<TVec, T>(ref c, cOff + ld + w);
+            c12 = Simd.Load<TVec, T>(ref c, cOff + ld + (2 * w));
+            c13 = Simd.Load<TVec, T>(ref c, cOff + ld + (3 * w));
+            c20 = Simd.Load<TVec, T>(ref c, cOff + (2 * ld));
+            c21 = Simd.Load<TVec, T>(ref c, cOff + (2 * ld) + w);
+            c22 = Simd.Load<TVec, T>(ref c, cOff + (2 * ld) + (2 * w));
+            c23 = Simd.Load<TVec, T>(ref c, cOff + (2 * ld) + (3 * w));
+            c30 = Simd.Load<TVec, T>(ref c, cOff + (3 * ld));
+            c31 = Simd.Load<TVec, T>(ref c, cOff + (3 * ld) + w);
+            c32 = Simd.Load<TVec, T>(ref c, cOff + (3 * ld) + (2 * w));
+            c33 = Simd.Load<TVec, T>(ref c, cOff + (3 * ld) + (3 * w));
+            c40 = Simd.Load<TVec, T>(ref c, cOff + (4 * ld));
+            c41 = Simd.Load<TVec, T>(ref c, cOff + (4 * ld) + w);
+            c42 = Simd.Load<TVec, T>(ref c, cOff + (4 * ld) + (2 * w));
+            c43 = Simd.Load<TVec, T>(ref c, cOff + (4 * ld) + (3 * w));
+            c50 = Simd.Load<TVec, T>(ref c, cOff + (5 * ld));
+            c51 = Simd.Load<TVec, T>(ref c, cOff + (5 * ld) + w);
+            c52 = Simd.Load<TVec, T>(ref c, cOff + (5 * ld) + (2 * w));
+            c53 = Simd.Load<TVec, T>(ref c, cOff + (5 * ld) + (3 * w));
+        }
+
+        _ = a[aOff + ((rows - 1) * lda) + kq - 1];
+        ref T a0 = ref a[aOff];
+        ref T a1 = ref Unsafe.Add(ref a0, Math.Min(1, rows - 1) * lda);
+        ref T a2 = ref Unsafe.Add(ref a0, Math.Min(2, rows - 1) * lda);
+        ref T a3 = ref Unsafe.Add(ref a0, Math.Min(3, rows - 1) * lda);
+        ref T a4 = ref Unsafe.Add(ref a0, Math.Min(4, rows - 1) * lda);
+        ref T a5 = ref Unsafe.Add(ref a0, Math.Min(5, rows - 1) * lda);
+        ref T pb = ref bPack[bOff];
+        for (int q = 0; q < kq; q++)
+        {
+            var b0 = Simd.Load<TVec, T>(ref pb, 0);
+            var b1 = Simd.Load<TVec, T>(ref pb, w);
+            var b2 = Simd.Load<TVec, T>(ref pb, 2 * w);
+            var b3 = Simd.Load<TVec, T>(ref pb, 3 * w);
+            var x = Simd.BroadcastAt<TVec, T>(ref a0, q);
+            c00 = Simd.MulAdd<TVec, T>(x, b0, c00);
+            c01 = Simd.MulAdd<TVec, T>(x, b1, c01);
+            c02 = Simd.MulAdd<TVec, T>(x, b2, c02);
+            c03 = Simd.MulAdd<TVec, T>(x, b3, c03);
+            x = Simd.BroadcastAt<TVec, T>(ref a1, q);
+            c10 = Simd.MulAdd<TVec, T>(x, b0, c10);
+            c11 = Simd.MulAdd<TVec, T>(x, b1, c11);
+            c12 = Simd.MulAdd<TVec, T>(x, b2, c12);
+            c13 = Simd.MulAdd<TVec, T>(x, b3, c13);
+            x = Simd.BroadcastAt<TVec, T>(ref a2, q);
+            c20 = Simd.MulAdd<TVec, T>(x, b0, c20);
+            c21 = Simd.MulAdd<TVec, T>(x, b1, c21);
+            c22 = Simd.MulAdd<TVec, T>(x, b2, c22);
+            c23 = Simd.MulAdd<TVec, T>(x, b3, c23);
+            x = Simd.BroadcastAt<TVec, T>(ref a3, q);
+            c30 = Simd.MulAdd<TVec, T>(x, b0, c30);
+            c31 = Simd.MulAdd<TVec, T>(x, b1, c31);
+            c32 = Simd.MulAdd<TVec, T>(x, b2, c32);
+            c33 = Simd.MulAdd<TVec, T>(x, b3, c33);
+            x = Simd.BroadcastAt<TVec, T>(ref a4, q);
+            c40 = Simd.MulAdd<TVec, T>(x, b0, c40);
+            c41 = Simd.MulAdd<TVec, T>(x, b1, c41);
+            c42 = Simd.MulAdd<TVec, T>(x, b2, c42);
+            c43 = Simd.MulAdd<TVec, T>(x, b3, c43);
+            x = Simd.BroadcastAt<TVec, T>(ref a5, q);
+            c50 = Simd.MulAdd<TVec, T>(x, b0, c50);
+            c51 = Simd.MulAdd<TVec, T>(x, b1, c51);
+            c52 = Simd.MulAdd<TVec, T>(x, b2, c52);
+            c53 = Simd.MulAdd<TVec, T>(x, b3, c53);
+            pb = ref Unsafe.Add(ref pb, 4 * w);
+        }
+
+        Simd.Store(c00, ref c, cOff);
+        Simd.Store(c01, ref c, cOff + w);
+        Simd.Store(c02, ref c, cOff + (2 * w));
+        Simd.Store(c03, ref c, cOff + (3 * w));
+        if (full || rows > 1)
+        {
+            Simd.Store(c10, ref c, cOff + ld);
+            Simd.Store(c11, ref c, cOff + ld + w);
+            Simd.Store(c12, ref c, cOff + ld + (2 * w));
+            Simd.Store(c13, ref c, cOff + ld + (3 * w));
+        }
+        if (full || rows > 2)
+        {
+            Simd.Store(c20, ref c, cOff + (2 * ld));
+            Simd.Store(c21, ref c, cOff + (2 * ld) + w);
+            Simd.Store(c22, ref c, cOff + (2 * ld) + (2 * w));
+            Simd.Store(c23, ref c, cOff + (2 * ld) + (3 * w));
+        }
+        if (full || rows > 3)
+        {
+            Simd.Store(c30, ref c, cOff + (3 * ld));
+            Simd.Store(c31, ref c, cOff + (3 * ld) + w);
+            Simd.Store(c32, ref c, cOff + (3 * ld) + (2 * w));
+            Simd.Store(c33, ref c, cOff + (3 * ld) + (3 * w));
+        }
+        if (full || rows > 4)
+        {
+            Simd.Store(c40, ref c, cOff + (4 * ld));
+            Simd.Store(c41, ref c, cOff + (4 * ld) + w);
+            Simd.Store(c42, ref c, cOff + (4 * ld) + (2 * w));
+            Simd.Store(c43, ref c, cOff + (4 * ld) + (3 * w));
+        }
+        if (full || rows > 5)
+        {
+            Simd.Store(c50, ref c, cOff + (5 * ld));
+            Simd.Store(c51, ref c, cOff + (5 * ld) + w);
+            Simd.Store(c52, ref c, cOff + (5 * ld) + (2 * w));
+            Simd.Store(c53, ref c, cOff + (5 * ld) + (3 * w));
+        }
+
+        if (!full)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                tile.Slice(r * 4 * w, cols).CopyTo(y.AsSpan(yOff + (r * n), cols));
             }
         }
     }

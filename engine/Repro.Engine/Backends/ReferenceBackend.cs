@@ -55,13 +55,13 @@ public sealed class ReferenceBackend : Backend
     protected override Storage FromHostCore(Array data, DType dtype) => new HostStorage(this, dtype, (Array)data.Clone());
 
     /// <inheritdoc/>
-    protected override Array ToHostCore(Storage storage) => (Array)((HostStorage)storage).Data.Clone();
+    protected override Array ToHostCore(Storage storage) => (Array)((HostStorage)storage).Raw.Clone();
 
     /// <inheritdoc/>
     protected override void CopyCore(in View src, in View dst)
     {
-        var s = ((HostStorage)src.Storage).Data;
-        var d = ((HostStorage)dst.Storage).Data;
+        var s = ((HostStorage)src.Storage).Raw;
+        var d = ((HostStorage)dst.Storage).Raw;
         for (int i = 0; i < ShapeUtil.Numel(dst.Shape); i++)
         {
             Array.Copy(s, ShapeUtil.OffsetOf(i, src.Shape, src.Strides, src.Offset), d, ShapeUtil.OffsetOf(i, dst.Shape, dst.Strides, dst.Offset), 1);
@@ -125,11 +125,11 @@ public sealed class ReferenceBackend : Backend
     protected override void WhereCore(in View cond, in View a, in View b, Storage y, int[] shape)
     {
         var c = (HostStorage)cond.Storage;
-        var d = ((HostStorage)y).Data;
+        var d = ((HostStorage)y).Raw;
         for (int i = 0; i < y.Length; i++)
         {
             var pick = Read(c, ShapeUtil.OffsetOf(i, shape, cond.Strides, cond.Offset)) != 0.0 ? a : b;
-            Array.Copy(((HostStorage)pick.Storage).Data, ShapeUtil.OffsetOf(i, shape, pick.Strides, pick.Offset), d, i, 1);
+            Array.Copy(((HostStorage)pick.Storage).Raw, ShapeUtil.OffsetOf(i, shape, pick.Strides, pick.Offset), d, i, 1);
         }
     }
 
@@ -172,8 +172,8 @@ public sealed class ReferenceBackend : Backend
     /// <inheritdoc/>
     protected override void Conv2dCore(ConvPass pass, Storage a, Storage b, Storage y, ConvGeometry g)
     {
-        var result = Conv2dHost(pass, ((HostStorage)a).Data, ((HostStorage)b).Data, g);
-        Array.Copy(result, ((HostStorage)y).Data, result.Length);
+        var result = Conv2dHost(pass, ((HostStorage)a).Raw, ((HostStorage)b).Raw, g);
+        Array.Copy(result, ((HostStorage)y).Raw, result.Length);
     }
 
     /// <summary>
@@ -320,7 +320,7 @@ public sealed class ReferenceBackend : Backend
         {
             for (int i = 0; i < idx.Length; i++)
             {
-                Array.Copy(((HostStorage)x).Data, ((o * axisLen) + idx[i]) * inner, ((HostStorage)y).Data, ((o * idx.Length) + i) * inner, inner);
+                Array.Copy(((HostStorage)x).Raw, ((o * axisLen) + idx[i]) * inner, ((HostStorage)y).Raw, ((o * idx.Length) + i) * inner, inner);
             }
         }
     }
@@ -435,7 +435,7 @@ public sealed class ReferenceBackend : Backend
     /// <summary>y[i] = f(a[i], b[i]) with every element's position computed from the strides of its view.</summary>
     private static void Zip<T>(View a, View b, Storage y, int[] shape, Func<T, T, T> f)
     {
-        var (xa, xb, ys) = ((T[])((HostStorage)a.Storage).Data, (T[])((HostStorage)b.Storage).Data, (T[])((HostStorage)y).Data);
+        var (xa, xb, ys) = ((T[])((HostStorage)a.Storage).Raw, (T[])((HostStorage)b.Storage).Raw, (T[])((HostStorage)y).Raw);
         for (int i = 0; i < ys.Length; i++)
         {
             ys[i] = f(xa[ShapeUtil.OffsetOf(i, shape, a.Strides, a.Offset)], xb[ShapeUtil.OffsetOf(i, shape, b.Strides, b.Offset)]);
@@ -456,10 +456,10 @@ public sealed class ReferenceBackend : Backend
             switch (op)
             {
                 case ReduceOp.Sum:
-                    ((T[])y.Data)[r] = CanonicalSum<T>(row);
+                    ((T[])y.Raw)[r] = CanonicalSum<T>(row);
                     break;
                 case ReduceOp.Max or ReduceOp.Min:
-                    ((T[])y.Data)[r] = Fold(row, op == ReduceOp.Max ? max : min);
+                    ((T[])y.Raw)[r] = Fold(row, op == ReduceOp.Max ? max : min);
                     break;
                 default:
                     y.I32[r] = FirstIndexOf(row, Fold(row, op == ReduceOp.ArgMax ? max : min));
