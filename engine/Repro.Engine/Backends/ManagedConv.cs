@@ -99,6 +99,7 @@ internal static class ManagedConv
         int kk = g.KH * g.KW;
         int k = g.Cg * kk;
         int p = g.OH * g.OW;
+        bool pointwise = kk == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0 && g.PadBottom == 0 && g.PadRight == 0;
         var pack = ManagedMatMul.RentPack<TVec, T>(k, colTile);
         try
         {
@@ -112,8 +113,21 @@ internal static class ManagedConv
                 int n = rest / g.Groups;
                 int o0 = row * RowBlock;
                 int p0 = col * colTile;
-                var src = new Im2ColPanels<T>(x, ((n * g.C) + (grp * g.Cg)) * g.H * g.W, g, p0);
-                ManagedMatMul.Tile<TVec, T, Im2ColPanels<T>>(w, ((grp * g.Og) + o0) * k, k, ref src, k, y, (((n * g.O) + (grp * g.Og) + o0) * p) + p0, p, Math.Min(RowBlock, g.Og - o0), Math.Min(colTile, p - p0), true, pack);
+                int xOff = ((n * g.C) + (grp * g.Cg)) * g.H * g.W;
+                int yOff = (((n * g.O) + (grp * g.Og) + o0) * p) + p0;
+                int rows = Math.Min(RowBlock, g.Og - o0);
+                int cols = Math.Min(colTile, p - p0);
+                if (pointwise)
+                {
+                    // A 1x1 window with stride 1 and no padding: im2col(x) is x itself, [C, H * W]; the same values, packed by rows.
+                    var rowsOfX = new MatrixPanels<T>(x, xOff + p0, p);
+                    ManagedMatMul.Tile<TVec, T, MatrixPanels<T>>(w, ((grp * g.Og) + o0) * k, k, ref rowsOfX, k, y, yOff, p, rows, cols, true, pack);
+                }
+                else
+                {
+                    var src = new Im2ColPanels<T>(x, xOff, g, p0);
+                    ManagedMatMul.Tile<TVec, T, Im2ColPanels<T>>(w, ((grp * g.Og) + o0) * k, k, ref src, k, y, yOff, p, rows, cols, true, pack);
+                }
             }
         }
         finally
