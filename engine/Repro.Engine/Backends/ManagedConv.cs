@@ -14,6 +14,7 @@ namespace Repro.Engine.Backends;
 /// </summary>
 internal static class ManagedConv
 {
+    // Rows of one work item of the gradient passes (the forward pass sizes its row blocks by the thread count).
     private const int RowBlock = 96;
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Every width runs the same sequential fused multiply-add per output element; the suite compares widths bit for bit in child processes.")]
@@ -59,10 +60,18 @@ internal static class ManagedConv
             case 0:
             {
                 // y[n, g, o, p] = w[g, o, :] x im2col(x[n, g])[:, p]
-                int rowTiles = Tiles(g.Og, RowBlock);
+                // Each work item packs its column tile of im2col(x) and runs every row of its row block over it; the
+                // packing costs about as much as the multiply-adds of 100 rows, so row blocks are as tall as the
+                // threads allow: all output channels in one block when the column tiles alone give every thread two
+                // items (one item on one thread), else split evenly into that many. Tiles never change a result.
                 int colTiles = Tiles(p, colTile);
-                long cost = (long)Math.Min(g.Og, RowBlock) * Math.Min(p, colTile) * g.Cg * kk / 16;
-                Parallelism.For(g.N * g.Groups * rowTiles * colTiles, cost, (w0, w1) => Forward<TVec, T>(a, b, y, g, rowTiles, colTiles, colTile, w0, w1));
+                long columnItems = (long)g.N * g.Groups * colTiles;
+                int wanted = Settings.Threads == 1 ? 1 : 2 * Settings.Threads;
+                int rowSplits = (int)Math.Clamp((wanted + columnItems - 1) / Math.Max(columnItems, 1), 1, Math.Max(g.Og, 1));
+                int rowBlock = Math.Max(1, (g.Og + rowSplits - 1) / rowSplits);
+                int rowTiles = Tiles(g.Og, rowBlock);
+                long cost = (long)Math.Min(g.Og, rowBlock) * Math.Min(p, colTile) * g.Cg * kk / 16;
+                Parallelism.For(g.N * g.Groups * rowTiles * colTiles, cost, (w0, w1) => Forward<TVec, T>(a, b, y, g, rowBlock, rowTiles, colTiles, colTile, w0, w1));
                 break;
             }
 
@@ -92,7 +101,7 @@ internal static class ManagedConv
     private static int Tiles(int n, int block) => (n + block - 1) / block;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Forward<TVec, T>(T[] x, T[] w, T[] y, ConvGeometry g, int rowTiles, int colTiles, int colTile, int w0, int w1)
+    private static void Forward<TVec, T>(T[] x, T[] w, T[] y, ConvGeometry g, int rowBlock, int rowTiles, int colTiles, int colTile, int w0, int w1)
         where TVec : unmanaged
         where T : unmanaged, INumber<T>
     {
@@ -111,11 +120,11 @@ internal static class ManagedConv
                 rest /= rowTiles;
                 int grp = rest % g.Groups;
                 int n = rest / g.Groups;
-                int o0 = row * RowBlock;
+                int o0 = row * rowBlock;
                 int p0 = col * colTile;
                 int xOff = ((n * g.C) + (grp * g.Cg)) * g.H * g.W;
                 int yOff = (((n * g.O) + (grp * g.Og) + o0) * p) + p0;
-                int rows = Math.Min(RowBlock, g.Og - o0);
+                int rows = Math.Min(rowBlock, g.Og - o0);
                 int cols = Math.Min(colTile, p - p0);
                 if (pointwise)
                 {
