@@ -240,7 +240,12 @@ internal readonly struct Im2ColPanels<T>(T[] x, int xOff, ConvGeometry g, int p0
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int q0, int kq, int j0, int cols, int nr, T[] pack, int off)
     {
+        // The geometry's derived sizes are properties that divide: read each once.
         int kk = g.KH * g.KW;
+        int outW = g.OW;
+        int start = p0 + j0;
+        int oh0 = start / outW;
+        int ow0 = start % outW;
         for (int q = 0; q < kq; q++)
         {
             int qq = q0 + q;
@@ -248,13 +253,12 @@ internal readonly struct Im2ColPanels<T>(T[] x, int xOff, ConvGeometry g, int p0
             int ki = qq % kk / g.KW;
             int kj = qq % g.KW;
             var dst = pack.AsSpan(off + (q * nr), nr);
-            int start = p0 + j0;
-            int oh = start / g.OW;
-            int ow = start % g.OW;
+            int oh = oh0;
+            int ow = ow0;
             int i = 0;
             while (i < cols)
             {
-                int run = Math.Min(cols - i, g.OW - ow);
+                int run = Math.Min(cols - i, outW - ow);
                 int ih = (oh * g.StrideH) + (ki * g.DilationH) - g.PadTop;
                 var seg = dst.Slice(i, run);
                 if ((uint)ih >= (uint)g.H)
@@ -307,7 +311,10 @@ internal readonly struct TransposedPanels<T>(T[] dy, int dyOff, ConvGeometry g, 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int q0, int kq, int j0, int cols, int nr, T[] pack, int off)
     {
+        // The geometry's output sizes are properties that divide: read each once.
         int kk = g.KH * g.KW;
+        int outH = g.OH;
+        int outW = g.OW;
         for (int q = 0; q < kq; q++)
         {
             int qq = q0 + q;
@@ -325,18 +332,18 @@ internal readonly struct TransposedPanels<T>(T[] dy, int dyOff, ConvGeometry g, 
                 int th = h + g.PadTop - (ki * g.DilationH);
                 var seg = dst.Slice(i, run);
                 int oh = th / g.StrideH;
-                if (th < 0 || th % g.StrideH != 0 || oh >= g.OH)
+                if (th < 0 || th % g.StrideH != 0 || oh >= outH)
                 {
                     seg.Clear();
                 }
                 else
                 {
-                    int rowBase = dyOff + (((o * g.OH) + oh) * g.OW);
+                    int rowBase = dyOff + (((o * outH) + oh) * outW);
                     int tw0 = w + g.PadLeft - (kj * g.DilationW);
                     if (g.StrideW == 1)
                     {
                         int lo = Math.Clamp(-tw0, 0, run);
-                        int hi = Math.Clamp(g.OW - tw0, lo, run);
+                        int hi = Math.Clamp(outW - tw0, lo, run);
                         seg[..lo].Clear();
                         if (hi > lo)
                         {
@@ -350,7 +357,7 @@ internal readonly struct TransposedPanels<T>(T[] dy, int dyOff, ConvGeometry g, 
                         {
                             int tw = tw0 + t;
                             int ow = tw / g.StrideW;
-                            seg[t] = tw >= 0 && tw % g.StrideW == 0 && ow < g.OW ? dy[rowBase + ow] : default;
+                            seg[t] = tw >= 0 && tw % g.StrideW == 0 && ow < outW ? dy[rowBase + ow] : default;
                         }
                     }
                 }
@@ -376,13 +383,15 @@ internal readonly struct PatchRowPanels<T>(T[] x, int xOff, ConvGeometry g, int 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int q0, int kq, int j0, int cols, int nr, T[] pack, int off)
     {
+        // The geometry's output sizes are properties that divide: read each once.
         int kk = g.KH * g.KW;
+        int outW = g.OW;
         int start = col0 + j0;
         for (int q = 0; q < kq; q++)
         {
             int pos = q0 + q;
-            int oh = pos / g.OW;
-            int ow = pos % g.OW;
+            int oh = pos / outW;
+            int ow = pos % outW;
             int baseH = (oh * g.StrideH) - g.PadTop;
             int baseW = (ow * g.StrideW) - g.PadLeft;
             var dst = pack.AsSpan(off + (q * nr), nr);
