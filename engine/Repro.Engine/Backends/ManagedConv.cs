@@ -246,12 +246,22 @@ internal readonly struct Im2ColPanels<T>(T[] x, int xOff, ConvGeometry g, int p0
         int start = p0 + j0;
         int oh0 = start / outW;
         int ow0 = start % outW;
+        // Row q = (c, ki, kj) in the canonical order, stepped rather than divided out for every row.
+        int c = q0 / kk;
+        int ki = q0 % kk / g.KW;
+        int kj = (q0 % g.KW) - 1;
         for (int q = 0; q < kq; q++)
         {
-            int qq = q0 + q;
-            int c = qq / kk;
-            int ki = qq % kk / g.KW;
-            int kj = qq % g.KW;
+            if (++kj == g.KW)
+            {
+                kj = 0;
+                if (++ki == g.KH)
+                {
+                    ki = 0;
+                    c++;
+                }
+            }
+
             var dst = pack.AsSpan(off + (q * nr), nr);
             int oh = oh0;
             int ow = ow0;
