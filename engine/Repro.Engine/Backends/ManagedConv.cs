@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Repro.Engine.Backends;
@@ -408,6 +409,14 @@ internal readonly struct PatchRowPanels<T>(T[] x, int xOff, ConvGeometry g, int 
             int c = start / kk;
             int ki = start % kk / g.KW;
             int kj = start % g.KW;
+            if (baseH >= 0 && baseH + ((g.KH - 1) * g.DilationH) < g.H && baseW >= 0 && baseW + ((g.KW - 1) * g.DilationW) < g.W)
+            {
+                // The whole window lies inside the image: the same elements, stepped through without bounds tests.
+                Interior(ref MemoryMarshal.GetArrayDataReference(x), xOff + (c * g.H * g.W) + ((baseH + (ki * g.DilationH)) * g.W) + baseW, ki, kj, cols, dst);
+                dst[cols..].Clear();
+                continue;
+            }
+
             for (int t = 0; t < cols; t++)
             {
                 int ih = baseH + (ki * g.DilationH);
@@ -425,6 +434,38 @@ internal readonly struct PatchRowPanels<T>(T[] x, int xOff, ConvGeometry g, int 
             }
 
             dst[cols..].Clear();
+        }
+    }
+
+    /// <summary>
+    /// Columns (c, ki, kj) from <paramref name="ki"/>, <paramref name="kj"/> on of one window that lies inside the
+    /// image, whose tap (c, ki, 0) is at x[<paramref name="tap"/> - kj * dw].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Interior(ref T x0, int tap, int ki, int kj, int cols, Span<T> dst)
+    {
+        int rowTap = tap + (kj * g.DilationW);
+        int plane = g.H * g.W;
+        int rowStep = g.DilationH * g.W;
+        for (int t = 0; t < cols; t++)
+        {
+            dst[t] = Unsafe.Add(ref x0, rowTap);
+            if (++kj == g.KW)
+            {
+                kj = 0;
+                tap += rowStep;
+                if (++ki == g.KH)
+                {
+                    ki = 0;
+                    tap += plane - (g.KH * rowStep);
+                }
+
+                rowTap = tap;
+            }
+            else
+            {
+                rowTap += g.DilationW;
+            }
         }
     }
 }
