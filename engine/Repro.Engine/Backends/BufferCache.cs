@@ -17,7 +17,8 @@ namespace Repro.Engine.Backends;
 /// <para>Only arrays of at least <see cref="MinElements"/> elements are cached (smaller ones are cheap for the GC), and
 /// at most <c>REPRO_BUFFER_CACHE_MB</c> (default 1024; 0 turns the cache off) are held at once. Arrays come back only
 /// after a collection finds their storages dead, and large arrays alone rarely trigger one, so after every few
-/// megabytes of new arrays the cache asks for a collection of the young generations (blocking, about 0.1-1 ms).</para>
+/// megabytes of new arrays the cache asks for a collection of the young generations (blocking, about 0.1-1 ms) and
+/// waits for the finalizers it starts.</para>
 /// </remarks>
 internal static class BufferCache
 {
@@ -34,11 +35,10 @@ internal static class BufferCache
     private static long returned;
 
     // New arrays taken (bytes) since the last collection the cache asked for, the distance at which it asks for the
-    // next one, what finalizers gave back since, and what the last collection followed.
+    // next one, and what finalizers gave back since.
     private static long freshBytes;
     private static long collectAfter = 2L << 20;
     private static long returnedBytes;
-    private static long lastTaken;
 
     /// <summary>Bytes the cache may hold (0: off).</summary>
     public static long CapacityBytes
@@ -80,6 +80,10 @@ internal static class BufferCache
             if (Interlocked.Add(ref freshBytes, bytes) > Interlocked.Read(ref collectAfter))
             {
                 Collect();
+                if (TryPop(key, dtype) is { } reclaimed)
+                {
+                    return new HostStorage(backend, dtype, new BufferLease(reclaimed));
+                }
             }
         }
 
@@ -89,14 +93,15 @@ internal static class BufferCache
     private static void Collect()
     {
         long taken = Interlocked.Exchange(ref freshBytes, 0);
-        long returnedBefore = Interlocked.Exchange(ref returnedBytes, 0);
-
-        // What the previous collection's finalizers gave back (they run after it, on the finalizer thread) decides the
-        // next distance; no thread waits for finalizers here.
-        long next = returnedBefore >= lastTaken / 2 ? Interlocked.Read(ref collectAfter) / 2 : Interlocked.Read(ref collectAfter) * 2;
-        Interlocked.Exchange(ref collectAfter, Math.Clamp(next, MinCollectAfter, MaxCollectAfter));
-        lastTaken = taken;
+        Interlocked.Exchange(ref returnedBytes, 0);
         GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+
+        // The leases' finalizers give the arrays back on the finalizer thread; wait for them, so the output that asked
+        // gets one (a no-op when called from a finalizer). What came back sets the next distance.
+        GC.WaitForPendingFinalizers();
+        long back = Interlocked.Read(ref returnedBytes);
+        long now = Interlocked.Read(ref collectAfter);
+        Interlocked.Exchange(ref collectAfter, Math.Clamp(back >= taken / 2 ? now / 2 : now * 2, MinCollectAfter, MaxCollectAfter));
     }
 
     private static Array? TryPop((Type, int) key, DType dtype)
