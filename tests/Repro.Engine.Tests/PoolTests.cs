@@ -91,6 +91,38 @@ public class PoolTests
         Assert.True(float.IsNaN(avg[1]));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Signed_zeros_and_NaN_payloads_pool_alike_in_the_vector_columns_and_the_reference(int stride)
+    {
+        // Zeros of both signs, a few negative values and NaNs with payloads, over rows wide enough for 8-column blocks.
+        var data = new float[2 * 5 * 50];
+        for (int i = 0; i < data.Length; i++)
+        {
+            int r = (int)(((ulong)i * 2654435761UL) % 23UL);
+            data[i] = r switch
+            {
+                < 9 => -0f,
+                < 18 => 0f,
+                < 21 => -1f - r,
+                22 => BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00123)),
+                _ => BitConverter.Int32BitsToSingle(0x7FC00456),
+            };
+        }
+
+        string Run(Backends.Backend backend)
+        {
+            using var scope = Settings.UseBackend(backend);
+            var x = Tensor.FromArray(data, [1, 2, 5, 50]);
+            var max = Tensor.MaxPool2d(x, [3], [stride], [1]);
+            var avg = Tensor.AvgPool2d(x, [3], [stride], [1], countIncludePad: false);
+            return Convert.ToHexString(max.ToBytes()) + "/" + Convert.ToHexString(avg.ToBytes());
+        }
+
+        Assert.Equal(Run(Backends.ReferenceBackend.Instance), Run(Backends.ManagedBackend.Instance));
+    }
+
     [Fact]
     public void Max_gradient_goes_to_the_first_maximum_in_window_order()
     {

@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Repro.Engine.Backends;
 
@@ -37,8 +40,14 @@ internal static class ManagedPool
         long cost = Math.Max(1L, (long)g.OH * g.OW * g.KH * g.KW * row.Cost);
         switch (pass)
         {
+            case PoolPass.Max when a is float[] xf && VectorColumns(g):
+                Parallelism.For(g.Planes, cost, (p0, p1) => MaxPlanesVector(xf, (float[])(object)y, g, p0, p1));
+                break;
             case PoolPass.Max:
                 Parallelism.For(g.Planes, cost, (p0, p1) => MaxPlanes(a, y, g, p0, p1));
+                break;
+            case PoolPass.Avg when a is float[] xf && VectorColumns(g) && g.KH * g.KW <= Canonical.ReductionLanes:
+                Parallelism.For(g.Planes, cost, (p0, p1) => AvgPlanesVector(xf, (float[])(object)y, g, p0, p1));
                 break;
             case PoolPass.Avg:
                 Parallelism.For(g.Planes, cost, (p0, p1) => AvgPlanes(a, y, g, p0, p1));
@@ -78,34 +87,264 @@ internal static class ManagedPool
                 {
                     int iw0 = (ow * g.StrideW) - g.PadLeft;
                     var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
-                    T m = x[xBase + ((ih0 + (kiLo * g.DilationH)) * g.W) + iw0 + (kjLo * g.DilationW)];
-                    bool nan = T.IsNaN(m);
-                    for (int ki = kiLo; ki < kiHi; ki++)
-                    {
-                        int at = xBase + ((ih0 + (ki * g.DilationH)) * g.W) + iw0;
-                        for (int kj = kjLo; kj < kjHi; kj++)
-                        {
-                            T v = x[at + (kj * g.DilationW)];
-                            if (v > m)
-                            {
-                                m = v;
-                            }
-                            else if (v == m)
-                            {
-                                // Only zeros compare equal with different bits: +0 replaces -0.
-                                m = T.IsNegative(m) ? v : m;
-                            }
-                            else if (T.IsNaN(v))
-                            {
-                                nan = true;
-                            }
-                        }
-                    }
-
-                    y[yAt] = nan ? T.NaN : m;
+                    y[yAt] = MaxAt(x, xBase, ih0, kiLo, kiHi, iw0, kjLo, kjHi, g);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The maximum of one window's taps inside the input. T.Max is IEEE 754:2019 maximum (NaN if either is NaN, +0
+    /// above -0): the engine's total order up to NaN payloads, which the end makes the canonical NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T MaxAt<T>(T[] x, int xBase, int ih0, int kiLo, int kiHi, int iw0, int kjLo, int kjHi, PoolGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T m = x[xBase + ((ih0 + (kiLo * g.DilationH)) * g.W) + iw0 + (kjLo * g.DilationW)];
+        for (int ki = kiLo; ki < kiHi; ki++)
+        {
+            int at = xBase + ((ih0 + (ki * g.DilationH)) * g.W) + iw0;
+            for (int kj = kjLo; kj < kjHi; kj++)
+            {
+                m = T.Max(m, x[at + (kj * g.DilationW)]);
+            }
+        }
+
+        return T.IsNaN(m) ? T.NaN : m;
+    }
+
+    /// <summary>True when float32 windows can be read 8 output columns at a time (stride 1 or 2 along the columns).</summary>
+    private static bool VectorColumns(PoolGeometry g) => Vector256.IsHardwareAccelerated && g.StrideW is 1 or 2 && g.OW >= Vector256<float>.Count;
+
+    /// <summary>
+    /// The output columns [first, last] at which a block of 8 starts with every tap of its 8 windows, and every
+    /// element its loads touch, inside the row (stride 2 loads 16 elements and keeps the even ones).
+    /// </summary>
+    private static (int First, int LastStart) VectorRange(PoolGeometry g)
+    {
+        int v = Vector256<float>.Count;
+        int s = g.StrideW;
+        int first = (g.PadLeft + s - 1) / s;
+        int lastTap = ((g.KW - 1) * g.DilationW) - g.PadLeft;
+        int room = g.W - lastTap - (s * v);
+        int lastStart = room < 0 ? -1 : Math.Min(room / s, g.OW - v);
+        return (first, lastStart);
+    }
+
+    /// <summary>
+    /// The next block start after <paramref name="ow"/>: 8 columns on, except that the last block starts at
+    /// <paramref name="lastStart"/> (overlapping the one before: its columns are computed twice, to the same bits), and
+    /// past it the loop ends.
+    /// </summary>
+    private static int NextBlock(int ow, int lastStart, int v) => ow < lastStart && ow + v > lastStart ? lastStart : ow + v;
+
+    /// <summary>The 8 elements at <paramref name="at"/>, at + s, ..., at + 7s (s = 1 or 2).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Both branches move the same elements: no arithmetic.")]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load(ref float x, int at, int stride)
+    {
+        if (stride == 1)
+        {
+            return Vector256.LoadUnsafe(ref x, (nuint)at);
+        }
+
+        var evens = Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6);
+        var a = Vector256.LoadUnsafe(ref x, (nuint)at);
+        var b = Vector256.LoadUnsafe(ref x, (nuint)(at + 8));
+        if (Avx2.IsSupported)
+        {
+            return Avx2.Permute2x128(Avx2.PermuteVar8x32(a, evens), Avx2.PermuteVar8x32(b, evens), 0x20);
+        }
+
+        return Vector256.Create(Vector256.Shuffle(a, evens).GetLower(), Vector256.Shuffle(b, evens).GetLower());
+    }
+
+    /// <summary>
+    /// max_pool2d in float32, 8 output columns at a time where their windows lie inside the row, scalar at the edges.
+    /// Vector256.Max is IEEE 754:2019 maximum like the scalar T.Max, and the maximum is a total order, so the vector
+    /// and scalar columns give the same bits at any width.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "The maximum has no rounding and is a total order: vector and scalar columns agree bit for bit; the suite compares widths in child processes.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPlanesVector(float[] x, float[] y, PoolGeometry g, int p0, int p1)
+    {
+        int v = Vector256<float>.Count;
+        var (first, lastStart) = VectorRange(g);
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        var nan = Vector256.Create(float.NaN);
+        int plane = g.H * g.W;
+        for (int p = p0; p < p1; p++)
+        {
+            int xBase = p * plane;
+            int yRow = p * g.OH * g.OW;
+            for (int oh = 0; oh < g.OH; oh++, yRow += g.OW)
+            {
+                int ih0 = (oh * g.StrideH) - g.PadTop;
+                var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
+                int ow = 0;
+                for (; ow < g.OW; ow++)
+                {
+                    if (ow >= first && ow <= lastStart)
+                    {
+                        break;
+                    }
+
+                    int iw0 = (ow * g.StrideW) - g.PadLeft;
+                    var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
+                    y[yRow + ow] = MaxAt(x, xBase, ih0, kiLo, kiHi, iw0, kjLo, kjHi, g);
+                }
+
+                for (; ow <= lastStart + v - 1 && lastStart >= first; ow = NextBlock(ow, lastStart, v))
+                {
+                    int col = (ow * g.StrideW) - g.PadLeft;
+                    var m = Load(ref xr, xBase + ((ih0 + (kiLo * g.DilationH)) * g.W) + col, g.StrideW);
+                    for (int ki = kiLo; ki < kiHi; ki++)
+                    {
+                        int at = xBase + ((ih0 + (ki * g.DilationH)) * g.W) + col;
+                        for (int kj = 0; kj < g.KW; kj++)
+                        {
+                            m = Vector256.Max(m, Load(ref xr, at + (kj * g.DilationW), g.StrideW));
+                        }
+                    }
+
+                    Vector256.ConditionalSelect(Vector256.Equals(m, m), m, nan).StoreUnsafe(ref y[yRow + ow]);
+                }
+
+                for (; ow < g.OW; ow++)
+                {
+                    int iw0 = (ow * g.StrideW) - g.PadLeft;
+                    var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
+                    y[yRow + ow] = MaxAt(x, xBase, ih0, kiLo, kiHi, iw0, kjLo, kjHi, g);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// avg_pool2d in float32 for windows of at most 32 taps, 8 output columns at a time where their windows lie inside
+    /// the row (rows outside the input are +0 taps), scalar at the edges: the taps' pairwise tree is taken lane by lane
+    /// with the scalar path's association, so every width gives the same bits.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Each lane takes the same adds in the same association as the scalar tree; the suite compares widths in child processes.")]
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AvgPlanesVector(float[] x, float[] y, PoolGeometry g, int p0, int p1)
+    {
+        int v = Vector256<float>.Count;
+        int n = g.KH * g.KW;
+        var (first, lastStart) = VectorRange(g);
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        Span<Vector256<float>> taps = stackalloc Vector256<float>[Canonical.ReductionLanes];
+        Span<float> window = stackalloc float[Canonical.ReductionLanes];
+        var columns = ArrayPool<int>.Shared.Rent(g.OW);
+        var counts = ArrayPool<float>.Shared.Rent(g.OW);
+        try
+        {
+            for (int j = 0; j < g.OW; j++)
+            {
+                columns[j] = g.CountColumns(j);
+            }
+
+            int plane = g.H * g.W;
+            for (int p = p0; p < p1; p++)
+            {
+                int xBase = p * plane;
+                int yRow = p * g.OH * g.OW;
+                for (int oh = 0; oh < g.OH; oh++, yRow += g.OW)
+                {
+                    int ih0 = (oh * g.StrideH) - g.PadTop;
+                    var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
+                    int rows = g.CountRows(oh);
+                    for (int j = 0; j < g.OW; j++)
+                    {
+                        counts[j] = rows * columns[j];
+                    }
+
+                    int ow = 0;
+                    for (; ow < g.OW; ow++)
+                    {
+                        if (ow >= first && ow <= lastStart)
+                        {
+                            break;
+                        }
+
+                        y[yRow + ow] = AvgAt(x, xBase, ih0, kiLo, kiHi, ow, g, window[..n]) / counts[ow];
+                    }
+
+                    for (; ow <= lastStart + v - 1 && lastStart >= first; ow = NextBlock(ow, lastStart, v))
+                    {
+                        int col = (ow * g.StrideW) - g.PadLeft;
+                        for (int ki = 0; ki < g.KH; ki++)
+                        {
+                            int at = xBase + ((ih0 + (ki * g.DilationH)) * g.W) + col;
+                            bool inside = ki >= kiLo && ki < kiHi;
+                            for (int kj = 0; kj < g.KW; kj++)
+                            {
+                                taps[(ki * g.KW) + kj] = inside ? Load(ref xr, at + (kj * g.DilationW), g.StrideW) : Vector256<float>.Zero;
+                            }
+                        }
+
+                        var sum = VectorTree(taps[..n]) + Vector256<float>.Zero;
+                        (sum / Vector256.LoadUnsafe(ref counts[ow])).StoreUnsafe(ref y[yRow + ow]);
+                    }
+
+                    for (; ow < g.OW; ow++)
+                    {
+                        y[yRow + ow] = AvgAt(x, xBase, ih0, kiLo, kiHi, ow, g, window[..n]) / counts[ow];
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(columns);
+            ArrayPool<float>.Shared.Return(counts);
+        }
+    }
+
+    /// <summary>One window's canonical sum (at most 32 taps), outside taps as +0.</summary>
+    private static float AvgAt(float[] x, int xBase, int ih0, int kiLo, int kiHi, int ow, PoolGeometry g, Span<float> window)
+    {
+        int iw0 = (ow * g.StrideW) - g.PadLeft;
+        var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
+        window.Clear();
+        for (int ki = kiLo; ki < kiHi; ki++)
+        {
+            int at = xBase + ((ih0 + (ki * g.DilationH)) * g.W) + iw0;
+            for (int kj = kjLo; kj < kjHi; kj++)
+            {
+                window[(ki * g.KW) + kj] = x[at + (kj * g.DilationW)];
+            }
+        }
+
+        return Tree(window) + 0f;
+    }
+
+    /// <summary><see cref="Canonical.PairwiseTree{T}"/> lane by lane, in place.</summary>
+    private static Vector256<float> VectorTree(Span<Vector256<float>> v)
+    {
+        int n = v.Length;
+        while (n > 1)
+        {
+            int half = n / 2;
+            for (int i = 0; i < half; i++)
+            {
+                v[i] = v[2 * i] + v[(2 * i) + 1];
+            }
+
+            if ((n & 1) != 0)
+            {
+                v[half] = v[n - 1];
+                n = half + 1;
+            }
+            else
+            {
+                n = half;
+            }
+        }
+
+        return v[0];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
