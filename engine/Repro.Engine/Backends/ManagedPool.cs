@@ -275,6 +275,26 @@ internal static class ManagedPool
                     for (; ow <= lastStart + v - 1 && lastStart >= first; ow = NextBlock(ow, lastStart, v))
                     {
                         int col = (ow * g.StrideW) - g.PadLeft;
+                        if (n == 9 && g.KW == 3 && kiLo == 0 && kiHi == 3)
+                        {
+                            // 3x3 windows whose rows are all inside: the 9-tap tree in registers.
+                            int r0 = xBase + (ih0 * g.W) + col;
+                            int r1 = r0 + (g.DilationH * g.W);
+                            int r2 = r1 + (g.DilationH * g.W);
+                            int d = g.DilationW;
+                            int s = g.StrideW;
+                            var s0 = Load(ref xr, r0, s) + Load(ref xr, r0 + d, s);
+                            var s1 = Load(ref xr, r0 + (2 * d), s) + Load(ref xr, r1, s);
+                            var s2 = Load(ref xr, r1 + d, s) + Load(ref xr, r1 + (2 * d), s);
+                            var s3 = Load(ref xr, r2, s) + Load(ref xr, r2 + d, s);
+                            var t0 = s0 + s1;
+                            var t1 = s2 + s3;
+                            var u = t0 + t1;
+                            var sum9 = u + Load(ref xr, r2 + (2 * d), s) + Vector256<float>.Zero;
+                            (sum9 / Vector256.LoadUnsafe(ref counts[ow])).StoreUnsafe(ref y[yRow + ow]);
+                            continue;
+                        }
+
                         for (int ki = 0; ki < g.KH; ki++)
                         {
                             int at = xBase + ((ih0 + (ki * g.DilationH)) * g.W) + col;
@@ -414,7 +434,7 @@ internal static class ManagedPool
     /// The canonical sum of the window's taps (32 lanes from +0, their pairwise tree, chunks of 1024 combined by the same
     /// tree). Up to 32 taps each lane holds one tap, and the tree over the 32 lanes adds +0 to the carried odd values,
     /// which changes only a -0: so it is the pairwise tree of the taps themselves plus +0 (which turns a -0 result into
-    /// +0 and leaves every other value, NaN payloads included, as it is).
+    /// +0 and leaves every other value as it is; a NaN stays a NaN, its payload being no part of a result).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T WindowSum<T>(Span<T> window, Span<T> partials)
