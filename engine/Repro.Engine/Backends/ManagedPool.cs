@@ -403,6 +403,13 @@ internal static class ManagedPool
                         int iw0 = (ow * g.StrideW) - g.PadLeft;
                         var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
                         bool whole = kiLo == 0 && kiHi == g.KH && kjLo == 0 && kjHi == g.KW;
+                        if (whole && g.KW == g.W && g.DilationH == 1)
+                        {
+                            // Whole input rows (a global pool): the taps in row-major order are consecutive in x.
+                            y[yAt] = WindowSum(x.AsSpan(xBase + (ih0 * g.W), n), partials) / T.CreateTruncating(rows[oh] * rows[g.OH + ow]);
+                            continue;
+                        }
+
                         if (!whole)
                         {
                             window.Clear();
