@@ -425,7 +425,7 @@ public static class OpTable
         OpGradient.None,
         static (_, a) => OpCore.PoolWindowsPerCell(a),
         cost: 1,
-        "each dx[n,c,h,w]: acc = +0.0, then acc += dy[n,c,oh,ow] over the windows in increasing (oh, ow) whose arg-max is (h, w); a window's arg-max is its first tap in row-major (ki, kj) order inside the input holding the maximum (the first NaN if any; +0 beats -0); no gradient of its own. The composition it replaced (stacked windows, then max) split dy evenly between tied taps and left -0 in some untouched cells, so with ties its bits differ; without ties and with non-overlapping windows they agree"));
+        "each dx[n,c,h,w]: acc = +0.0, then acc += dy[n,c,oh,ow] over the windows in increasing (oh, ow) whose arg-max is (h, w); a window's arg-max is its first tap in row-major (ki, kj) order inside the input holding the maximum (the first NaN if any; +0 beats -0); no gradient of its own. The composition it replaced (stacked windows, then max) split dy evenly between tied taps and left -0 in some untouched cells, and summed a cell's terms in tap order, not output order: without ties the two agree up to the sign of zero and the rounding of cells shared by overlapping windows (tested to 1e-12 in float64)"));
 
     /// <summary>avg_pool2d's input gradient: dx from dy.</summary>
     public static readonly OpInfo AvgPool2dGrad = Register(new(
