@@ -126,6 +126,16 @@ public static class KernelsBench
         double taps = (double)batch * 64 * 56 * 56 * 9;
         string name = $"maxpool {batch}x64x112x112 3x3 s2 p1";
         Compare(name, taps, threads, rounds, () => Tensor.MaxPool2d(x, [3], [2], [1]), ort);
+
+        // The kernel alone, into an output allocated once: what the op costs beyond allocating its 0.8 MB per image.
+        var g = Engine.Backends.PoolGeometry.Create("max_pool2d", xShape, [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], [0, 0, 0, 0]);
+        var xs = OpCore.ComputeStorage(x);
+        var ys = x.Backend.Allocate(DType.Float32, g.YLength);
+        Compare(name + " (kernel only)", taps, threads, rounds, () =>
+        {
+            x.Backend.Pool2d(Engine.Backends.PoolPass.Max, xs, null, ys, g);
+            return x;
+        }, ort);
         if (composition)
         {
             // What Repro.Nn and the ONNX importer ran before the max_pool2d op: nine strided views stacked, then max.
