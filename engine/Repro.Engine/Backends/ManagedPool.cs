@@ -237,13 +237,17 @@ internal static class ManagedPool
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
         Span<Vector256<float>> taps = stackalloc Vector256<float>[Canonical.ReductionLanes];
         Span<float> window = stackalloc float[Canonical.ReductionLanes];
-        var columns = ArrayPool<int>.Shared.Rent(g.OW);
-        var counts = ArrayPool<float>.Shared.Rent(g.OW);
+        // The divisors of one plane's outputs, the same for every plane: made once per range of planes.
+        var table = ArrayPool<float>.Shared.Rent(g.OH * g.OW);
         try
         {
-            for (int j = 0; j < g.OW; j++)
+            for (int i = 0; i < g.OH; i++)
             {
-                columns[j] = g.CountColumns(j);
+                int rows = g.CountRows(i);
+                for (int j = 0; j < g.OW; j++)
+                {
+                    table[(i * g.OW) + j] = rows * g.CountColumns(j);
+                }
             }
 
             int plane = g.H * g.W;
@@ -255,12 +259,7 @@ internal static class ManagedPool
                 {
                     int ih0 = (oh * g.StrideH) - g.PadTop;
                     var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
-                    int rows = g.CountRows(oh);
-                    for (int j = 0; j < g.OW; j++)
-                    {
-                        counts[j] = rows * columns[j];
-                    }
-
+                    var counts = table.AsSpan(oh * g.OW, g.OW);
                     int ow = 0;
                     for (; ow < g.OW; ow++)
                     {
@@ -318,8 +317,7 @@ internal static class ManagedPool
         }
         finally
         {
-            ArrayPool<int>.Shared.Return(columns);
-            ArrayPool<float>.Shared.Return(counts);
+            ArrayPool<float>.Shared.Return(table);
         }
     }
 
