@@ -38,14 +38,14 @@ public static class OpSuite
         return xt.Grad ?? throw new InvalidOperationException("no gradient");
     }
 
-    /// <summary>Small integers (-2..2, and -0 in place of 0 every other time): windows with tied maxima.</summary>
+    /// <summary>Small integers (-2..2, and -0 in place of 0 every other time) and a NaN every 41: windows with tied maxima.</summary>
     public static Tensor Tied(int[] shape, ulong seed)
     {
         var data = new float[shape.Aggregate(1, (a, b) => a * b)];
         for (int i = 0; i < data.Length; i++)
         {
             int v = (int)(((ulong)i * 7919UL + (seed * 31UL)) % 5UL) - 2;
-            data[i] = v == 0 && i % 2 == 1 ? -0f : v;
+            data[i] = i % 41 == 40 ? float.NaN : v == 0 && i % 2 == 1 ? -0f : v;
         }
 
         return Tensor.FromArray(data, shape);

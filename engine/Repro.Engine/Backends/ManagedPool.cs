@@ -52,6 +52,9 @@ internal static class ManagedPool
             case PoolPass.Avg:
                 Parallelism.For(g.Planes, cost, (p0, p1) => AvgPlanes(a, y, g, p0, p1));
                 break;
+            case PoolPass.MaxGrad when b is float[] xf && VectorColumns(g):
+                Parallelism.For(g.Planes, cost, (p0, p1) => MaxGradPlanesVector((float[])(object)a, xf, (float[])(object)y, g, p0, p1));
+                break;
             case PoolPass.MaxGrad:
                 Parallelism.For(g.Planes, cost, (p0, p1) => MaxGradPlanes(a, b!, y, g, p0, p1));
                 break;
@@ -491,6 +494,113 @@ internal static class ManagedPool
         }
     }
 
+    /// <summary>The index in x of the window's first maximum in row-major (ki, kj) order: the first NaN if any; +0 beats -0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ArgMaxAt<T>(T[] x, int xBase, int ih0, int kiLo, int kiHi, int iw0, int kjLo, int kjHi, PoolGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int best = xBase + ((ih0 + (kiLo * g.DilationH)) * g.W) + iw0 + (kjLo * g.DilationW);
+        T m = x[best];
+        for (int ki = kiLo; ki < kiHi && !T.IsNaN(m); ki++)
+        {
+            int at = xBase + ((ih0 + (ki * g.DilationH)) * g.W) + iw0;
+            for (int kj = kjLo; kj < kjHi; kj++)
+            {
+                int i = at + (kj * g.DilationW);
+                T v = x[i];
+                if (v > m || (v == m && T.IsNegative(m) && !T.IsNegative(v)) || T.IsNaN(v))
+                {
+                    best = i;
+                    m = v;
+                    if (T.IsNaN(v))
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// max_pool2d's gradient in float32: the arg-max of 8 windows at a time where they lie inside the row (a tap replaces
+    /// the running best lane by lane under the scalar rule), then dy scattered lane by lane in increasing output
+    /// column, each output exactly once (the overlapping last block scatters only its new columns).
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Selections only, no arithmetic: the same arg-max per window at any width; the adds keep the output order.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxGradPlanesVector(float[] dy, float[] x, float[] dx, PoolGeometry g, int p0, int p1)
+    {
+        int v = Vector256<float>.Count;
+        var (first, lastStart) = VectorRange(g);
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * g.StrideW;
+        Span<int> best = stackalloc int[Vector256<int>.Count];
+        int plane = g.H * g.W;
+        for (int p = p0; p < p1; p++)
+        {
+            int xBase = p * plane;
+            int yRow = p * g.OH * g.OW;
+            Array.Clear(dx, xBase, plane);
+            for (int oh = 0; oh < g.OH; oh++, yRow += g.OW)
+            {
+                int ih0 = (oh * g.StrideH) - g.PadTop;
+                var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
+                int ow = 0;
+                for (; ow < g.OW; ow++)
+                {
+                    if (ow >= first && ow <= lastStart)
+                    {
+                        break;
+                    }
+
+                    int iw0 = (ow * g.StrideW) - g.PadLeft;
+                    var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
+                    dx[ArgMaxAt(x, xBase, ih0, kiLo, kiHi, iw0, kjLo, kjHi, g)] += dy[yRow + ow];
+                }
+
+                int done = ow;
+                for (; ow <= lastStart + v - 1 && lastStart >= first; ow = NextBlock(ow, lastStart, v))
+                {
+                    int col = (ow * g.StrideW) - g.PadLeft;
+                    int at0 = xBase + ((ih0 + (kiLo * g.DilationH)) * g.W) + col;
+                    var m = Load(ref xr, at0, g.StrideW);
+                    var idx = Vector256.Create(at0) + lanes;
+                    for (int ki = kiLo; ki < kiHi; ki++)
+                    {
+                        int at = xBase + ((ih0 + (ki * g.DilationH)) * g.W) + col;
+                        for (int kj = 0; kj < g.KW; kj++)
+                        {
+                            int i = at + (kj * g.DilationW);
+                            var t = Load(ref xr, i, g.StrideW);
+                            var mNaN = ~Vector256.Equals(m, m);
+                            var tie = Vector256.Equals(t, m) & Vector256.LessThan(m.AsInt32(), Vector256<int>.Zero).AsSingle() & Vector256.GreaterThanOrEqual(t.AsInt32(), Vector256<int>.Zero).AsSingle();
+                            var replace = Vector256.GreaterThan(t, m) | tie | (~Vector256.Equals(t, t) & ~mNaN);
+                            m = Vector256.ConditionalSelect(replace, t, m);
+                            idx = Vector256.ConditionalSelect(replace.AsInt32(), Vector256.Create(i) + lanes, idx);
+                        }
+                    }
+
+                    idx.CopyTo(best);
+                    for (int l = Math.Max(0, done - ow); l < v; l++)
+                    {
+                        dx[best[l]] += dy[yRow + ow + l];
+                    }
+
+                    done = ow + v;
+                }
+
+                for (ow = done; ow < g.OW; ow++)
+                {
+                    int iw0 = (ow * g.StrideW) - g.PadLeft;
+                    var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
+                    dx[ArgMaxAt(x, xBase, ih0, kiLo, kiHi, iw0, kjLo, kjHi, g)] += dy[yRow + ow];
+                }
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxGradPlanes<T>(T[] dy, T[] x, T[] dx, PoolGeometry g, int p0, int p1)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -509,27 +619,7 @@ internal static class ManagedPool
                 {
                     int iw0 = (ow * g.StrideW) - g.PadLeft;
                     var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
-                    int best = xBase + ((ih0 + (kiLo * g.DilationH)) * g.W) + iw0 + (kjLo * g.DilationW);
-                    T m = x[best];
-                    for (int ki = kiLo; ki < kiHi && !T.IsNaN(m); ki++)
-                    {
-                        int at = xBase + ((ih0 + (ki * g.DilationH)) * g.W) + iw0;
-                        for (int kj = kjLo; kj < kjHi; kj++)
-                        {
-                            int i = at + (kj * g.DilationW);
-                            T v = x[i];
-                            if (v > m || (v == m && T.IsNegative(m) && !T.IsNegative(v)) || T.IsNaN(v))
-                            {
-                                best = i;
-                                m = v;
-                                if (T.IsNaN(v))
-                                {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-
+                    int best = ArgMaxAt(x, xBase, ih0, kiLo, kiHi, iw0, kjLo, kjHi, g);
                     dx[best] += dy[yAt];
                 }
             }
