@@ -21,6 +21,8 @@ public class PoolTests
         { "AveragePool", "ceil-count-pad" },
         { "AveragePool", "asymmetric-count-pad" },
         { "AveragePool", "same-lower" },
+        { "GlobalMaxPool", "global" },
+        { "GlobalAveragePool", "global" },
     };
 
     [Theory]
@@ -35,6 +37,7 @@ public class PoolTests
             "asymmetric-dilated" => [Ints("kernel_shape", 2, 3), Ints("strides", 1, 2), Ints("pads", 0, 1, 1, 2), Ints("dilations", 2, 1)],
             "asymmetric-count-pad" => [Ints("kernel_shape", 3, 3), Ints("strides", 1, 2), Ints("pads", 0, 1, 2, 2), Int("count_include_pad", 1)],
             "same-upper" => [Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), Str("auto_pad", "SAME_UPPER")],
+            "global" => [],
             _ => [Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Str("auto_pad", "SAME_LOWER")],
         };
         var b = new ModelBuilder().Input("x", 2, 3, 13, 12);
@@ -47,9 +50,16 @@ public class PoolTests
         var mine = result.ReproOutputs.Values.Single();
         var ort = result.OrtOutputs.Values.Single();
         Assert.Equal(ort.Length, mine.Length);
-        if (op == "MaxPool")
+        if (op is "MaxPool" or "GlobalMaxPool")
         {
             Assert.Equal(ort, mine);
+        }
+
+        if (op == "GlobalAveragePool")
+        {
+            // The pooling op keeps the bits of the mean over the spatial axes that the node was before.
+            var mean = x.Tensor!.Mean([2, 3], keepdim: true).ToFloatArray();
+            Assert.Equal(mean.Select(v => (double)v), mine);
         }
     }
 }
