@@ -172,6 +172,33 @@ internal static class ManagedPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxPlanesVector(float[] x, float[] y, PoolGeometry g, int p0, int p1)
     {
+        if (VectorRange(g) == (0, g.OW - Vector256<float>.Count))
+        {
+            MaxPlanesVector(x, p0 * g.H * g.W, y, g, p0, p1);
+            return;
+        }
+
+        // Padding columns as -inf (a window always keeps a tap of the input, and max(-inf, t) is t for every t, NaN
+        // included): the same maximum as skipping them, and every output column in the vector loop.
+        var (gs, scratch) = PaddedColumns(g, float.NegativeInfinity);
+        try
+        {
+            for (int p = p0; p < p1; p++)
+            {
+                CopyPlane(x, p, g, scratch, gs);
+                MaxPlanesVector(scratch, 0, y, gs, p, p + 1);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "The maximum has no rounding and is a total order: vector and scalar columns agree bit for bit; the suite compares widths in child processes.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaxPlanesVector(float[] x, int xStart, float[] y, PoolGeometry g, int p0, int p1)
+    {
         int v = Vector256<float>.Count;
         var (first, lastStart) = VectorRange(g);
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
@@ -179,7 +206,7 @@ internal static class ManagedPool
         int plane = g.H * g.W;
         for (int p = p0; p < p1; p++)
         {
-            int xBase = p * plane;
+            int xBase = xStart + ((p - p0) * plane);
             int yRow = p * g.OH * g.OW;
             for (int oh = 0; oh < g.OH; oh++, yRow += g.OW)
             {
@@ -234,14 +261,9 @@ internal static class ManagedPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AvgPlanesVector(float[] x, float[] y, PoolGeometry g, int p0, int p1)
     {
-        int v = Vector256<float>.Count;
-        int n = g.KH * g.KW;
-        var (first, lastStart) = VectorRange(g);
-        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
-        Span<Vector256<float>> taps = stackalloc Vector256<float>[Canonical.ReductionLanes];
-        Span<float> window = stackalloc float[Canonical.ReductionLanes];
         // The divisors of one plane's outputs, the same for every plane: made once per range of planes.
         var table = ArrayPool<float>.Shared.Rent(g.OH * g.OW);
+        float[]? scratch = null;
         try
         {
             for (int i = 0; i < g.OH; i++)
@@ -253,10 +275,70 @@ internal static class ManagedPool
                 }
             }
 
+            if (VectorRange(g) == (0, g.OW - Vector256<float>.Count))
+            {
+                AvgPlanesVector(x, p0 * g.H * g.W, y, g, table, p0, p1);
+                return;
+            }
+
+            // Padding columns as +0 taps, which is what they are in the sum: every output column in the vector loop.
+            (var gs, scratch) = PaddedColumns(g, 0f);
+            for (int p = p0; p < p1; p++)
+            {
+                CopyPlane(x, p, g, scratch, gs);
+                AvgPlanesVector(scratch, 0, y, gs, table, p, p + 1);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(table);
+            if (scratch is not null)
+            {
+                ArrayPool<float>.Shared.Return(scratch);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A plane's columns with the left and right padding (and 8 more columns' room for the vector loads) materialized
+    /// as <paramref name="fill"/>: the geometry of that buffer (the same output extents, no column padding) and the
+    /// buffer, filled; <see cref="CopyPlane"/> writes each plane's input columns into it.
+    /// </summary>
+    private static (PoolGeometry Geometry, float[] Scratch) PaddedColumns(PoolGeometry g, float fill)
+    {
+        int slack = g.StrideW * Vector256<float>.Count;
+        var gs = g with { W = g.PadLeft + g.W + g.PadRight + slack, PadLeft = 0, PadRight = -slack };
+        var scratch = ArrayPool<float>.Shared.Rent((g.H * gs.W) + (2 * slack));
+        Array.Fill(scratch, fill);
+        return (gs, scratch);
+    }
+
+    private static void CopyPlane(float[] x, int p, PoolGeometry g, float[] scratch, PoolGeometry gs)
+    {
+        int src = p * g.H * g.W;
+        for (int r = 0; r < g.H; r++)
+        {
+            Array.Copy(x, src + (r * g.W), scratch, (r * gs.W) + g.PadLeft, g.W);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "Each lane takes the same adds in the same association as the scalar tree; the suite compares widths in child processes.")]
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AvgPlanesVector(float[] x, int xStart, float[] y, PoolGeometry g, float[] table, int p0, int p1)
+    {
+        int v = Vector256<float>.Count;
+        int n = g.KH * g.KW;
+        var (first, lastStart) = VectorRange(g);
+        ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
+        Span<Vector256<float>> taps = stackalloc Vector256<float>[Canonical.ReductionLanes];
+        Span<float> window = stackalloc float[Canonical.ReductionLanes];
+        {
+            // One (n, c) plane after another.
             int plane = g.H * g.W;
             for (int p = p0; p < p1; p++)
             {
-                int xBase = p * plane;
+                int xBase = xStart + ((p - p0) * plane);
                 int yRow = p * g.OH * g.OW;
                 for (int oh = 0; oh < g.OH; oh++, yRow += g.OW)
                 {
@@ -317,10 +399,6 @@ internal static class ManagedPool
                     }
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(table);
         }
     }
 
