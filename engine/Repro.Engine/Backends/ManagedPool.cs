@@ -41,7 +41,7 @@ internal static class ManagedPool
         switch (pass)
         {
             case PoolPass.Max when a is float[] xf && VectorColumns(g):
-                Parallelism.For(g.Planes, cost, (p0, p1) => MaxPlanesVector(xf, (float[])(object)y, g, p0, p1));
+                Parallelism.For(g.Planes, cost, (p0, p1) => MaxPlanesVector(xf, p0 * g.H * g.W, (float[])(object)y, g, p0, p1));
                 break;
             case PoolPass.Max:
                 Parallelism.For(g.Planes, cost, (p0, p1) => MaxPlanes(a, y, g, p0, p1));
@@ -164,37 +164,11 @@ internal static class ManagedPool
     }
 
     /// <summary>
-    /// max_pool2d in float32, 8 output columns at a time where their windows lie inside the row, scalar at the edges.
+    /// max_pool2d in float32, 8 output columns at a time where their windows lie inside the row, scalar at the edges
+    /// (straight from x: the few edge columns cost less than copying each plane between padding columns would).
     /// Vector256.Max is IEEE 754:2019 maximum like the scalar T.Max, and the maximum is a total order, so the vector
     /// and scalar columns give the same bits at any width.
     /// </summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "The maximum has no rounding and is a total order: vector and scalar columns agree bit for bit; the suite compares widths in child processes.")]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MaxPlanesVector(float[] x, float[] y, PoolGeometry g, int p0, int p1)
-    {
-        if (VectorRange(g) == (0, g.OW - Vector256<float>.Count))
-        {
-            MaxPlanesVector(x, p0 * g.H * g.W, y, g, p0, p1);
-            return;
-        }
-
-        // Padding columns as -inf (a window always keeps a tap of the input, and max(-inf, t) is t for every t, NaN
-        // included): the same maximum as skipping them, and every output column in the vector loop.
-        var (gs, scratch) = PaddedColumns(g, float.NegativeInfinity);
-        try
-        {
-            for (int p = p0; p < p1; p++)
-            {
-                CopyPlane(x, p, g, scratch, gs);
-                MaxPlanesVector(scratch, 0, y, gs, p, p + 1);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(scratch);
-        }
-    }
-
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reproducibility", "RPR3002", Justification = "The maximum has no rounding and is a total order: vector and scalar columns agree bit for bit; the suite compares widths in child processes.")]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxPlanesVector(float[] x, int xStart, float[] y, PoolGeometry g, int p0, int p1)
