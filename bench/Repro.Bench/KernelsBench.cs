@@ -8,9 +8,9 @@ namespace Repro.Bench;
 /// Repro's matmul and convolution kernels against ONNX Runtime one-node models (MatMul, Conv, MaxPool) on the same
 /// inputs in the same process: each case alternates rounds (Repro, then ONNX Runtime) and prints both medians and
 /// their ratio, on 1 and 2 threads (Repro's thread setting and ONNX Runtime's IntraOpNumThreads).
-/// Usage: <c>kernels [matmul|conv|all] [--rounds N] [--threads 1,2]</c>.
+/// Usage: <c>kernels [matmul|conv|pool|all] [--rounds N] [--threads 1,2]</c>.
 /// </summary>
-[Bench("kernels", "matmul and conv2d vs ONNX Runtime one-node models, 1 and 2 threads (args: [matmul|conv|all] [--rounds N] [--threads 1,2])")]
+[Bench("kernels", "matmul, conv2d and pooling vs ONNX Runtime one-node models, 1 and 2 threads (args: [matmul|conv|pool|all] [--rounds N] [--threads 1,2])")]
 public static class KernelsBench
 {
     public static int Run(string[] args)
@@ -30,13 +30,13 @@ public static class KernelsBench
                 threadCounts = [.. args[i + 1].Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
                 i++;
             }
-            else if (args[i] is "matmul" or "conv" or "all")
+            else if (args[i] is "matmul" or "conv" or "pool" or "all")
             {
                 which = args[i];
             }
             else
             {
-                Console.Error.WriteLine($"kernels: unexpected argument '{args[i]}' (expected matmul, conv, all, --rounds N, --threads 1,2)");
+                Console.Error.WriteLine($"kernels: unexpected argument '{args[i]}' (expected matmul, conv, pool, all, --rounds N, --threads 1,2)");
                 return 2;
             }
         }
@@ -69,6 +69,17 @@ public static class KernelsBench
                 }
 
                 Conv(4, 64, 56, 3, t, rounds);
+            }
+
+            if (which is "pool" or "all")
+            {
+                // ResNet-18's stem max pool (3x3, stride 2, pad 1) and its global average pool (7x7 to 1x1), and a 3x3
+                // stride 1 average pool; GFLOP/s here counts one operation per window tap.
+                MaxPool(1, t, rounds, composition: true);
+                MaxPool(8, t, rounds, composition: false);
+                GlobalAvgPool(1, t, rounds);
+                GlobalAvgPool(8, t, rounds);
+                AvgPool3x3(t, rounds);
             }
         }
 
@@ -106,6 +117,62 @@ public static class KernelsBench
     }
 
     private static Tensor ConvRepro(Tensor x, Tensor w, int pad) => Tensor.Conv2d(x, w, padding: [pad]);
+
+    private static void MaxPool(int batch, int threads, int rounds, bool composition)
+    {
+        int[] xShape = [batch, 64, 112, 112];
+        var x = Tensor.Randn(xShape, new Generator(6));
+        using var ort = OrtOneNode.MaxPool(threads, x.ToFloatArray(), xShape, kernel: 3, stride: 2, pad: 1);
+        double taps = (double)batch * 64 * 56 * 56 * 9;
+        string name = $"maxpool {batch}x64x112x112 3x3 s2 p1";
+        Compare(name, taps, threads, rounds, () => Tensor.MaxPool2d(x, [3], [2], [1]), ort);
+
+        // The kernel alone, into an output allocated once: what the op costs beyond allocating its 0.8 MB per image.
+        var g = Engine.Backends.PoolGeometry.Create("max_pool2d", xShape, [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], [0, 0, 0, 0]);
+        var xs = OpCore.ComputeStorage(x);
+        var ys = x.Backend.Allocate(DType.Float32, g.YLength);
+        Compare(name + " (kernel only)", taps, threads, rounds, () =>
+        {
+            x.Backend.Pool2d(Engine.Backends.PoolPass.Max, xs, null, ys, g);
+            return x;
+        }, ort);
+        if (composition)
+        {
+            // What Repro.Nn and the ONNX importer ran before the max_pool2d op: nine strided views stacked, then max.
+            Compare(name + " (before: stacked views + max)", taps, threads, rounds, () => StackedMax(x), ort);
+        }
+    }
+
+    private static Tensor StackedMax(Tensor x)
+    {
+        var p = x.Pad([0, 0, 0, 0, 1, 1, 1, 1], double.NegativeInfinity);
+        var views = new Tensor[9];
+        for (int ki = 0; ki < 3; ki++)
+        {
+            for (int kj = 0; kj < 3; kj++)
+            {
+                views[(ki * 3) + kj] = p.Slice(2, ki, ki + 111, 2).Slice(3, kj, kj + 111, 2);
+            }
+        }
+
+        return Tensor.Stack(views, 2).Max(2);
+    }
+
+    private static void GlobalAvgPool(int batch, int threads, int rounds)
+    {
+        int[] xShape = [batch, 512, 7, 7];
+        var x = Tensor.Randn(xShape, new Generator(7));
+        using var ort = OrtOneNode.GlobalAveragePool(threads, x.ToFloatArray(), xShape);
+        Compare($"global avgpool {batch}x512x7x7", (double)batch * 512 * 49, threads, rounds, () => Tensor.AvgPool2d(x, [7]), ort);
+    }
+
+    private static void AvgPool3x3(int threads, int rounds)
+    {
+        int[] xShape = [1, 64, 56, 56];
+        var x = Tensor.Randn(xShape, new Generator(8));
+        using var ort = OrtOneNode.AveragePool(threads, x.ToFloatArray(), xShape, kernel: 3, stride: 1, pad: 1, countIncludePad: false);
+        Compare("avgpool 1x64x56x56 3x3 s1 p1", 64.0 * 56 * 56 * 9, threads, rounds, () => Tensor.AvgPool2d(x, [3], [1], [1], countIncludePad: false), ort);
+    }
 
     private static void Compare(string name, double flops, int threads, int rounds, Func<Tensor> repro, OrtOneNode ort)
     {

@@ -73,6 +73,31 @@ internal sealed class OrtOneNode : IDisposable
         return new OrtOneNode(model.ToByteArray(), threads, feeds);
     }
 
+    /// <summary>A MaxPool node over x [N, C, H, W]: square kernel, stride and padding on every side.</summary>
+    public static OrtOneNode MaxPool(int threads, float[] x, int[] shape, int kernel, int stride, int pad) => Create(
+        "MaxPool",
+        threads,
+        [("x", x, shape)],
+        [shape[0], shape[1], PoolOut(shape[2], kernel, stride, pad), PoolOut(shape[3], kernel, stride, pad)],
+        Ints("kernel_shape", kernel, kernel),
+        Ints("strides", stride, stride),
+        Ints("pads", pad, pad, pad, pad));
+
+    /// <summary>An AveragePool node over x [N, C, H, W], as <see cref="MaxPool"/> plus count_include_pad.</summary>
+    public static OrtOneNode AveragePool(int threads, float[] x, int[] shape, int kernel, int stride, int pad, bool countIncludePad) => Create(
+        "AveragePool",
+        threads,
+        [("x", x, shape)],
+        [shape[0], shape[1], PoolOut(shape[2], kernel, stride, pad), PoolOut(shape[3], kernel, stride, pad)],
+        Ints("kernel_shape", kernel, kernel),
+        Ints("strides", stride, stride),
+        Ints("pads", pad, pad, pad, pad),
+        Int("count_include_pad", countIncludePad ? 1 : 0));
+
+    /// <summary>A GlobalAveragePool node: x [N, C, H, W] to [N, C, 1, 1].</summary>
+    public static OrtOneNode GlobalAveragePool(int threads, float[] x, int[] shape) =>
+        Create("GlobalAveragePool", threads, [("x", x, shape)], [shape[0], shape[1], 1, 1]);
+
     /// <summary>An INTS attribute.</summary>
     public static AttributeProto Ints(string name, params long[] values)
     {
@@ -84,6 +109,8 @@ internal sealed class OrtOneNode : IDisposable
     /// <summary>An INT attribute.</summary>
     public static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static int PoolOut(int size, int kernel, int stride, int pad) => ((size + (2 * pad) - kernel) / stride) + 1;
 
     private static ValueInfoProto Value(string name, int[] shape)
     {

@@ -2,7 +2,7 @@ using Repro.Engine;
 
 namespace Repro.Nn;
 
-/// <summary>Sliding windows over the last two axes, shared by convolution and pooling.</summary>
+/// <summary>Checks of sliding-window layers over the last two axes, shared by convolution and pooling.</summary>
 internal static class Windows
 {
     /// <summary>Output extent of a window sweep; the error names the layer and the input.</summary>
@@ -15,26 +15,6 @@ internal static class Windows
         }
 
         return o;
-    }
-
-    /// <summary>
-    /// The k*k shifted, strided views of x [N, C, H, W] (padded with <paramref name="padValue"/>), stacked as
-    /// [N, C, k*k, Ho, Wo] in window order ki * k + kj, which is also the column order of the convolution's weight.
-    /// </summary>
-    public static Tensor Stack(Tensor x, int kernel, int stride, int padding, double padValue, int ho, int wo)
-    {
-        var p = padding > 0 ? x.Pad([0, 0, 0, 0, padding, padding, padding, padding], padValue) : x;
-        var views = new Tensor[kernel * kernel];
-        for (int ki = 0; ki < kernel; ki++)
-        {
-            for (int kj = 0; kj < kernel; kj++)
-            {
-                var rows = p.Slice(2, ki, ki + (stride * (ho - 1)) + 1, stride);
-                views[(ki * kernel) + kj] = rows.Slice(3, kj, kj + (stride * (wo - 1)) + 1, stride);
-            }
-        }
-
-        return Tensor.Stack(views, 2);
     }
 
     public static void CheckInput(string op, Tensor x, int channels)
@@ -106,7 +86,10 @@ public sealed class Conv2d : Module
     }
 }
 
-/// <summary>Maximum over k x k windows (padding counts as -infinity).</summary>
+/// <summary>
+/// Maximum over k x k windows, on the engine's max_pool2d op: padding is skipped (as if it were -infinity, without
+/// being a value), NaN wins, +0 is above -0; the gradient goes to the first maximum of each window.
+/// </summary>
 public sealed class MaxPool2d(int kernel, int? stride = null, int padding = 0) : Module
 {
     /// <summary>Window extent.</summary>
@@ -122,7 +105,10 @@ public sealed class MaxPool2d(int kernel, int? stride = null, int padding = 0) :
     public override Tensor Forward(Tensor x) => Pool.Apply("max_pool2d", x, Kernel, Stride, Padding, max: true);
 }
 
-/// <summary>Mean over k x k windows (padding counts as zeros in the mean).</summary>
+/// <summary>
+/// Mean over k x k windows (padding counts as zeros in the mean), on the engine's avg_pool2d op: the canonical sum of
+/// the window's k*k cells divided once by k*k, the same bits as the reshape-and-mean or stacked-views mean it replaces.
+/// </summary>
 public sealed class AvgPool2d(int kernel, int? stride = null, int padding = 0) : Module
 {
     /// <summary>Window extent.</summary>
@@ -144,20 +130,20 @@ internal static class Pool
     {
         using var caller = Dispatcher.LibraryCall();
         Windows.CheckInput(op, x, 0);
-        int n = x.Shape[0];
-        int c = x.Shape[1];
-        int h = x.Shape[2];
-        int w = x.Shape[3];
-        if (stride == k && padding == 0 && h % k == 0 && w % k == 0)
+        if (stride <= 0)
         {
-            // Non-overlapping windows: a reshape exposes them as axes 3 and 5, reduced together.
-            var r = x.Reshape([n, c, h / k, k, w / k, k]);
-            return max ? r.Max([3, 5]) : r.Mean([3, 5]);
+            throw new ArgumentOutOfRangeException(nameof(stride), stride, $"{op}: stride must be positive");
         }
 
-        int ho = Windows.OutSize(op, h, k, stride, padding, x);
-        int wo = Windows.OutSize(op, w, k, stride, padding, x);
-        var stacked = Windows.Stack(x, k, stride, padding, max ? double.NegativeInfinity : 0.0, ho, wo);
-        return max ? stacked.Max(2) : stacked.Mean(2);
+        if (padding < 0 || 2 * padding > k)
+        {
+            throw new ArgumentOutOfRangeException(nameof(padding), padding, $"{op}: padding must be between 0 and half the kernel ({k / 2} for kernel {k}), as in PyTorch");
+        }
+
+        _ = Windows.OutSize(op, x.Shape[2], k, stride, padding, x);
+        _ = Windows.OutSize(op, x.Shape[3], k, stride, padding, x);
+        return max
+            ? Tensor.MaxPool2d(x, [k], [stride], [padding])
+            : Tensor.AvgPool2d(x, [k], [stride], [padding], countIncludePad: true);
     }
 }

@@ -322,6 +322,40 @@ public sealed class BackendConformance
 
     [SkippableTheory]
     [MemberData(nameof(Backends))]
+    public void Pool2dAndItsGradientsMatchReferenceForEveryFloatDtypeAndGeometry(string backend)
+    {
+        var device = ConformanceBackends.Open(backend);
+        PoolGeometry[] shapes =
+        [
+            PoolGeometry.Create("t", [2, 3, 11, 10], [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], [0, 0, 0, 0]),
+            PoolGeometry.Create("t", [1, 4, 9, 8], [2, 3], [1, 2], [0, 1, 1, 2], [2, 1], [0, 1, 1, 0]),
+            PoolGeometry.Create("t", [2, 2, 7, 7], [7, 7], [1, 1], [0, 0, 0, 0], [1, 1], [0, 0, 0, 0]),
+            PoolGeometry.Create("t", [1, 2, 8, 8], [3, 3], [2, 2], [1, 1, 2, 2], [1, 1], [1, 1, 1, 1]),
+            PoolGeometry.Create("t", [0, 2, 4, 4], [2, 2], [2, 2], [0, 0, 0, 0], [1, 1], [0, 0, 0, 0]),
+        ];
+        foreach (var dtype in FloatTypes)
+        {
+            foreach (var g in shapes)
+            {
+                foreach (var pass in Enum.GetValues<PoolPass>())
+                {
+                    bool forward = pass is PoolPass.Max or PoolPass.Avg;
+                    int la = forward ? g.XLength : g.YLength;
+                    int ly = forward ? g.YLength : g.XLength;
+                    var (ar, ad) = Bits.Both(Reference, device, Bits.Host(dtype, la, la + 3), dtype);
+                    var (br, bd) = Bits.Both(Reference, device, Bits.Host(dtype, g.XLength, g.XLength + 5), dtype);
+                    var yr = Reference.Allocate(dtype, ly);
+                    var yd = device.Allocate(dtype, ly);
+                    Reference.Pool2d(pass, ar, br, yr, g);
+                    device.Pool2d(pass, ad, bd, yd, g);
+                    Bits.Same(Reference.ToHost(yr), device.ToHost(yd), $"{device.Name}: pool2d {pass} {dtype} {g}");
+                }
+            }
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends))]
     public void GatherIndexAddAndScatterAddMatchReference(string backend)
     {
         var device = ConformanceBackends.Open(backend);

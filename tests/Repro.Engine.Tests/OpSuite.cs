@@ -29,6 +29,28 @@ public static class OpSuite
         return (input ? xt.Grad : wt.Grad) ?? throw new InvalidOperationException("no gradient");
     }
 
+    /// <summary>A pooling's input gradient through autograd, for a random upstream gradient (max: ties made likely by rounding).</summary>
+    public static Tensor PoolGrad(int[] x, ulong seed, bool max, Func<Tensor, Tensor> pool)
+    {
+        var xt = (max ? Tied(x, seed) : Input(x, seed)).RequireGrad();
+        var y = pool(xt);
+        y.Backward(Input([.. y.Shape], seed + 1));
+        return xt.Grad ?? throw new InvalidOperationException("no gradient");
+    }
+
+    /// <summary>Small integers (-2..2, and -0 in place of 0 every other time) and a NaN every 41: windows with tied maxima.</summary>
+    public static Tensor Tied(int[] shape, ulong seed)
+    {
+        var data = new float[shape.Aggregate(1, (a, b) => a * b)];
+        for (int i = 0; i < data.Length; i++)
+        {
+            int v = (int)(((ulong)i * 7919UL + (seed * 31UL)) % 5UL) - 2;
+            data[i] = i % 41 == 40 ? float.NaN : v == 0 && i % 2 == 1 ? -0f : v;
+        }
+
+        return Tensor.FromArray(data, shape);
+    }
+
     public static Tensor Input(int[] shape, ulong seed, double scale = 1.0, bool specials = false, DType dtype = DType.Float32)
     {
         var t = Tensor.Randn(shape, new Generator(seed)) * scale;
@@ -178,6 +200,33 @@ public static class OpSuite
 
         yield return ("conv2d[f64]", () => Tensor.Conv2d(Input([1, 3, 6, 6], 120, dtype: DType.Float64), Input([2, 3, 3, 3], 121, dtype: DType.Float64), padding: [1]));
         yield return ("conv2d[bf16]", () => Tensor.Conv2d(Input([1, 3, 6, 6], 122, dtype: DType.BFloat16), Input([2, 3, 3, 3], 123, dtype: DType.BFloat16), padding: [1]));
+        // Pooling and its gradients: ResNet's 3x3 stride 2 pad 1, non-overlapping, asymmetric pads with dilation,
+        // ceil_mode, windows past 32 taps (lanes) and past 1024 taps (chunks), specials (NaN, infinities, signed zeros).
+        foreach (var (name, x, k, stride, pads, dilation, ceil) in new (string, int[], int[], int[], int[], int[], bool)[]
+        {
+            ("3x3 s2 p1", [2, 5, 11, 10], [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], false),
+            ("2x2", [3, 2, 8, 6], [2, 2], [2, 2], [0, 0, 0, 0], [1, 1], false),
+            ("asymmetric dilated", [1, 3, 9, 8], [2, 3], [1, 2], [0, 1, 1, 2], [2, 1], false),
+            ("ceil", [2, 2, 7, 8], [3, 2], [2, 3], [1, 0, 0, 1], [1, 1], true),
+            ("7x7 global", [2, 4, 7, 7], [7, 7], [1, 1], [0, 0, 0, 0], [1, 1], false),
+            ("41x40 chunks", [1, 2, 41, 40], [41, 40], [1, 1], [0, 0, 0, 0], [1, 1], false),
+            ("wide 3x3 s2 p1", [2, 3, 9, 61], [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], false),
+            ("wide 3x3 s1 p1", [1, 2, 6, 45], [3, 3], [1, 1], [1, 1, 1, 1], [1, 1], false),
+            ("wide 2x5 s2 dilated ceil", [1, 2, 7, 70], [2, 5], [1, 2], [0, 3, 1, 2], [1, 2], true),
+        })
+        {
+            ulong seed = (ulong)(130 + x[2] + k[1]);
+            yield return ($"max_pool2d[{name}]", () => Tensor.MaxPool2d(Input(x, seed, specials: true), k, stride, pads, dilation, ceil));
+            yield return ($"avg_pool2d[{name}]", () => Tensor.AvgPool2d(Input(x, seed, 3, specials: true), k, stride, pads, ceil, countIncludePad: true, dilation));
+            yield return ($"avg_pool2d-exclude-pad[{name}]", () => Tensor.AvgPool2d(Input(x, seed), k, stride, pads, ceil, countIncludePad: false, dilation));
+            yield return ($"max_pool2d-grad[{name}]", () => PoolGrad(x, seed, max: true, t => Tensor.MaxPool2d(t, k, stride, pads, dilation, ceil)));
+            yield return ($"avg_pool2d-grad[{name}]", () => PoolGrad(x, seed, max: false, t => Tensor.AvgPool2d(t, k, stride, pads, ceil, countIncludePad: false, dilation)));
+        }
+
+        yield return ("max_pool2d[f64]", () => Tensor.MaxPool2d(Input([1, 3, 6, 6], 140, specials: true, dtype: DType.Float64), [3], [2], [1]));
+        yield return ("avg_pool2d[f64]", () => Tensor.AvgPool2d(Input([1, 3, 6, 6], 141, dtype: DType.Float64), [3], [2], [1]));
+        yield return ("max_pool2d[bf16]", () => Tensor.MaxPool2d(Input([1, 3, 6, 6], 142, dtype: DType.BFloat16), [3], [2], [1]));
+        yield return ("avg_pool2d[f16]", () => Tensor.AvgPool2d(Input([1, 3, 6, 6], 143, dtype: DType.Float16), [3], [2], [1]));
         yield return ("matmul[9,20]x[20,11]:f64", () => Tensor.MatMul(Input([9, 20], 62, dtype: DType.Float64), Input([20, 11], 63, dtype: DType.Float64)));
         yield return ("matmul[9,20]x[20,11]:bf16", () => Tensor.MatMul(Input([9, 20], 64, dtype: DType.BFloat16), Input([20, 11], 65, dtype: DType.BFloat16)));
         yield return ("matmul[3,4]x[4,5]:int32", () => Tensor.MatMul(Tensor.Arange(12).Reshape([3, 4]), Tensor.Arange(20).Reshape([4, 5])));

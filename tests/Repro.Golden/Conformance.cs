@@ -60,6 +60,7 @@ internal static class Conformance
         Reductions();
         MatMuls();
         Convolutions();
+        Pooling();
         ShapesAndIndexing();
         Casts();
         OtherBackend();
@@ -184,6 +185,23 @@ internal static class Conformance
             var w = Tensor.Randn([6, 2, 3, 3], new Generator(46), dtype).RequireGrad();
             var y = Tensor.Conv2d(x, w, null, [2, 1], [1, 0, 1, 2], [1, 2], 2);
             y.Backward(Tensor.Randn([.. y.Shape], new Generator(47), dtype));
+        }
+    }
+
+    private static void Pooling()
+    {
+        // max_pool2d and avg_pool2d with both gradient ops in every float dtype: ResNet's 3x3 stride 2 pad 1 over
+        // special values (NaN, infinities, signed zeros, ties), and asymmetric pads, dilation, ceil_mode and
+        // count_include_pad off at once.
+        foreach (var dtype in Floats)
+        {
+            float[] values = [.. Enumerable.Range(0, 2 * 3 * 7 * 6).Select(i => Specials[(i * 7) % Specials.Length])];
+            var x = Tensor.FromArray(values, [2, 3, 7, 6], dtype).RequireGrad();
+            var y = Tensor.MaxPool2d(x, [3], [2], [1]);
+            y.Backward(Tensor.Randn([.. y.Shape], new Generator(48), dtype));
+            var z = Tensor.Randn([2, 3, 7, 6], new Generator(49), dtype).RequireGrad();
+            var m = Tensor.AvgPool2d(z, [2, 3], [2, 1], [1, 0, 0, 2], ceilMode: true, countIncludePad: false, dilation: [1, 2]);
+            m.Backward(Tensor.Randn([.. m.Shape], new Generator(50), dtype));
         }
     }
 

@@ -85,6 +85,23 @@ public class LayerTests
         GradCheck.Check(x => new AvgPool2d(3, 2, 1).Forward(x[0]), GradCheck.Input([1, 2, 5, 5], 8));
     }
 
+    [Fact]
+    public void Pool_layers_record_one_pooling_op_and_reject_padding_past_half_the_kernel()
+    {
+        var x = Tensor.Randn([2, 3, 9, 9], new Generator(9));
+        var ops = new List<string>();
+        using (Dispatcher.Observe(new Names(ops)))
+        {
+            _ = new MaxPool2d(3, 2, 1).Forward(x);
+            _ = new AvgPool2d(2).Forward(x);
+        }
+
+        Assert.Equal(["max_pool2d", "avg_pool2d"], ops);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new MaxPool2d(3, 1, 2).Forward(x));
+        Assert.Contains("half the kernel", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AvgPool2d(2, 2, 2).Forward(x));
+    }
+
     [Theory]
     [InlineData(1, 3, 4, 3, 1, 1)]
     [InlineData(2, 5, 7, 3, 2, 1)]
@@ -190,5 +207,21 @@ public class LayerTests
         var n = Init.XavierNormal([256, 64], 64, 256, new Generator(3)).ToDoubleArray();
         double std = Math.Sqrt(n.Average(v => v * v));
         Assert.InRange(std, 0.9 * Math.Sqrt(2.0 / 320), 1.1 * Math.Sqrt(2.0 / 320));
+    }
+
+    // Ops of this test's thread only: tests of other classes run at the same time.
+    private sealed class Names(List<string> names) : IOpObserver
+    {
+        private readonly int thread = Environment.CurrentManagedThreadId;
+
+        public bool WantsSourceLocations => false;
+
+        public void OnOp(OpEvent e)
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                names.Add(e.Op);
+            }
+        }
     }
 }

@@ -204,6 +204,40 @@ public abstract class Backend
         }
     }
 
+    /// <summary>
+    /// 2-D pooling (<see cref="PoolPass.Max"/>, <see cref="PoolPass.Avg"/>: y from x = a) or its gradient
+    /// (<see cref="PoolPass.MaxGrad"/>: dx from dy = a and x = b; <see cref="PoolPass.AvgGrad"/>: dx from dy = a), on
+    /// contiguous float32 or float64 storages, each element in the canonical order of its op (see OpTable.MaxPool2d).
+    /// </summary>
+    public void Pool2d(PoolPass pass, Storage a, Storage? b, Storage y, PoolGeometry g)
+    {
+        string op = pass switch { PoolPass.Max => "max_pool2d", PoolPass.Avg => "avg_pool2d", PoolPass.MaxGrad => "max_pool2d_grad", _ => "avg_pool2d_grad" };
+        CheckCompute(op, a, y);
+        if (y.DType == DType.Int32)
+        {
+            throw Throw.Arg(op, "float32 or float64 storages, got int32");
+        }
+
+        bool forward = pass is PoolPass.Max or PoolPass.Avg;
+        CheckLength(op, a, forward ? g.XLength : g.YLength);
+        CheckLength(op, y, forward ? g.YLength : g.XLength);
+        if (pass == PoolPass.MaxGrad)
+        {
+            if (b is null)
+            {
+                throw Throw.Arg(op, "the forward input x as the second storage");
+            }
+
+            CheckCompute(op, b, y);
+            CheckLength(op, b, g.XLength);
+        }
+
+        if (y.Length > 0)
+        {
+            Pool2dCore(pass, a, pass == PoolPass.MaxGrad ? b : null, y, g);
+        }
+    }
+
     /// <summary>index_select: y[o, i, j] = x[o, index[i], j] for x [outer, axisLen, inner] and int32 index [count].</summary>
     public void Gather(Storage x, int outer, int axisLen, int inner, Storage index, Storage y)
     {
@@ -308,6 +342,17 @@ public abstract class Backend
     protected virtual void Conv2dCore(ConvPass pass, Storage a, Storage b, Storage y, ConvGeometry g)
     {
         var result = ReferenceBackend.Conv2dHost(pass, ToHostCore(a), ToHostCore(b), g);
+        var staged = FromHostCore(result, y.DType);
+        CopyCore(View.Contiguous(staged, [result.Length]), View.Contiguous(y, [result.Length]));
+    }
+
+    /// <summary>
+    /// Pooling kernel. The default is the explicit fallback for backends without one of their own: the reference
+    /// definition run on the host (the storages are copied out and the result copied back), so results are the same.
+    /// </summary>
+    protected virtual void Pool2dCore(PoolPass pass, Storage a, Storage? b, Storage y, PoolGeometry g)
+    {
+        var result = ReferenceBackend.Pool2dHost(pass, ToHostCore(a), b is null ? null : ToHostCore(b), g);
         var staged = FromHostCore(result, y.DType);
         CopyCore(View.Contiguous(staged, [result.Length]), View.Contiguous(y, [result.Length]));
     }

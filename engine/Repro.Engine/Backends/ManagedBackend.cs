@@ -130,6 +130,10 @@ public class ManagedBackend : Backend
         ComputeTypes.Run<ConvKernel, HostFma>(y.DType, new ConvKernel(pass, (HostStorage)a, (HostStorage)b, (HostStorage)y, g));
 
     /// <inheritdoc/>
+    protected override void Pool2dCore(PoolPass pass, Storage a, Storage? b, Storage y, PoolGeometry g) =>
+        ManagedPool.Run(pass, ((HostStorage)a).Data, (b as HostStorage)?.Data, ((HostStorage)y).Data, g);
+
+    /// <inheritdoc/>
     protected override void MatMulCore(Storage a, Storage b, Storage y, int batch, int m, int k, int n) =>
         ComputeTypes.Run<MatMulKernel, HostFma>(y.DType, new MatMulKernel((HostStorage)a, (HostStorage)b, (HostStorage)y, batch, m, k, n));
 

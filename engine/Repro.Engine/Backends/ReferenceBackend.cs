@@ -176,6 +176,21 @@ public sealed class ReferenceBackend : Backend
         Array.Copy(result, ((HostStorage)y).Raw, result.Length);
     }
 
+    /// <inheritdoc/>
+    protected override void Pool2dCore(PoolPass pass, Storage a, Storage? b, Storage y, PoolGeometry g)
+    {
+        var result = Pool2dHost(pass, ((HostStorage)a).Data, (b as HostStorage)?.Data, g);
+        Array.Copy(result, ((HostStorage)y).Data, result.Length);
+    }
+
+    /// <summary>The definition of max_pool2d, avg_pool2d and their gradients (see <see cref="ReferencePool"/>).</summary>
+    internal static Array Pool2dHost(PoolPass pass, Array a, Array? b, PoolGeometry g) => a switch
+    {
+        float[] fa => ReferencePool.Run(pass, fa, b as float[], g),
+        double[] da => ReferencePool.Run(pass, da, b as double[], g),
+        _ => throw new ArgumentException($"pool2d: expected float32 or float64 data, got {a.GetType().Name}", nameof(a)),
+    };
+
     /// <summary>
     /// The definition of conv2d and its gradients (float32 or float64 arrays in, a new array of the same type out),
     /// one scalar fused multiply-add chain per output element starting at +0. Padding and the gaps of a stride

@@ -29,7 +29,7 @@ public enum OpKind
     /// <summary>Reduces axes (sum, max, min, argmax, argmin).</summary>
     Reduction,
 
-    /// <summary>Matrix products.</summary>
+    /// <summary>Matrix products, convolutions and window pooling.</summary>
     Linalg,
 
     /// <summary>Gathers or accumulates along an axis by an int32 index (index_select, index_add, scatter_add).</summary>

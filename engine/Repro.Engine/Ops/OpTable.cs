@@ -383,6 +383,64 @@ public static class OpTable
         cost: 1,
         "each dw[o,c,ki,kj]: acc = +0.0, then acc = fma(dy[n,o,oh,ow], x[n,c,oh*sh+ki*dh-top, ow*sw+kj*dw-left], acc) over (n, oh, ow) in order, padding read as 0; no gradient of its own"));
 
+    // ---- Pooling: windows over the last two axes of x [N, C, H, W], one (n, c) plane at a time ----
+
+    /// <summary>2-D max pooling of x [N, C, H, W] (kernel, stride, pads, dilation).</summary>
+    public static readonly OpInfo MaxPool2d = Register(new(
+        "max_pool2d",
+        OpKind.Linalg,
+        1,
+        [Floats],
+        OutputDType.FirstInput,
+        Floats,
+        static (a, x, _) => OpCore.MaxPool2d(x[0], a.Ints("kernel"), a.Ints("stride"), a.Ints("pads"), a.Ints("dilation")),
+        By(OpCore.MaxPool2dBackward),
+        One,
+        cost: 1,
+        "each y[n,c,oh,ow]: the maximum of the window's taps x[n,c,oh*sh+ki*dh-top, ow*sw+kj*dw-left] that lie inside the input (padding is skipped, never read as -inf), under max's total order: NaN if any tap is NaN (the canonical NaN), else the largest with +0 above -0; no rounding, so any reading order agrees. Every window must keep a tap inside the input (an error otherwise)"));
+
+    /// <summary>2-D average pooling of x [N, C, H, W] (kernel, stride, pads, dilation, count_pads).</summary>
+    public static readonly OpInfo AvgPool2d = Register(new(
+        "avg_pool2d",
+        OpKind.Linalg,
+        1,
+        [Floats],
+        OutputDType.FirstInput,
+        Floats,
+        static (a, x, _) => OpCore.AvgPool2d(x[0], a.Ints("kernel"), a.Ints("stride"), a.Ints("pads"), a.Ints("dilation"), a.Ints("count_pads")),
+        By(OpCore.AvgPool2dBackward),
+        static (_, a) => a.Has("kernel") && a.Ints("kernel").Length == 2 ? (long)a.Ints("kernel")[0] * a.Ints("kernel")[1] : 1,
+        cost: 1,
+        "each y[n,c,oh,ow]: the window's kh*kw taps in row-major (ki, kj) order, taps outside the input as +0, summed in sum's canonical order (32 lanes from +0, the pairwise tree, chunks of 1024), then ONE division by the count: the taps inside the input grown by count_pads (0: count_include_pad off; the declared pads: on). So it is bit for bit the engine's mean over the window (pad, stack, sum, div), for any padding; in 16-bit dtypes it rounds once where sum-then-div rounded twice"));
+
+    /// <summary>max_pool2d's input gradient: dx from dy and x.</summary>
+    public static readonly OpInfo MaxPool2dGrad = Register(new(
+        "max_pool2d_grad",
+        OpKind.Linalg,
+        2,
+        [Floats, Floats],
+        OutputDType.FirstInput,
+        Floats,
+        static (a, x, _) => OpCore.MaxPool2dGrad(x[0], x[1], a.Ints("kernel"), a.Ints("stride"), a.Ints("pads"), a.Ints("dilation")),
+        OpGradient.None,
+        static (_, a) => OpCore.PoolWindowsPerCell(a),
+        cost: 1,
+        "each dx[n,c,h,w]: acc = +0.0, then acc += dy[n,c,oh,ow] over the windows in increasing (oh, ow) whose arg-max is (h, w); a window's arg-max is its first tap in row-major (ki, kj) order inside the input holding the maximum (the first NaN if any; +0 beats -0); no gradient of its own. The composition it replaced (stacked windows, then max) split dy evenly between tied taps and left -0 in some untouched cells, and summed a cell's terms in tap order, not output order: without ties the two agree up to the sign of zero and the rounding of cells shared by overlapping windows (tested to 1e-12 in float64)"));
+
+    /// <summary>avg_pool2d's input gradient: dx from dy.</summary>
+    public static readonly OpInfo AvgPool2dGrad = Register(new(
+        "avg_pool2d_grad",
+        OpKind.Linalg,
+        1,
+        [Floats],
+        OutputDType.FirstInput,
+        Floats,
+        static (a, x, _) => OpCore.AvgPool2dGrad(x[0], a.Ints("input_shape"), a.Ints("kernel"), a.Ints("stride"), a.Ints("pads"), a.Ints("dilation"), a.Ints("count_pads")),
+        OpGradient.None,
+        static (_, a) => OpCore.PoolWindowsPerCell(a),
+        cost: 1,
+        "each dx[n,c,h,w]: acc = +0.0, then acc += dy[n,c,oh,ow] / count(oh,ow) (one division per term) over the windows having (h, w) as a tap, in increasing (oh, ow); no gradient of its own"));
+
     // ---- Indexing: gather and scatter are each other's transpose ----
 
     /// <summary>The slices of an axis named by an int32 index.</summary>

@@ -6,7 +6,7 @@ namespace Repro.Onnx.Ops;
 /// <summary>Window geometry of a 2-D convolution or pooling node: kernel, strides, dilations and (top, left, bottom, right) pads.</summary>
 internal readonly record struct Window2d(int Kh, int Kw, int Sh, int Sw, int Dh, int Dw, int Top, int Left, int Bottom, int Right)
 {
-    public static Window2d From(OnnxNode n, int h, int w, int kh, int kw, bool ceil = false)
+    public static Window2d From(OnnxNode n, int h, int w, int kh, int kw)
     {
         var strides = n.Ints("strides") ?? [1, 1];
         var dil = n.Ints("dilations") ?? [1, 1];
@@ -22,20 +22,10 @@ internal readonly record struct Window2d(int Kh, int Kw, int Sh, int Sw, int Dh,
         {
             var (t, b) = Same(h, win.Sh, win.Dh * (kh - 1) + 1, autoPad == "SAME_UPPER");
             var (l, r) = Same(w, win.Sw, win.Dw * (kw - 1) + 1, autoPad == "SAME_UPPER");
-            win = win with { Top = t, Bottom = b, Left = l, Right = r };
-        }
-        else if (autoPad == "VALID")
-        {
-            win = win with { Top = 0, Bottom = 0, Left = 0, Right = 0 };
+            return win with { Top = t, Bottom = b, Left = l, Right = r };
         }
 
-        if (ceil)
-        {
-            // ceil_mode: extra rows and columns at the end so the last partial window counts, unless it would start in the end padding.
-            win = win with { Bottom = win.Bottom + CeilExtra(h, win.Top, win.Bottom, win.Sh, win.Dh * (kh - 1) + 1), Right = win.Right + CeilExtra(w, win.Left, win.Right, win.Sw, win.Dw * (kw - 1) + 1) };
-        }
-
-        return win;
+        return autoPad == "VALID" ? win with { Top = 0, Bottom = 0, Left = 0, Right = 0 } : win;
     }
 
     private static (int Begin, int End) Same(int size, int stride, int span, bool upper)
@@ -44,23 +34,6 @@ internal readonly record struct Window2d(int Kh, int Kw, int Sh, int Sw, int Dh,
         int total = Math.Max(0, ((outSize - 1) * stride) + span - size);
         int small = total / 2;
         return upper ? (small, total - small) : (total - small, small);
-    }
-
-    private static int CeilExtra(int size, int begin, int end, int stride, int span)
-    {
-        int padded = size + begin + end - span;
-        if (padded < 0 || padded % stride == 0)
-        {
-            return 0;
-        }
-
-        int outCeil = (padded / stride) + 2;
-        if ((outCeil - 1) * stride >= size + begin)
-        {
-            outCeil--;
-        }
-
-        return Math.Max(0, ((outCeil - 1) * stride) + span - (size + begin + end));
     }
 
     public int OutH(int h) => ((h + Top + Bottom - (Dh * (Kh - 1)) - 1) / Sh) + 1;
@@ -215,7 +188,12 @@ public static class OnnxConv
     }
 }
 
-/// <summary>MaxPool and AveragePool over 2-D windows.</summary>
+/// <summary>
+/// MaxPool and AveragePool through the engine's max_pool2d and avg_pool2d ops: ceil_mode becomes extra bottom and
+/// right padding, and the average divides by the window's cells inside the input, or inside the input and the
+/// declared padding (count_include_pad), never by those ceil_mode adds. The average keeps the bits of the
+/// composition it replaces (pad, stacked views, sum, one division).
+/// </summary>
 internal static class OnnxPool
 {
     public static OnnxValue[] Run(OnnxNode n, bool max)
@@ -232,49 +210,20 @@ internal static class OnnxPool
             throw n.Error($"attribute 'kernel_shape' {ShapeOps.Fmt(k)}: expected two positive extents");
         }
 
-        int h = x.Shape[2];
-        int w = x.Shape[3];
-        var win = Window2d.From(n, h, w, (int)k[0], (int)k[1], ceil: n.Int("ceil_mode", 0) != 0);
-        var plain = Window2d.From(n, h, w, (int)k[0], (int)k[1]);
-        int ho = win.OutH(h);
-        int wo = win.OutW(w);
-        if (ho <= 0 || wo <= 0)
+        var win = Window2d.From(n, x.Shape[2], x.Shape[3], (int)k[0], (int)k[1]);
+        if (win.OutH(x.Shape[2]) <= 0 || win.OutW(x.Shape[3]) <= 0)
         {
             throw n.Error($"the window {win.Kh}x{win.Kw} does not fit input {x.ShapeString}");
         }
 
-        var stacked = win.Stack(x, max ? double.NegativeInfinity : 0.0, ho, wo);
-        if (max)
-        {
-            return [OnnxValue.Of(stacked.Max(2))];
-        }
-
-        // The divisor of each window: its cells inside the input (count_include_pad=0) or inside the declared padding.
-        bool includePad = n.Int("count_include_pad", 0) != 0;
-        var counts = new float[ho * wo];
-        for (int i = 0; i < ho; i++)
-        {
-            for (int j = 0; j < wo; j++)
-            {
-                counts[(i * wo) + j] = Cells(i, win.Sh, win.Kh, win.Top, h, includePad ? plain.Bottom : 0, includePad)
-                    * Cells(j, win.Sw, win.Kw, win.Left, w, includePad ? plain.Right : 0, includePad);
-            }
-        }
-
-        var sum = stacked.Sum(2);
-        if (counts.All(v => v == counts[0]))
-        {
-            return [OnnxValue.Of(sum.Div((double)counts[0]))];
-        }
-
-        return [OnnxValue.Of(sum.Div(Tensor.FromArray(counts, [ho, wo], x.DType)))];
-    }
-
-    private static int Cells(int o, int stride, int k, int begin, int size, int end, bool includePad)
-    {
-        int start = (o * stride) - begin;
-        int from = includePad ? Math.Max(start, -begin) : Math.Max(start, 0);
-        int to = includePad ? Math.Min(start + k, size + end) : Math.Min(start + k, size);
-        return Math.Max(0, to - from);
+        int[] kernel = [win.Kh, win.Kw];
+        int[] stride = [win.Sh, win.Sw];
+        int[] pads = [win.Top, win.Left, win.Bottom, win.Right];
+        int[] dilation = [win.Dh, win.Dw];
+        bool ceil = n.Int("ceil_mode", 0) != 0;
+        var y = max
+            ? Tensor.MaxPool2d(x, kernel, stride, pads, dilation, ceil)
+            : Tensor.AvgPool2d(x, kernel, stride, pads, ceil, countIncludePad: n.Int("count_include_pad", 0) != 0, dilation);
+        return [OnnxValue.Of(y)];
     }
 }

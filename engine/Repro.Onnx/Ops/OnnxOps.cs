@@ -55,15 +55,17 @@ public static class OnnxOps
             new("ReduceMean", ["axes", "keepdims", "noop_with_empty_axes"], n => Reduce(n, (x, axes, keep) => x.Mean(axes, keep))),
             new("ReduceSum", ["axes", "keepdims", "noop_with_empty_axes"], n => Reduce(n, (x, axes, keep) => x.Sum(axes, keep))),
             new("ReduceMax", ["axes", "keepdims"], n => Reduce(n, (x, axes, keep) => x.Max(axes, keep))),
+            // 2-D global pools are one pooling op over the whole plane (the average: the same bits as the mean over the
+            // spatial axes, sum then one division); other ranks reduce the spatial axes.
             new("GlobalAveragePool", [], n =>
             {
                 var x = n.Float(0);
-                return [Of(x.Mean([.. Enumerable.Range(2, x.Rank - 2)], true))];
+                return [Of(x.Rank == 4 && x.Numel > 0 ? Tensor.AvgPool2d(x, [x.Shape[2], x.Shape[3]], [1]) : x.Mean([.. Enumerable.Range(2, x.Rank - 2)], true))];
             }),
             new("GlobalMaxPool", [], n =>
             {
                 var x = n.Float(0);
-                return [Of(x.Max([.. Enumerable.Range(2, x.Rank - 2)], true))];
+                return [Of(x.Rank == 4 && x.Numel > 0 ? Tensor.MaxPool2d(x, [x.Shape[2], x.Shape[3]], [1]) : x.Max([.. Enumerable.Range(2, x.Rank - 2)], true))];
             }),
             new("Conv", ["kernel_shape", "pads", "strides", "dilations", "group", "auto_pad"], OnnxConv.Run, OnnxConv.ValidateAutoPad),
             new("ConvTranspose", ["kernel_shape", "pads", "strides", "dilations", "group", "output_padding", "auto_pad"], OnnxConv.RunTranspose, (p, o) =>
