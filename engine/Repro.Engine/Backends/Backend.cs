@@ -235,6 +235,7 @@ public abstract class Backend
         if (y.Length > 0)
         {
             Pool2dCore(pass, a, pass == PoolPass.MaxGrad ? b : null, y, g);
+            KeepAlive(a, y, b);
         }
     }
 

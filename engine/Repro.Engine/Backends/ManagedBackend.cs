@@ -131,7 +131,7 @@ public class ManagedBackend : Backend
 
     /// <inheritdoc/>
     protected override void Pool2dCore(PoolPass pass, Storage a, Storage? b, Storage y, PoolGeometry g) =>
-        ManagedPool.Run(pass, ((HostStorage)a).Data, (b as HostStorage)?.Data, ((HostStorage)y).Data, g);
+        ManagedPool.Run(pass, ((HostStorage)a).Raw, (b as HostStorage)?.Raw, ((HostStorage)y).Raw, g);
 
     /// <inheritdoc/>
     protected override void MatMulCore(Storage a, Storage b, Storage y, int batch, int m, int k, int n) =>

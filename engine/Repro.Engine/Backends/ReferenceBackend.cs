@@ -179,8 +179,8 @@ public sealed class ReferenceBackend : Backend
     /// <inheritdoc/>
     protected override void Pool2dCore(PoolPass pass, Storage a, Storage? b, Storage y, PoolGeometry g)
     {
-        var result = Pool2dHost(pass, ((HostStorage)a).Data, (b as HostStorage)?.Data, g);
-        Array.Copy(result, ((HostStorage)y).Data, result.Length);
+        var result = Pool2dHost(pass, ((HostStorage)a).Raw, (b as HostStorage)?.Raw, g);
+        Array.Copy(result, ((HostStorage)y).Raw, result.Length);
     }
 
     /// <summary>The definition of max_pool2d, avg_pool2d and their gradients (see <see cref="ReferencePool"/>).</summary>

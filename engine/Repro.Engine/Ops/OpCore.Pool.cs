@@ -98,7 +98,9 @@ internal static partial class OpCore
     {
         var sa = ComputeStorage(a);
         var sb = b is null ? null : ComputeStorage(b);
-        var dst = a.Backend.Allocate(a.DType.ComputeType(), ShapeUtil.Numel(shape));
+        // The forward kernels write every output; the gradients add into theirs, which must start at zero.
+        bool forward = pass is PoolPass.Max or PoolPass.Avg;
+        var dst = forward ? a.Backend.AllocateOutput(a.DType.ComputeType(), ShapeUtil.Numel(shape)) : a.Backend.Allocate(a.DType.ComputeType(), ShapeUtil.Numel(shape));
         a.Backend.Pool2d(pass, sa, sb, dst, g);
         return Finish(a.Backend, dst, a.DType, shape);
     }
