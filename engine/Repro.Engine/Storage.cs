@@ -59,6 +59,15 @@ public sealed class HostStorage : Storage
     }
 
     /// <summary>
+    /// The elements' bytes (storage layout, little-endian), read without taking the array: valid only while this storage
+    /// stays reachable, so hold the storage (or a tensor on it) until done with the span, with <see cref="GC.KeepAlive"/>
+    /// where nothing uses it afterwards. Once a storage is collected its array may hold another output; to keep the
+    /// elements, read <see cref="Data"/> or copy them.
+    /// </summary>
+    public ReadOnlySpan<byte> Bytes =>
+        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(data), checked(data.Length * DType.SizeOf()));
+
+    /// <summary>
     /// The array, for engine kernels, without giving it away: the caller keeps this storage reachable while it uses
     /// the array (the backend's public methods do, with <see cref="GC.KeepAlive"/>), since an unreachable storage's
     /// array may be handed to the next output of its size.

@@ -178,7 +178,7 @@ internal sealed class LogWriter : IDisposable
                 // The writer has fallen behind (it lost its core, most often): this thread digests the output now,
                 // while it is in this core's cache, instead of queueing a reference that would keep it alive and
                 // then waiting for a full queue to drain. The writer then only formats the record.
-                var bytes = TensorBytes.AsBytes(host.Data).Slice(t.Offset * t.DType.SizeOf(), e.Length);
+                var bytes = host.Bytes.Slice(t.Offset * t.DType.SizeOf(), e.Length);
                 if (records is not null || (index == 0 && Summarize))
                 {
                     e.Stats = issuerDigester.Digest(bytes, t.DType, e.Hash);
@@ -188,6 +188,7 @@ internal sealed class LogWriter : IDisposable
                     issuerDigester.Hash(bytes, t.DType, e.Hash); // Replay without a log compares the first output's hash only.
                 }
 
+                GC.KeepAlive(host);
                 e.State = TensorEntry.Digested;
                 statistics.Digested();
                 return;

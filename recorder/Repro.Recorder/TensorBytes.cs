@@ -16,7 +16,8 @@ public static class TensorBytes
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
         if (t.Storage is HostStorage hs && t.Offset == 0 && t.IsContiguous && hs.Length == t.Numel)
         {
-            AsBytes(hs.Data).CopyTo(buffer);
+            hs.Bytes.CopyTo(buffer);
+            GC.KeepAlive(hs);
         }
         else
         {

@@ -125,7 +125,8 @@ internal struct TensorEntry
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadOnlySpan<byte> LiveBytes(Tensor t, int length, ref byte[] gather)
     {
-        var all = TensorBytes.AsBytes(((HostStorage)t.Storage).Data);
+        // The entry holds t until Release, which keeps its storage (and so these bytes) alive while they are read.
+        var all = ((HostStorage)t.Storage).Bytes;
         if (t.IsContiguous)
         {
             return all.Slice(t.Offset * t.DType.SizeOf(), length);
@@ -149,7 +150,7 @@ internal struct TensorEntry
     /// <summary>Copies a tensor's elements, row-major, into <paramref name="dst"/> (issuing thread, before an in-place write).</summary>
     private static void CopyOut(Tensor t, Span<byte> dst)
     {
-        var all = TensorBytes.AsBytes(((HostStorage)t.Storage).Data);
+        var all = ((HostStorage)t.Storage).Bytes;
         int size = t.DType.SizeOf();
         if (t.IsContiguous)
         {
@@ -159,6 +160,8 @@ internal struct TensorEntry
         {
             TensorBytes.Gather(all, size, t.Offset, t.Shape, t.Strides, dst);
         }
+
+        GC.KeepAlive(t);
     }
 
     /// <summary>A canonical hash held in the entry itself.</summary>
