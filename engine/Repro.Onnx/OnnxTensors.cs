@@ -12,9 +12,41 @@ namespace Repro.Onnx;
 /// <param name="IsBool">True for bool.</param>
 public sealed record OnnxConstant(int[] Shape, float[]? Floats, long[]? Ints, bool IsBool)
 {
-    /// <summary>The value for a run in <paramref name="dtype"/>: floats become an engine tensor of that dtype.</summary>
-    public OnnxValue ToValue(DType dtype) =>
-        Floats is not null ? OnnxValue.Of(Tensor.FromArray(Floats, Shape, dtype)) : OnnxValue.OfInts(Ints!, Shape, IsBool);
+    // The engine tensor made from each float constant, reused by later runs while nothing observes the ops.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<OnnxConstant, Tensor> Converted = [];
+
+    /// <summary>
+    /// The value for a run in <paramref name="dtype"/>: floats become an engine tensor of that dtype. While no recorder
+    /// observes the ops and no autocast policy decides dtypes, the tensor made by an earlier run (same dtype, same
+    /// default backend) is reused and the op it would have emitted is counted as if it had run, so the op numbering is
+    /// the same; a recorded run converts every constant again, so its log lists them as before. (ResNet-18's 45 MB of
+    /// weights were copied into fresh memory on every run.)
+    /// </summary>
+    public OnnxValue ToValue(DType dtype)
+    {
+        if (Floats is null)
+        {
+            return OnnxValue.OfInts(Ints!, Shape, IsBool);
+        }
+
+        if (Dispatcher.IsObserved || Autocast.IsActive)
+        {
+            return OnnxValue.Of(Tensor.FromArray(Floats, Shape, dtype));
+        }
+
+        lock (Converted)
+        {
+            if (Converted.TryGetValue(this, out var t) && t.DType == dtype && ReferenceEquals(t.Backend, Settings.DefaultBackend))
+            {
+                Dispatcher.SkipUnobserved(1, t);
+                return OnnxValue.Of(t);
+            }
+
+            t = Tensor.FromArray(Floats, Shape, dtype);
+            Converted.AddOrUpdate(this, t);
+            return OnnxValue.Of(t);
+        }
+    }
 }
 
 /// <summary>Decodes TensorProto messages, checking every claimed size against the data before allocating.</summary>

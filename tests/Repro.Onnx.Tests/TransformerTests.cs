@@ -95,6 +95,33 @@ public class TransformerTests
     }
 
     [Fact]
+    public void Unobserved_runs_reuse_the_converted_weights_and_give_the_same_bits()
+    {
+        Tensor? Weight()
+        {
+            Tensor? w = null;
+            OnnxRunner.Run(Model.Value, new Dictionary<string, OnnxValue> { ["ids"] = Ids(2) }, onNode: n =>
+            {
+                if (n.OpType == "MatMul" && w is null)
+                {
+                    w = n.Inputs[1]?.Tensor;
+                }
+            });
+            return w;
+        }
+
+        var first = Weight();
+        var second = Weight();
+        Assert.NotNull(first);
+        Assert.Same(first, second);
+        Assert.Equal(Run(Ids(2)).ContentHash(), Run(Ids(2)).ContentHash());
+
+        // Another dtype converts again.
+        var half = OnnxRunner.Run(Model.Value, new Dictionary<string, OnnxValue> { ["ids"] = Ids(2) }, DType.BFloat16).Values.Single().Tensor!;
+        Assert.Equal(DType.BFloat16, half.DType);
+    }
+
+    [Fact]
     public void Bit_identical_across_threads_backends_and_batch_sizes()
     {
         var hashes = new List<string>();
