@@ -34,11 +34,19 @@ internal static class BufferCache
     private static long hits;
     private static long returned;
 
-    // New arrays taken (bytes) since the last collection the cache asked for, the distance at which it asks for the
-    // next one, and what finalizers gave back since.
+    // Outputs that a collection asked for at a miss while collections pay off: enough that a loop's collections are
+    // few (one per this many large outputs), few enough that the arrays in circulation stay few.
+    private const int MinLeases = 8;
+
+    // Since the last collection the cache asked for: outputs handed out (count and bytes), new memory taken, and what
+    // finalizers gave back; whether that collection gave back at least half of what had been handed out before it;
+    // the new memory after which the next one is asked for when it did not.
+    private static long leasesSinceCollect;
+    private static long leasedBytes;
     private static long freshBytes;
-    private static long collectAfter = 2L << 20;
     private static long returnedBytes;
+    private static volatile bool paidOff;
+    private static long collectAfter = 2L << 20;
 
     /// <summary>Bytes the cache may hold (0: off).</summary>
     public static long CapacityBytes
@@ -64,20 +72,24 @@ internal static class BufferCache
     public static HostStorage Rent(Backend backend, DType dtype, int length)
     {
         var key = (ElementType(dtype), length);
+        long bytes = (long)length * dtype.SizeOf();
         if (CapacityBytes > 0)
         {
+            long leases = Interlocked.Increment(ref leasesSinceCollect);
+            Interlocked.Add(ref leasedBytes, bytes);
             if (TryPop(key, dtype) is { } hit)
             {
                 return new HostStorage(backend, dtype, new BufferLease(hit));
             }
 
-            // Between two collections every new large array is new memory. Once enough has been taken since the last
-            // one, collect the young generations, where the leases of outputs that died since then are: their
-            // finalizers give the arrays back, so that a loop runs on memory it has already touched. The amount
-            // adapts: halved when a collection gave back most of what was taken (a loop), doubled when it gave back
-            // little (results being kept), between 1 MB and 256 MB.
-            long bytes = (long)length * dtype.SizeOf();
-            if (Interlocked.Add(ref freshBytes, bytes) > Interlocked.Read(ref collectAfter))
+            // Arrays come back only when a collection finds their storages dead, and large arrays alone rarely start
+            // one, so the cache asks for collections of the young generations (where the leases of outputs that died
+            // since the last one are) and waits for the finalizers that give the arrays back. While collections pay
+            // off (a loop: most of what was handed out came back), it asks at the first miss after a few outputs
+            // (MinLeases), so that a loop settles on a fixed set of arrays it has already touched; otherwise (results
+            // being kept) once enough new memory was taken, a distance doubled after each collection that gave little
+            // back and halved after one that gave much, between 1 MB and 256 MB.
+            if ((paidOff && leases >= MinLeases) || Interlocked.Add(ref freshBytes, bytes) > Interlocked.Read(ref collectAfter))
             {
                 Collect();
                 if (TryPop(key, dtype) is { } reclaimed)
@@ -92,16 +104,18 @@ internal static class BufferCache
 
     private static void Collect()
     {
-        long taken = Interlocked.Exchange(ref freshBytes, 0);
+        long leased = Interlocked.Exchange(ref leasedBytes, 0);
+        Interlocked.Exchange(ref leasesSinceCollect, 0);
+        Interlocked.Exchange(ref freshBytes, 0);
         Interlocked.Exchange(ref returnedBytes, 0);
         GC.Collect(1, GCCollectionMode.Forced, blocking: true);
 
         // The leases' finalizers give the arrays back on the finalizer thread; wait for them, so the output that asked
-        // gets one (a no-op when called from a finalizer). What came back sets the next distance.
+        // gets one (a no-op when called from a finalizer).
         GC.WaitForPendingFinalizers();
-        long back = Interlocked.Read(ref returnedBytes);
+        paidOff = Interlocked.Read(ref returnedBytes) >= leased / 2;
         long now = Interlocked.Read(ref collectAfter);
-        Interlocked.Exchange(ref collectAfter, Math.Clamp(back >= taken / 2 ? now / 2 : now * 2, MinCollectAfter, MaxCollectAfter));
+        Interlocked.Exchange(ref collectAfter, Math.Clamp(paidOff ? now / 2 : now * 2, MinCollectAfter, MaxCollectAfter));
     }
 
     private static Array? TryPop((Type, int) key, DType dtype)
