@@ -46,8 +46,9 @@ public sealed class HostStorage : Storage
 
     /// <summary>
     /// The managed array. It stays the caller's to read for as long as it holds it: an array read through this
-    /// property is never handed to another tensor, even after this storage is collected (engine kernels use an
-    /// internal accessor, so that the arrays of unobserved intermediate results can be reused).
+    /// property is never handed to another tensor, even after this storage is collected (engine kernels and the
+    /// recorder read through accessors that do not take the array, so that the arrays of collected outputs can serve
+    /// later ones; see <see cref="Bytes"/>).
     /// </summary>
     public Array Data
     {

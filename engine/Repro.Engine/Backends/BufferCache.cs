@@ -16,14 +16,18 @@ namespace Repro.Engine.Backends;
 /// overwrite whole (<see cref="Backend.AllocateOutput"/>); results never depend on the cache.</para>
 /// <para>Only arrays of at least <see cref="MinElements"/> elements are cached (smaller ones are cheap for the GC), and
 /// at most <c>REPRO_BUFFER_CACHE_MB</c> (default 1024; 0 turns the cache off) are held at once. Arrays come back only
-/// after a collection finds their storages dead, and large arrays alone rarely trigger one, so after every few
-/// megabytes of new arrays the cache asks for a collection of the young generations (blocking, about 0.1-1 ms) and
-/// waits for the finalizers it starts.</para>
+/// after a collection finds their storages dead, and large arrays alone rarely trigger one, so the cache asks for
+/// blocking collections of the young generations and waits for the finalizers they start: in a loop, at a miss once
+/// every <see cref="MinLeases"/> outputs; otherwise after some megabytes of new arrays (see <see cref="Rent"/>).</para>
 /// </remarks>
 internal static class BufferCache
 {
     /// <summary>Arrays shorter than this come from the GC as usual (64 KB of float32).</summary>
     public const int MinElements = 16 * 1024;
+
+    // Outputs after which a miss asks for a collection while collections pay off: enough that a loop's collections
+    // are few (one per this many large outputs), few enough that the arrays in circulation stay few.
+    private const int MinLeases = 8;
 
     private const long MinCollectAfter = 1L << 20;
     private const long MaxCollectAfter = 256L << 20;
@@ -33,10 +37,6 @@ internal static class BufferCache
     private static long heldBytes;
     private static long hits;
     private static long returned;
-
-    // Outputs that a collection asked for at a miss while collections pay off: enough that a loop's collections are
-    // few (one per this many large outputs), few enough that the arrays in circulation stay few.
-    private const int MinLeases = 8;
 
     // Since the last collection the cache asked for: outputs handed out (count and bytes), new memory taken, and what
     // finalizers gave back; whether that collection gave back at least half of what had been handed out before it;
