@@ -77,16 +77,19 @@ internal static class ManagedPool
     private static void MaxPlanes<T>(T[] x, T[] y, PoolGeometry g, int p0, int p1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // The output extents are properties that divide: read them once, not per row or column.
+        int outH = g.OH;
+        int outW = g.OW;
         int plane = g.H * g.W;
         for (int p = p0; p < p1; p++)
         {
             int xBase = p * plane;
-            int yAt = p * g.OH * g.OW;
-            for (int oh = 0; oh < g.OH; oh++)
+            int yAt = p * outH * outW;
+            for (int oh = 0; oh < outH; oh++)
             {
                 int ih0 = (oh * g.StrideH) - g.PadTop;
                 var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
-                for (int ow = 0; ow < g.OW; ow++, yAt++)
+                for (int ow = 0; ow < outW; ow++, yAt++)
                 {
                     int iw0 = (ow * g.StrideW) - g.PadLeft;
                     var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
@@ -173,6 +176,9 @@ internal static class ManagedPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxPlanesVector(float[] x, int xStart, float[] y, PoolGeometry g, int p0, int p1)
     {
+        // The output extents are properties that divide: read them once, not per row or column.
+        int outH = g.OH;
+        int outW = g.OW;
         int v = Vector256<float>.Count;
         var (first, lastStart) = VectorRange(g);
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
@@ -181,13 +187,13 @@ internal static class ManagedPool
         for (int p = p0; p < p1; p++)
         {
             int xBase = xStart + ((p - p0) * plane);
-            int yRow = p * g.OH * g.OW;
-            for (int oh = 0; oh < g.OH; oh++, yRow += g.OW)
+            int yRow = p * outH * outW;
+            for (int oh = 0; oh < outH; oh++, yRow += outW)
             {
                 int ih0 = (oh * g.StrideH) - g.PadTop;
                 var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
                 int ow = 0;
-                for (; ow < g.OW; ow++)
+                for (; ow < outW; ow++)
                 {
                     if (ow >= first && ow <= lastStart)
                     {
@@ -215,7 +221,7 @@ internal static class ManagedPool
                     Vector256.ConditionalSelect(Vector256.Equals(m, m), m, nan).StoreUnsafe(ref y[yRow + ow]);
                 }
 
-                for (; ow < g.OW; ow++)
+                for (; ow < outW; ow++)
                 {
                     int iw0 = (ow * g.StrideW) - g.PadLeft;
                     var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
@@ -235,21 +241,24 @@ internal static class ManagedPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AvgPlanesVector(float[] x, float[] y, PoolGeometry g, int p0, int p1)
     {
+        // The output extents are properties that divide: read them once, not per row or column.
+        int outH = g.OH;
+        int outW = g.OW;
         // The divisors of one plane's outputs, the same for every plane: made once per range of planes.
-        var table = ArrayPool<float>.Shared.Rent(g.OH * g.OW);
+        var table = ArrayPool<float>.Shared.Rent(outH * outW);
         float[]? scratch = null;
         try
         {
-            for (int i = 0; i < g.OH; i++)
+            for (int i = 0; i < outH; i++)
             {
                 int rows = g.CountRows(i);
-                for (int j = 0; j < g.OW; j++)
+                for (int j = 0; j < outW; j++)
                 {
-                    table[(i * g.OW) + j] = rows * g.CountColumns(j);
+                    table[(i * outW) + j] = rows * g.CountColumns(j);
                 }
             }
 
-            if (VectorRange(g) == (0, g.OW - Vector256<float>.Count))
+            if (VectorRange(g) == (0, outW - Vector256<float>.Count))
             {
                 AvgPlanesVector(x, p0 * g.H * g.W, y, g, table, p0, p1);
                 return;
@@ -301,6 +310,9 @@ internal static class ManagedPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AvgPlanesVector(float[] x, int xStart, float[] y, PoolGeometry g, float[] table, int p0, int p1)
     {
+        // The output extents are properties that divide: read them once, not per row or column.
+        int outH = g.OH;
+        int outW = g.OW;
         int v = Vector256<float>.Count;
         int n = g.KH * g.KW;
         var (first, lastStart) = VectorRange(g);
@@ -313,14 +325,14 @@ internal static class ManagedPool
             for (int p = p0; p < p1; p++)
             {
                 int xBase = xStart + ((p - p0) * plane);
-                int yRow = p * g.OH * g.OW;
-                for (int oh = 0; oh < g.OH; oh++, yRow += g.OW)
+                int yRow = p * outH * outW;
+                for (int oh = 0; oh < outH; oh++, yRow += outW)
                 {
                     int ih0 = (oh * g.StrideH) - g.PadTop;
                     var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
-                    var counts = table.AsSpan(oh * g.OW, g.OW);
+                    var counts = table.AsSpan(oh * outW, outW);
                     int ow = 0;
-                    for (; ow < g.OW; ow++)
+                    for (; ow < outW; ow++)
                     {
                         if (ow >= first && ow <= lastStart)
                         {
@@ -367,7 +379,7 @@ internal static class ManagedPool
                         (sum / Vector256.LoadUnsafe(ref counts[ow])).StoreUnsafe(ref y[yRow + ow]);
                     }
 
-                    for (; ow < g.OW; ow++)
+                    for (; ow < outW; ow++)
                     {
                         y[yRow + ow] = AvgAt(x, xBase, ih0, kiLo, kiHi, ow, g, window[..n]) / counts[ow];
                     }
@@ -424,20 +436,23 @@ internal static class ManagedPool
     private static void AvgPlanes<T>(T[] x, T[] y, PoolGeometry g, int p0, int p1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // The output extents are properties that divide: read them once, not per row or column.
+        int outH = g.OH;
+        int outW = g.OW;
         int n = g.KH * g.KW;
         int chunks = Canonical.ChunkCount(n);
         var taps = ArrayPool<T>.Shared.Rent(n + chunks);
-        var rows = ArrayPool<int>.Shared.Rent(g.OH + g.OW);
+        var rows = ArrayPool<int>.Shared.Rent(outH + outW);
         try
         {
-            for (int i = 0; i < g.OH; i++)
+            for (int i = 0; i < outH; i++)
             {
                 rows[i] = g.CountRows(i);
             }
 
-            for (int j = 0; j < g.OW; j++)
+            for (int j = 0; j < outW; j++)
             {
-                rows[g.OH + j] = g.CountColumns(j);
+                rows[outH + j] = g.CountColumns(j);
             }
 
             var window = taps.AsSpan(0, n);
@@ -446,12 +461,12 @@ internal static class ManagedPool
             for (int p = p0; p < p1; p++)
             {
                 int xBase = p * plane;
-                int yAt = p * g.OH * g.OW;
-                for (int oh = 0; oh < g.OH; oh++)
+                int yAt = p * outH * outW;
+                for (int oh = 0; oh < outH; oh++)
                 {
                     int ih0 = (oh * g.StrideH) - g.PadTop;
                     var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
-                    for (int ow = 0; ow < g.OW; ow++, yAt++)
+                    for (int ow = 0; ow < outW; ow++, yAt++)
                     {
                         int iw0 = (ow * g.StrideW) - g.PadLeft;
                         var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
@@ -459,7 +474,7 @@ internal static class ManagedPool
                         if (whole && g.KW == g.W && g.DilationH == 1)
                         {
                             // Whole input rows (a global pool): the taps in row-major order are consecutive in x.
-                            y[yAt] = WindowSum(x.AsSpan(xBase + (ih0 * g.W), n), partials) / T.CreateTruncating(rows[oh] * rows[g.OH + ow]);
+                            y[yAt] = WindowSum(x.AsSpan(xBase + (ih0 * g.W), n), partials) / T.CreateTruncating(rows[oh] * rows[outH + ow]);
                             continue;
                         }
 
@@ -478,7 +493,7 @@ internal static class ManagedPool
                             }
                         }
 
-                        y[yAt] = WindowSum(window, partials) / T.CreateTruncating(rows[oh] * rows[g.OH + ow]);
+                        y[yAt] = WindowSum(window, partials) / T.CreateTruncating(rows[oh] * rows[outH + ow]);
                     }
                 }
             }
@@ -584,6 +599,9 @@ internal static class ManagedPool
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxGradPlanesVector(float[] dy, float[] x, float[] dx, PoolGeometry g, int p0, int p1)
     {
+        // The output extents are properties that divide: read them once, not per row or column.
+        int outH = g.OH;
+        int outW = g.OW;
         int v = Vector256<float>.Count;
         var (first, lastStart) = VectorRange(g);
         ref float xr = ref MemoryMarshal.GetArrayDataReference(x);
@@ -593,14 +611,14 @@ internal static class ManagedPool
         for (int p = p0; p < p1; p++)
         {
             int xBase = p * plane;
-            int yRow = p * g.OH * g.OW;
+            int yRow = p * outH * outW;
             Array.Clear(dx, xBase, plane);
-            for (int oh = 0; oh < g.OH; oh++, yRow += g.OW)
+            for (int oh = 0; oh < outH; oh++, yRow += outW)
             {
                 int ih0 = (oh * g.StrideH) - g.PadTop;
                 var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
                 int ow = 0;
-                for (; ow < g.OW; ow++)
+                for (; ow < outW; ow++)
                 {
                     if (ow >= first && ow <= lastStart)
                     {
@@ -643,7 +661,7 @@ internal static class ManagedPool
                     done = ow + v;
                 }
 
-                for (ow = done; ow < g.OW; ow++)
+                for (ow = done; ow < outW; ow++)
                 {
                     int iw0 = (ow * g.StrideW) - g.PadLeft;
                     var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
@@ -657,17 +675,20 @@ internal static class ManagedPool
     private static void MaxGradPlanes<T>(T[] dy, T[] x, T[] dx, PoolGeometry g, int p0, int p1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // The output extents are properties that divide: read them once, not per row or column.
+        int outH = g.OH;
+        int outW = g.OW;
         int plane = g.H * g.W;
         for (int p = p0; p < p1; p++)
         {
             int xBase = p * plane;
-            int yAt = p * g.OH * g.OW;
+            int yAt = p * outH * outW;
             Array.Clear(dx, xBase, plane);
-            for (int oh = 0; oh < g.OH; oh++)
+            for (int oh = 0; oh < outH; oh++)
             {
                 int ih0 = (oh * g.StrideH) - g.PadTop;
                 var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
-                for (int ow = 0; ow < g.OW; ow++, yAt++)
+                for (int ow = 0; ow < outW; ow++, yAt++)
                 {
                     int iw0 = (ow * g.StrideW) - g.PadLeft;
                     var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
@@ -682,18 +703,21 @@ internal static class ManagedPool
     private static void AvgGradPlanes<T>(T[] dy, T[] dx, PoolGeometry g, int p0, int p1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // The output extents are properties that divide: read them once, not per row or column.
+        int outH = g.OH;
+        int outW = g.OW;
         int plane = g.H * g.W;
         for (int p = p0; p < p1; p++)
         {
             int xBase = p * plane;
-            int yAt = p * g.OH * g.OW;
+            int yAt = p * outH * outW;
             Array.Clear(dx, xBase, plane);
-            for (int oh = 0; oh < g.OH; oh++)
+            for (int oh = 0; oh < outH; oh++)
             {
                 int ih0 = (oh * g.StrideH) - g.PadTop;
                 var (kiLo, kiHi) = Range(ih0, g.KH, g.DilationH, g.H);
                 int countRows = g.CountRows(oh);
-                for (int ow = 0; ow < g.OW; ow++, yAt++)
+                for (int ow = 0; ow < outW; ow++, yAt++)
                 {
                     int iw0 = (ow * g.StrideW) - g.PadLeft;
                     var (kjLo, kjHi) = Range(iw0, g.KW, g.DilationW, g.W);
