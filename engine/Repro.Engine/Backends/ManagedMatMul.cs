@@ -211,11 +211,7 @@ internal static class ManagedMatMul
             cOff = 0;
             if (!first)
             {
-                tile.Clear();
-                for (int r = 0; r < rows; r++)
-                {
-                    y.AsSpan(yOff + (r * n), cols).CopyTo(tile.Slice(r * 2 * w, cols));
-                }
+                StageIn(y, yOff, n, rows, cols, tile, 2 * w);
             }
         }
 
@@ -309,16 +305,14 @@ internal static class ManagedMatMul
 
         if (!full)
         {
-            for (int r = 0; r < rows; r++)
-            {
-                tile.Slice(r * 2 * w, cols).CopyTo(y.AsSpan(yOff + (r * n), cols));
-            }
+            StageOut(tile, 2 * w, y, yOff, n, rows, cols);
         }
     }
 
     /// <summary>
     /// <see cref="Kernel"/> with 4-vector micro-panels (6 rows by 4 vectors, 24 accumulators): the same per-element
-    /// sequence of fused multiply-adds in increasing q, for the 512-bit width's 32 registers.
+    /// sequence of fused multiply-adds in increasing q, for the 512-bit width's 32 registers. A second body rather
+    /// than a parameter of the first: the accumulators must be named locals for the JIT to keep them in registers.
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -339,11 +333,7 @@ internal static class ManagedMatMul
             cOff = 0;
             if (!first)
             {
-                tile.Clear();
-                for (int r = 0; r < rows; r++)
-                {
-                    y.AsSpan(yOff + (r * n), cols).CopyTo(tile.Slice(r * 4 * w, cols));
-                }
+                StageIn(y, yOff, n, rows, cols, tile, 4 * w);
             }
         }
 
@@ -469,10 +459,28 @@ internal static class ManagedMatMul
 
         if (!full)
         {
-            for (int r = 0; r < rows; r++)
-            {
-                tile.Slice(r * 4 * w, cols).CopyTo(y.AsSpan(yOff + (r * n), cols));
-            }
+            StageOut(tile, 4 * w, y, yOff, n, rows, cols);
+        }
+    }
+
+    /// <summary>An edge tile's partial sums (rows x cols of y) into the zeroed staging tile of row stride ld.</summary>
+    private static void StageIn<T>(T[] y, int yOff, int n, int rows, int cols, Span<T> tile, int ld)
+        where T : unmanaged
+    {
+        tile.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            y.AsSpan(yOff + (r * n), cols).CopyTo(tile.Slice(r * ld, cols));
+        }
+    }
+
+    /// <summary>An edge tile's rows x cols back from the staging tile (row stride ld) into y.</summary>
+    private static void StageOut<T>(ReadOnlySpan<T> tile, int ld, T[] y, int yOff, int n, int rows, int cols)
+        where T : unmanaged
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            tile.Slice(r * ld, cols).CopyTo(y.AsSpan(yOff + (r * n), cols));
         }
     }
 }
