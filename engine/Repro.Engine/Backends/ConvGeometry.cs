@@ -25,10 +25,13 @@ public readonly record struct ConvGeometry(
     int Groups)
 {
     /// <summary>Output rows.</summary>
-    public int OH => ((H + PadTop + PadBottom - (DilationH * (KH - 1)) - 1) / StrideH) + 1;
+    public int OH => ConvGeometry.Extent(H, PadTop + PadBottom, KH, StrideH, DilationH);
 
     /// <summary>Output columns.</summary>
-    public int OW => ((W + PadLeft + PadRight - (DilationW * (KW - 1)) - 1) / StrideW) + 1;
+    public int OW => ConvGeometry.Extent(W, PadLeft + PadRight, KW, StrideW, DilationW);
+
+    /// <summary>Window positions along one axis of <paramref name="size"/> cells with <paramref name="pads"/> cells of padding in all (convolution and pooling alike).</summary>
+    internal static int Extent(int size, int pads, int kernel, int stride, int dilation) => ((size + pads - (dilation * (kernel - 1)) - 1) / stride) + 1;
 
     /// <summary>Input channels per group.</summary>
     public int Cg => C / Groups;

@@ -29,10 +29,10 @@ public readonly record struct PoolGeometry(
     int CountRight)
 {
     /// <summary>Output rows.</summary>
-    public int OH => ((H + PadTop + PadBottom - (DilationH * (KH - 1)) - 1) / StrideH) + 1;
+    public int OH => ConvGeometry.Extent(H, PadTop + PadBottom, KH, StrideH, DilationH);
 
     /// <summary>Output columns.</summary>
-    public int OW => ((W + PadLeft + PadRight - (DilationW * (KW - 1)) - 1) / StrideW) + 1;
+    public int OW => ConvGeometry.Extent(W, PadLeft + PadRight, KW, StrideW, DilationW);
 
     /// <summary>Independent (n, c) planes.</summary>
     public int Planes => N * C;
